@@ -1,0 +1,140 @@
+"""Set-up and upkeep: init, actor add/list, verify, rebuild, demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from cli.app import actor_app, app
+from cli.context import Usage, context
+from cli.output import console, error, grid, print_json
+from events.database import display_url, open_engine
+from registry.actor import Role
+from registry.audit import verify as verify_log
+from registry.schema import upgrade
+from registry.service import NotFound, Registry
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the registry's tables, or migrate them to the newest schema."""
+    url = context(ctx).url
+    revision = upgrade(open_engine(url))
+    console.print(f"registry ready at {display_url(url)} (schema {revision})", markup=False)
+
+
+@actor_app.command("add")
+def actor_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the actor's id: a name, unique in this registry")],
+    unit: Annotated[str, typer.Option(help="the unit they work for, e.g. 财政局 or 政务服务局")],
+    role: Annotated[list[str], typer.Option(help="drafter, preliminary_reviewer, legality_reviewer, approver, "
+                                                 "publisher or admin; repeatable")],
+    as_json: Json = False,
+) -> None:
+    """Register an actor (once an admin exists, only an admin may: --as ADMIN)."""
+    roles = set()
+    for value in role:
+        try:
+            roles.add(Role(value))
+        except ValueError:
+            raise Usage(f"unknown role {value!r}: use {', '.join(r.value for r in Role)}") from None
+    c = context(ctx)
+    registry = c.registry()
+    registrar = registry.actor(c.actor_id) if c.actor_id else None
+    receipt = registry.register_actor(name, unit, frozenset(roles), registrar)
+    if as_json:
+        print_json({"actor": name, "position": receipt.position})
+    else:
+        console.print(f"registered {name} ({unit}: {', '.join(sorted(r.value for r in roles))})", markup=False)
+
+
+@actor_app.command("list")
+def actor_list(ctx: typer.Context, as_json: Json = False) -> None:
+    """The registered actors, with unit and roles."""
+    actors = context(ctx).registry().actors()
+    if as_json:
+        print_json([{"actor": a.actor_id, "unit": a.unit, "roles": sorted(r.value for r in a.roles)} for a in actors])
+        return
+    console.print(grid(f"{len(actors)} actor(s)", ["actor", "unit", "roles"],
+                       [[a.actor_id, a.unit, ", ".join(sorted(f"{r.value} ({r.label})" for r in a.roles))]
+                        for a in actors]))
+
+
+@app.command()
+def verify(ctx: typer.Context, as_json: Json = False) -> None:
+    """Recompute the whole hash chain and compare the projections with a fresh fold. Exit 6 on any problem."""
+    registry = context(ctx).registry()
+    result = verify_log(registry.store)
+    if as_json:
+        print_json({
+            "ok": result.ok, "events": result.events, "head_hash": result.head_hash,
+            "first_bad_position": result.first_bad_position, "problem": result.problem or None,
+            "projection_problems": result.projection_problems,
+        })
+    elif result.first_bad_position is not None:
+        error(f"verification FAILED at position {result.first_bad_position}: {result.problem}")
+    elif result.projection_problems:
+        error("the chain verifies, but projections differ from the log: " + "; ".join(result.projection_problems)
+              + " (run `registry rebuild`)")
+    else:
+        console.print(f"ok: {result.events} events, chain intact, head {result.head_hash}; "
+                      "projections equal a fresh fold of the log", markup=False)
+    if not result.ok:
+        raise typer.Exit(6)
+
+
+@app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Drop every projection and fold the whole log into it again (one transaction)."""
+    registry = context(ctx).registry()
+    total, _ = registry.store.head()
+    from projections.projector import rebuild as rebuild_projections
+
+    with Progress(transient=True, console=console) as progress:
+        task = progress.add_task("rebuilding projections", total=total)
+        with registry.store.writing() as conn:
+            last = rebuild_projections(conn, progress=lambda n: progress.advance(task, n))
+    console.print(f"rebuilt the projections from {last} events", markup=False)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    fresh: Annotated[bool, typer.Option("--fresh", help="start again from an empty demo.db")] = False,
+) -> None:
+    """Create (or reuse) demo.db with a realistic sample catalog, and show how to look at it."""
+    from pathlib import Path
+
+    from registry.demo import ITEMS as DEMO_ITEMS
+    from registry.demo import build_demo
+
+    c = context(ctx)
+    url = c.db or "sqlite:///demo.db"
+    if fresh and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    engine = open_engine(url)
+    upgrade(engine)
+    registry = Registry(engine, Registry.open(url).profile)
+    try:
+        registry.load(DEMO_ITEMS[-1]["id"])
+        console.print(f"reusing the demo registry at {display_url(url)}", markup=False)
+    except NotFound:
+        if registry.store.head()[0]:
+            raise Usage(f"{display_url(url)} holds another registry or an unfinished demo; use --fresh") from None
+        summary = build_demo(registry)
+        console.print(f"built the demo registry at {display_url(url)}: {summary}", markup=False)
+    console.print(
+        "\nLook at it:\n"
+        f"  registry --db {url} list\n"
+        f"  registry --db {url} list --status published --json\n"
+        f"  registry --db {url} show czj-juesuan      (published, with an adjustment pending)\n"
+        f"  registry --db {url} history czj-juesuan   (who did what, and whether it verifies)\n"
+        f"  registry --db {url} verify\n",
+        markup=False,
+    )

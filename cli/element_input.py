@@ -1,0 +1,87 @@
+"""Element values from command-line options or a JSON file, with errors that name the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from cli.context import InvalidInput
+from events.elements import Audience, ItemElements, Level, Method
+
+_LABELS: dict[str, dict[str, str]] = {
+    "audience": {a.label: a.value for a in Audience} | {"特定群众": "specific_group", "特定对象": "specific_group"},
+    "method": {m.label: m.value for m in Method} | {"主动公开": "proactive", "依申请公开": "on_request"},
+    "levels": {level.label: level.value for level in Level} | {"乡镇级": "township", "镇级": "township"},
+}
+
+Category = Annotated[str | None, typer.Option(help="一级事项 (category)")]
+Name = Annotated[str | None, typer.Option(help="二级事项 (name)")]
+Subname = Annotated[str | None, typer.Option(help="三级事项 (subname)")]
+Content = Annotated[str | None, typer.Option(help="公开内容（要素） (content)")]
+Basis = Annotated[str | None, typer.Option(help="公开依据 (basis)")]
+TimeLimit = Annotated[str | None, typer.Option("--time-limit", help="公开时限, e.g. 信息形成或者变更之日起20个工作日内")]
+Body = Annotated[str | None, typer.Option(help="公开主体 (body)")]
+Channel = Annotated[list[str] | None, typer.Option("--channel", help="公开渠道和载体, repeatable, e.g. 政府网站")]
+AudienceOption = Annotated[
+    list[str] | None, typer.Option("--audience", help="公开对象, repeatable: public (全社会), specific_group (特定群体)")
+]
+AudienceNote = Annotated[str | None, typer.Option("--audience-note", help="which specific group (特定群体)")]
+MethodOption = Annotated[
+    list[str] | None, typer.Option("--method", help="公开方式, repeatable: proactive (主动), on_request (依申请)")
+]
+LevelOption = Annotated[
+    list[str] | None, typer.Option("--level", help="公开层级, repeatable: county (县级), township (乡级), village (村级)")
+]
+FromFile = Annotated[
+    Path | None, typer.Option("--from", help="a JSON object with element names as keys; options override it")
+]
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8-sig"))
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: not UTF-8 text (byte {error.start})") from error
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from error
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a JSON object with element names as keys")
+    return data
+
+
+def collect(
+    source: Path | None,
+    extra_keys: tuple[str, ...] = (),
+    **options: Any,
+) -> tuple[ItemElements, frozenset[str], dict[str, Any]]:
+    """(elements, the fields given, the extra keys found) from `--from` and the options (options win)."""
+    given: dict[str, Any] = read_json_object(source) if source else {}
+    where = str(source) if source else "options"
+    extras = {key: given.pop(key) for key in extra_keys if key in given}
+    unknown = sorted(set(given) - set(ItemElements.model_fields))
+    if unknown:
+        raise InvalidInput(
+            f"{where}: unknown field(s) {', '.join(unknown)}; expected {', '.join(ItemElements.model_fields)}"
+            + (f", {', '.join(extra_keys)}" if extra_keys else "")
+        )
+    for field, value in options.items():
+        if value is not None and value != []:
+            given[field] = value
+    for field, labels in _LABELS.items():
+        if field in given:
+            values = given[field] if isinstance(given[field], list) else [given[field]]
+            given[field] = [labels.get(v, v) if isinstance(v, str) else v for v in values]
+    try:
+        elements = ItemElements.model_validate(given)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise InvalidInput(f"{where}: invalid element value(s): {problems}") from error
+    return elements, frozenset(given), extras

@@ -1,0 +1,72 @@
+"""Stored names and schema versions of the event types, and the canonical JSON they are stored as."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from events.event import (
+    ActorRegistered,
+    AdjustmentProposed,
+    AnyEvent,
+    DraftDiscarded,
+    Event,
+    ItemApproved,
+    ItemDrafted,
+    ItemPublished,
+    ItemRetired,
+    ItemRevised,
+    ItemSubmitted,
+    PendingChangeWithdrawn,
+    RetirementProposed,
+    ReviewPassed,
+    ReviewRejected,
+)
+
+# The stored contract: a type name and its current schema version. Renaming a class keeps its name here.
+EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
+    "ActorRegistered": (ActorRegistered, 1),
+    "ItemDrafted": (ItemDrafted, 1),
+    "ItemRevised": (ItemRevised, 1),
+    "ItemSubmitted": (ItemSubmitted, 1),
+    "ReviewPassed": (ReviewPassed, 1),
+    "ReviewRejected": (ReviewRejected, 1),
+    "ItemApproved": (ItemApproved, 1),
+    "ItemPublished": (ItemPublished, 1),
+    "AdjustmentProposed": (AdjustmentProposed, 1),
+    "RetirementProposed": (RetirementProposed, 1),
+    "ItemRetired": (ItemRetired, 1),
+    "DraftDiscarded": (DraftDiscarded, 1),
+    "PendingChangeWithdrawn": (PendingChangeWithdrawn, 1),
+}
+_NAMES = {cls: name for name, (cls, _) in EVENT_TYPES.items()}
+
+# (type name, stored schema version) -> function lifting a payload one version up.
+UPCASTERS: dict[tuple[str, int], Any] = {}
+
+
+class UnknownEventType(Exception):
+    pass
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, UTF-8 text as is, no insignificant whitespace: the form that is hashed."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
+    """(type name, schema version, JSON payload) of `event`."""
+    name = _NAMES[type(event)]
+    return name, EVENT_TYPES[name][1], event.model_dump(mode="json")
+
+
+def decode(name: str, schema_version: int, payload: dict[str, Any]) -> AnyEvent:
+    """The event stored as `name` at `schema_version`, upcast to the current version."""
+    try:
+        cls, current = EVENT_TYPES[name]
+    except KeyError:
+        raise UnknownEventType(name) from None
+    while schema_version < current:
+        payload = UPCASTERS[(name, schema_version)](payload)
+        schema_version += 1
+    return cls.model_validate(payload)  # type: ignore[return-value]

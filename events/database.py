@@ -1,0 +1,60 @@
+"""Opening a database: the URL, and the engine settings each backend needs for an accountability log."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+DEFAULT_URL = "sqlite:///registry.db"
+URL_VARIABLE = "REGISTRY_DATABASE_URL"
+
+
+def database_url(given: str | None = None) -> str:
+    """`given`, else $REGISTRY_DATABASE_URL, else sqlite:///registry.db; a bare postgresql:// uses psycopg 3."""
+    url = given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def open_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """An engine for `url`. SQLite: WAL, synchronous=FULL, busy timeout, and writers serialized by BEGIN IMMEDIATE."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, synchronous)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, synchronous: str) -> Engine:
+    # NullPool: a CLI process opens one connection; pooling would only keep file handles across forks.
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,166 @@
+"""The vocabulary: every fact the registry records, as frozen pydantic models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from events.elements import FieldChange, ItemElements
+
+
+class ChangeKind(StrEnum):
+    """动态调整: what a pending version does to the public catalog."""
+
+    ADD = "add"
+    CHANGE = "change"
+    CANCEL = "cancel"
+
+    @property
+    def label(self) -> str:
+        return {"add": "增加", "change": "变更", "cancel": "取消"}[self.value]
+
+
+class ReviewStage(StrEnum):
+    PRELIMINARY = "preliminary"
+    LEGALITY = "legality"
+
+    @property
+    def label(self) -> str:
+        return {"preliminary": "初审", "legality": "合法性审查"}[self.value]
+
+
+class Event(BaseModel):
+    """A fact. Who, when and why live in the stored envelope, not here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActorRegistered(Event):
+    """A person may now act in the registry, for `unit`, in `roles`."""
+
+    actor_id: str
+    unit: str
+    roles: tuple[str, ...]
+
+
+class ItemDrafted(Event):
+    """A new item was drafted as version 1 (增加)."""
+
+    item_id: str
+    domain: str
+    unit: str
+    elements: ItemElements
+
+
+class ItemRevised(Event):
+    """The pending version's elements were changed before submission."""
+
+    item_id: str
+    version: int
+    changes: tuple[FieldChange, ...]
+
+
+class ItemSubmitted(Event):
+    """The pending version went to review."""
+
+    item_id: str
+    version: int
+
+
+class ReviewPassed(Event):
+    """A review stage (初审 or 合法性审查) passed the pending version."""
+
+    item_id: str
+    version: int
+    stage: ReviewStage
+    comment: str = ""
+
+
+class ReviewRejected(Event):
+    """A review or approval stage sent the pending version back to drafting."""
+
+    item_id: str
+    version: int
+    stage: str
+    comment: str
+
+
+class ItemApproved(Event):
+    """审议: the government approved the pending version."""
+
+    item_id: str
+    version: int
+    reference: str
+
+
+class ItemPublished(Event):
+    """The pending version became the authoritative public version."""
+
+    item_id: str
+    version: int
+    kind: ChangeKind
+    elements: ItemElements
+    published_at: datetime
+
+
+class AdjustmentProposed(Event):
+    """动态调整（变更）: a published item got a pending version N+1; version N stays authoritative."""
+
+    item_id: str
+    version: int
+    trigger: str
+    reason: str
+    changes: tuple[FieldChange, ...]
+
+
+class RetirementProposed(Event):
+    """动态调整（取消）: a published item may leave the public catalog once this is reviewed and approved."""
+
+    item_id: str
+    version: int
+    trigger: str
+    reason: str
+
+
+class ItemRetired(Event):
+    """The item left the public catalog. Its history stays."""
+
+    item_id: str
+    version: int
+    trigger: str
+    reason: str
+    retired_at: datetime
+
+
+class DraftDiscarded(Event):
+    """A never-published draft was abandoned."""
+
+    item_id: str
+    reason: str
+
+
+class PendingChangeWithdrawn(Event):
+    """A pending adjustment or retirement of a published item was withdrawn; the published version stays."""
+
+    item_id: str
+    version: int
+    reason: str
+
+
+ItemEvent = (
+    ItemDrafted
+    | ItemRevised
+    | ItemSubmitted
+    | ReviewPassed
+    | ReviewRejected
+    | ItemApproved
+    | ItemPublished
+    | AdjustmentProposed
+    | RetirementProposed
+    | ItemRetired
+    | DraftDiscarded
+    | PendingChangeWithdrawn
+)
+AnyEvent = ItemEvent | ActorRegistered

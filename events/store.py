@@ -1,0 +1,186 @@
+"""The append-only, hash-chained event store on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, Row, func, select, text
+
+from events.chain import GENESIS, row_hash
+from events.codec import canonical_json, decode, encode
+from events.envelope import Metadata, StoredEvent, format_time, parse_time
+from events.event import Event
+from events.schema import events
+
+# Any constant will do: every writer of this database takes the same transaction-scoped lock.
+_APPEND_LOCK = 0x52454749  # "REGI"
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since it was read: another writer won the race."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"concurrency conflict on {stream_id}: expected version {expected}, found {actual}; "
+            "reload and try again"
+        )
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    stream_id: str
+    events: tuple[StoredEvent, ...]
+    replayed: bool = False  # True when the command id had been applied before
+
+    @property
+    def version(self) -> int:
+        return self.events[-1].version
+
+    @property
+    def position(self) -> int:
+        return self.events[-1].position
+
+
+class EventStore:
+    """Appends serialized by a write lock, so positions are gapless and in commit order on both backends."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction that holds the append lock from its start to its commit."""
+        with self.engine.connect() as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction that takes no write lock."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            with conn.begin():
+                yield conn
+
+    def append(
+        self,
+        conn: Connection,
+        stream_id: str,
+        expected_version: int,
+        new_events: Sequence[Event],
+        metadata: Metadata,
+        *,
+        now: datetime | None = None,
+    ) -> AppendResult:
+        """Append `new_events` to `stream_id` if it is still at `expected_version`. Call inside `writing()`."""
+        if metadata.command_id:
+            earlier = self.find_command(conn, metadata.command_id)
+            if earlier:
+                return AppendResult(stream_id=earlier[0].stream_id, events=tuple(earlier), replayed=True)
+        actual = self.stream_version(conn, stream_id)
+        if actual != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        head = conn.execute(
+            select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+        ).first()
+        position, prev_hash = (head.position, head.hash) if head else (0, GENESIS)
+        moment = format_time(now or datetime.now(UTC))
+        if head and head.recorded_at > moment:
+            moment = head.recorded_at  # a clock stepping back must not make the log run backwards
+        meta_json = metadata.model_dump(mode="json")
+        stored: list[StoredEvent] = []
+        rows = []
+        for offset, event in enumerate(new_events, start=1):
+            name, schema_version, payload = encode(event)
+            position += 1
+            fields = {
+                "position": position,
+                "stream_id": stream_id,
+                "version": expected_version + offset,
+                "type": name,
+                "schema_version": schema_version,
+                "command_id": metadata.command_id,
+                "recorded_at": moment,
+                "prev_hash": prev_hash,
+            }
+            digest = row_hash(payload=payload, metadata=meta_json, **fields)  # type: ignore[arg-type]
+            rows.append({**fields, "payload": canonical_json(payload), "metadata": canonical_json(meta_json), "hash": digest})
+            stored.append(
+                StoredEvent(
+                    position=position,
+                    stream_id=stream_id,
+                    version=expected_version + offset,
+                    type=name,
+                    schema_version=schema_version,
+                    data=event,  # type: ignore[arg-type]
+                    metadata=metadata,
+                    recorded_at=parse_time(moment),
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            prev_hash = digest
+        conn.execute(events.insert(), rows)
+        return AppendResult(stream_id=stream_id, events=tuple(stored))
+
+    def stream_version(self, conn: Connection, stream_id: str) -> int:
+        version = conn.execute(select(func.max(events.c.version)).where(events.c.stream_id == stream_id)).scalar()
+        return int(version or 0)
+
+    def find_command(self, conn: Connection, command_id: str) -> list[StoredEvent]:
+        """The events an earlier run of this command recorded (empty if none)."""
+        rows = conn.execute(
+            select(events).where(events.c.command_id == command_id).order_by(events.c.position)
+        ).all()
+        return [to_stored(row) for row in rows]
+
+    def read_stream(self, conn: Connection, stream_id: str) -> list[StoredEvent]:
+        rows = conn.execute(
+            select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)
+        ).all()
+        return [to_stored(row) for row in rows]
+
+    def read_all(self, after: int = 0, batch: int = 2000) -> Iterator[StoredEvent]:
+        """Every event after position `after`, in order, fetched `batch` rows at a time (constant memory)."""
+        for row in self.read_rows(after, batch):
+            yield to_stored(row)
+
+    def read_rows(self, after: int = 0, batch: int = 2000) -> Iterator[Row[tuple[object, ...]]]:
+        """The raw rows after `after`, batch by batch, each batch in its own short read transaction."""
+        while True:
+            with self.reading() as conn:
+                rows = conn.execute(
+                    select(events).where(events.c.position > after).order_by(events.c.position).limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].position
+
+    def head(self) -> tuple[int, str]:
+        """(position, hash) of the newest event; (0, genesis) for an empty log."""
+        with self.reading() as conn:
+            row = conn.execute(select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)).first()
+        return (row.position, row.hash) if row else (0, GENESIS)
+
+
+def to_stored(row: Row[tuple[object, ...]]) -> StoredEvent:
+    r = row._mapping
+    return StoredEvent(
+        position=int(r["position"]),
+        stream_id=str(r["stream_id"]),
+        version=int(r["version"]),
+        type=str(r["type"]),
+        schema_version=int(r["schema_version"]),
+        data=decode(str(r["type"]), int(r["schema_version"]), json.loads(str(r["payload"]))),
+        metadata=Metadata.model_validate_json(str(r["metadata"])),
+        recorded_at=parse_time(str(r["recorded_at"])),
+        prev_hash=str(r["prev_hash"]),
+        hash=str(r["hash"]),
+    )

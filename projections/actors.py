@@ -1,0 +1,29 @@
+"""The actors known to the registry, with their unit and roles."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, select
+
+from events.codec import canonical_json
+from events.envelope import StoredEvent, format_time
+from events.event import ActorRegistered
+from projections.schema import actors
+
+
+def apply(conn: Connection, stored: StoredEvent) -> None:
+    match stored.data:
+        case ActorRegistered(actor_id=actor_id, unit=unit, roles=roles):
+            conn.execute(actors.insert().values(
+                actor_id=actor_id, unit=unit, roles=canonical_json(list(roles)),
+                registered_at=format_time(stored.recorded_at),
+            ))
+        case _:
+            pass
+
+
+def find(conn: Connection, actor_id: str) -> tuple[str, list[str]] | None:
+    """(unit, roles) of `actor_id`, or None."""
+    row = conn.execute(select(actors.c.unit, actors.c.roles).where(actors.c.actor_id == actor_id)).first()
+    return (row.unit, json.loads(row.roles)) if row else None

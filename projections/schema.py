@@ -1,0 +1,109 @@
+"""The read models' tables. They live beside the log in one MetaData so that one migration history covers both."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+
+from events.schema import metadata
+
+projection_positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+actors = Table(
+    "actors",
+    metadata,
+    Column("actor_id", String(200), primary_key=True),
+    Column("unit", String(200), nullable=False),
+    Column("roles", Text, nullable=False),  # JSON list
+    Column("registered_at", String(32), nullable=False),
+)
+
+# Every item, drafts included, for internal listing.
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", String(200), primary_key=True),
+    Column("domain", String(200), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("version", Integer, nullable=False),  # the newest version (pending or published)
+    Column("published_version", Integer, nullable=True),
+    Column("pending_kind", String(10), nullable=True),
+    Column("rejection", Text, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_items_unit", "unit"),
+    Index("ix_items_status", "status"),
+)
+
+# Every version of every item: its elements as they stand, and when it was public.
+item_versions = Table(
+    "item_versions",
+    metadata,
+    Column("item_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("elements", Text, nullable=False),  # JSON object
+    Column("trigger", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("approval_reference", Text, nullable=False),
+    Column("published_at", String(32), nullable=True),
+    Column("superseded_at", String(32), nullable=True),
+    PrimaryKeyConstraint("item_id", "version"),
+)
+
+# The authoritative published version of each item in the public catalog: nothing else is ever here.
+public_catalog = Table(
+    "public_catalog",
+    metadata,
+    Column("item_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("domain", String(200), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("category", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("subname", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("time_limit", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("channels", Text, nullable=False),  # JSON list
+    Column("audience", Text, nullable=False),  # JSON list
+    Column("audience_note", Text, nullable=False),
+    Column("method", Text, nullable=False),  # JSON list
+    Column("levels", Text, nullable=False),  # JSON list
+    Column("published_at", String(32), nullable=False),
+    Column("approval_reference", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_public_catalog_domain", "domain"),
+    Index("ix_public_catalog_unit", "unit"),
+)
+
+# One row per event: the accountability record behind `registry history`.
+item_history = Table(
+    "item_history",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("item_id", String(200), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("type", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("role", String(50), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changes", Text, nullable=False),  # JSON list of {field, old, new}
+    Column("hash", String(64), nullable=False),
+    Index("ix_item_history_item", "item_id", "position"),
+)
+
+PROJECTION_TABLES = (actors, items, item_versions, public_catalog, item_history)
+PROJECTIONS = tuple(table.name for table in PROJECTION_TABLES)

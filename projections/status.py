@@ -1,0 +1,69 @@
+"""The status view: every item, drafts included, where it stands now. For internal listing and queues."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, update
+
+from events.envelope import StoredEvent, format_time
+from events.event import (
+    AdjustmentProposed,
+    DraftDiscarded,
+    ItemApproved,
+    ItemDrafted,
+    ItemPublished,
+    ItemRetired,
+    ItemRevised,
+    ItemSubmitted,
+    PendingChangeWithdrawn,
+    RetirementProposed,
+    ReviewPassed,
+    ReviewRejected,
+)
+from projections.schema import items
+from projections.versions import elements_of, latest_published
+
+
+def apply(conn: Connection, stored: StoredEvent) -> None:
+    event = stored.data
+    moment = format_time(stored.recorded_at)
+    match event:
+        case ItemDrafted():
+            conn.execute(items.insert().values(
+                item_id=event.item_id, domain=event.domain, unit=event.unit, title=event.elements.title,
+                status="draft", version=1, published_version=None, pending_kind="add", rejection="",
+                updated_at=moment, position=stored.position,
+            ))
+            return
+        case ItemRevised():
+            values = {"title": elements_of(conn, event.item_id, event.version).title}
+        case ItemSubmitted():
+            values = {"status": "submitted", "rejection": ""}
+        case ReviewPassed():
+            values = {"status": f"{event.stage.value}_reviewed"}
+        case ReviewRejected():
+            values = {"status": "draft", "rejection": event.comment}
+        case ItemApproved():
+            values = {"status": "approved"}
+        case ItemPublished():
+            values = {"status": "published", "published_version": event.version, "pending_kind": None,
+                      "title": event.elements.title}
+        case AdjustmentProposed():
+            values = {"status": "draft", "version": event.version, "pending_kind": "change", "rejection": "",
+                      "title": elements_of(conn, event.item_id, event.version).title}
+        case RetirementProposed():
+            values = {"status": "draft", "version": event.version, "pending_kind": "cancel", "rejection": ""}
+        case ItemRetired():
+            values = {"status": "retired", "pending_kind": None}
+        case DraftDiscarded():
+            values = {"status": "discarded", "pending_kind": None}
+        case PendingChangeWithdrawn():
+            published = latest_published(conn, event.item_id)
+            values = {"status": "published", "pending_kind": None, "rejection": "",
+                      "title": elements_of(conn, event.item_id, published or 1).title}
+        case _:
+            return
+    conn.execute(
+        update(items).where(items.c.item_id == stored.stream_id).values(
+            updated_at=moment, position=stored.position, **values
+        )
+    )

@@ -1,0 +1,287 @@
+"""The catalog item decider: decide(command, state) -> events, evolve(state, event) -> state. No I/O."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from events.elements import ItemElements, apply_changes, diff
+from events.event import (
+    ActorRegistered,
+    AdjustmentProposed,
+    ChangeKind,
+    DraftDiscarded,
+    ItemApproved,
+    ItemDrafted,
+    ItemEvent,
+    ItemPublished,
+    ItemRetired,
+    ItemRevised,
+    ItemSubmitted,
+    PendingChangeWithdrawn,
+    RetirementProposed,
+    ReviewPassed,
+    ReviewRejected,
+    ReviewStage,
+)
+from registry.actor import Actor, Role
+from registry.command import (
+    AdjustItem,
+    ApproveItem,
+    DiscardItem,
+    DraftItem,
+    ItemCommand,
+    PassReview,
+    PublishItem,
+    RejectItem,
+    ReviseItem,
+    RetireItem,
+    SubmitItem,
+)
+from registry.profile import Profile
+from registry.rules import (
+    Rule,
+    RuleViolation,
+    owning_unit,
+    require_approval_reference,
+    require_approver,
+    require_change,
+    require_discardable,
+    require_drafter_of,
+    require_item_exists,
+    require_legality_reviewer,
+    require_not_author,
+    require_other_reviewer,
+    require_preliminary_reviewer,
+    require_publishable,
+    require_publisher,
+    require_reason,
+    require_rejection_comment,
+    require_status,
+    require_trigger,
+)
+from registry.state import ItemState, Pending, Published, Status, initial_state
+
+REVIEW_STATUS = {
+    "preliminary": Status.SUBMITTED,
+    "legality": Status.PRELIMINARY_REVIEWED,
+    "approval": Status.LEGALITY_REVIEWED,
+}
+
+
+def required_role(command: ItemCommand) -> Role:
+    """The role an actor acts in when carrying out `command`."""
+    match command:
+        case DraftItem() | ReviseItem() | SubmitItem() | AdjustItem() | RetireItem() | DiscardItem():
+            return Role.DRAFTER
+        case PassReview(stage=ReviewStage.PRELIMINARY) | RejectItem(stage="preliminary"):
+            return Role.PRELIMINARY_REVIEWER
+        case PassReview() | RejectItem(stage="legality"):
+            return Role.LEGALITY_REVIEWER
+        case ApproveItem() | RejectItem():
+            return Role.APPROVER
+        case PublishItem():
+            return Role.PUBLISHER
+        case _:
+            assert_never(command)
+
+
+def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[ItemEvent]:
+    """The events that carrying out `command` on `item` produces. Raises RuleViolation."""
+    actor = command.actor
+    if not isinstance(command, DraftItem):
+        require_item_exists(item)
+    match command:
+        case DraftItem():
+            unit = owning_unit(profile, command.domain, command.unit, actor)
+            require_drafter_of(actor, unit)
+            if item.status is not Status.NEW:
+                raise RuleViolation(Rule.ORDER, f"item {command.item_id} already exists")
+            known = profile.domain(command.domain) if command.domain else None
+            domain = known.name if known else command.domain.strip()
+            return [ItemDrafted(item_id=command.item_id, domain=domain, unit=unit, elements=command.elements)]
+        case ReviseItem():
+            require_drafter_of(actor, item.unit)
+            if item.status is Status.PUBLISHED:
+                raise RuleViolation(
+                    Rule.ADJUSTMENT, "a published item changes only through an adjustment (registry adjust)"
+                )
+            require_status(item, "a revision", Status.DRAFT)
+            pending = _pending(item)
+            if pending.kind is ChangeKind.CANCEL:
+                raise RuleViolation(Rule.ADJUSTMENT, "a pending cancellation (取消) has no elements to revise")
+            changes = diff(pending.elements, _updated(pending.elements, command.elements, command.fields))
+            require_change(bool(changes), "revision")
+            return [ItemRevised(item_id=item.item_id, version=pending.version, changes=changes)]
+        case SubmitItem():
+            require_drafter_of(actor, item.unit)
+            require_status(item, "submission", Status.DRAFT)
+            pending = _pending(item)
+            if pending.kind is not ChangeKind.CANCEL:
+                require_publishable(pending.elements)
+            return [ItemSubmitted(item_id=item.item_id, version=pending.version)]
+        case PassReview(stage=ReviewStage.PRELIMINARY):
+            require_preliminary_reviewer(actor, profile)
+            require_status(item, "初审 (preliminary review)", Status.SUBMITTED)
+            require_not_author(_pending(item), actor, "review")
+            return [ReviewPassed(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
+                                 comment=command.comment)]
+        case PassReview():
+            require_legality_reviewer(actor, profile)
+            require_status(item, "合法性审查 (legality review)", Status.PRELIMINARY_REVIEWED)
+            require_not_author(_pending(item), actor, "review")
+            require_other_reviewer(_pending(item), actor)
+            return [ReviewPassed(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
+                                 comment=command.comment)]
+        case RejectItem():
+            match command.stage:
+                case "preliminary":
+                    require_preliminary_reviewer(actor, profile)
+                case "legality":
+                    require_legality_reviewer(actor, profile)
+                case "approval":
+                    require_approver(actor)
+            require_status(item, f"a rejection at {command.stage}", REVIEW_STATUS[command.stage])
+            require_not_author(_pending(item), actor, "review")
+            require_rejection_comment(command.comment)
+            return [ReviewRejected(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
+                                   comment=command.comment)]
+        case ApproveItem():
+            require_approver(actor)
+            require_status(item, "审议 (approval)", Status.LEGALITY_REVIEWED)
+            require_not_author(_pending(item), actor, "approve")
+            require_approval_reference(command.reference)
+            return [ItemApproved(item_id=item.item_id, version=_pending(item).version, reference=command.reference)]
+        case PublishItem():
+            require_publisher(actor, profile)
+            require_status(item, "公布 (publication)", Status.APPROVED)
+            pending = _pending(item)
+            require_not_author(pending, actor, "publish")
+            if pending.kind is ChangeKind.CANCEL:
+                return [ItemRetired(item_id=item.item_id, version=pending.version, trigger=pending.trigger,
+                                    reason=pending.reason, retired_at=command.at)]
+            require_publishable(pending.elements)
+            return [ItemPublished(item_id=item.item_id, version=pending.version, kind=pending.kind,
+                                  elements=pending.elements, published_at=command.at)]
+        case AdjustItem():
+            require_drafter_of(actor, item.unit)
+            require_status(item, "an adjustment", Status.PUBLISHED)
+            require_trigger(command.trigger)
+            published = _published(item)
+            changes = diff(published.elements, _updated(published.elements, command.elements, command.fields))
+            require_change(bool(changes), "adjustment")
+            return [AdjustmentProposed(item_id=item.item_id, version=item.last_version + 1, trigger=command.trigger,
+                                       reason=command.reason, changes=changes)]
+        case RetireItem():
+            require_drafter_of(actor, item.unit)
+            require_status(item, "a retirement", Status.PUBLISHED)
+            require_trigger(command.trigger)
+            require_reason(command.reason)
+            return [RetirementProposed(item_id=item.item_id, version=item.last_version + 1, trigger=command.trigger,
+                                       reason=command.reason)]
+        case DiscardItem():
+            require_drafter_of(actor, item.unit)
+            require_discardable(item)
+            if item.published:
+                return [PendingChangeWithdrawn(item_id=item.item_id, version=_pending(item).version,
+                                               reason=command.reason)]
+            return [DraftDiscarded(item_id=item.item_id, reason=command.reason)]
+        case _:
+            assert_never(command)
+
+
+def evolve(item: ItemState, event: ItemEvent, actor: str = "") -> ItemState:
+    """The item after `event` (recorded for `actor`). Never raises: events are facts, rules may change."""
+    match event:
+        case ItemDrafted():
+            pending = Pending(version=1, kind=ChangeKind.ADD, elements=event.elements, authors=frozenset({actor}))
+            return ItemState(item_id=event.item_id, status=Status.DRAFT, domain=event.domain, unit=event.unit,
+                             last_version=1, pending=pending)
+        case ItemRevised():
+            pending = _pending(item)
+            return _with(item, pending.model_copy(update={
+                "elements": apply_changes(pending.elements, event.changes),
+                "authors": pending.authors | {actor},
+            }), Status.DRAFT)
+        case ItemSubmitted():
+            pending = _pending(item).model_copy(
+                update={"preliminary_reviewer": None, "legality_reviewer": None, "approval_reference": "", "rejection": ""}
+            )
+            return _with(item, pending, Status.SUBMITTED)
+        case ReviewPassed(stage=ReviewStage.PRELIMINARY):
+            return _with(item, _pending(item).model_copy(update={"preliminary_reviewer": actor}),
+                         Status.PRELIMINARY_REVIEWED)
+        case ReviewPassed():
+            return _with(item, _pending(item).model_copy(update={"legality_reviewer": actor}),
+                         Status.LEGALITY_REVIEWED)
+        case ReviewRejected():
+            return _with(item, _pending(item).model_copy(update={"rejection": event.comment}), Status.DRAFT)
+        case ItemApproved():
+            return _with(item, _pending(item).model_copy(update={"approval_reference": event.reference}),
+                         Status.APPROVED)
+        case ItemPublished():
+            published = Published(version=event.version, elements=event.elements, published_at=event.published_at,
+                                  approval_reference=item.pending.approval_reference if item.pending else "")
+            return item.model_copy(update={"status": Status.PUBLISHED, "published": published, "pending": None})
+        case AdjustmentProposed():
+            published = _published(item)
+            pending = Pending(version=event.version, kind=ChangeKind.CHANGE, trigger=event.trigger,
+                              reason=event.reason, elements=apply_changes(published.elements, event.changes),
+                              authors=frozenset({actor}))
+            return _with(item.model_copy(update={"last_version": event.version}), pending, Status.DRAFT)
+        case RetirementProposed():
+            pending = Pending(version=event.version, kind=ChangeKind.CANCEL, trigger=event.trigger,
+                              reason=event.reason, elements=_published(item).elements, authors=frozenset({actor}))
+            return _with(item.model_copy(update={"last_version": event.version}), pending, Status.DRAFT)
+        case ItemRetired():
+            return item.model_copy(update={"status": Status.RETIRED, "pending": None})
+        case DraftDiscarded():
+            return item.model_copy(update={"status": Status.DISCARDED, "pending": None})
+        case PendingChangeWithdrawn():
+            return item.model_copy(update={"status": Status.PUBLISHED, "pending": None})
+        case _:
+            assert_never(event)
+
+
+def fold(events: list[tuple[ItemEvent, str]]) -> ItemState:
+    """The state after `events`, each with the actor who caused it."""
+    item = initial_state
+    for event, actor in events:
+        item = evolve(item, event, actor)
+    return item
+
+
+def _updated(elements: ItemElements, values: ItemElements, fields: frozenset[str]) -> ItemElements:
+    return elements.model_copy(update={field: getattr(values, field) for field in fields})
+
+
+def _pending(item: ItemState) -> Pending:
+    assert item.pending is not None, "a pending version exists in every status between DRAFT and APPROVED"
+    return item.pending
+
+
+def _published(item: ItemState) -> Published:
+    assert item.published is not None, "a PUBLISHED item has a published version"
+    return item.published
+
+
+def _with(item: ItemState, pending: Pending, status: Status) -> ItemState:
+    return item.model_copy(update={"pending": pending, "status": status})
+
+
+def decide_registration(
+    actor_id: str, unit: str, roles: frozenset[Role], registrar: Actor | None, admins_exist: bool,
+    already_registered: bool, profile: Profile,
+) -> ActorRegistered:
+    """Register an actor. Once an admin exists, only admins register others."""
+    if admins_exist and (registrar is None or not registrar.has(Role.ADMIN)):
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, "only an admin (管理员) registers actors (use --as ADMIN)")
+    if already_registered:
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} is already registered")
+    if not actor_id.strip() or actor_id != actor_id.strip() or ":" in actor_id:
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id!r} is not a usable name (no edge spaces, no ':')")
+    known = profile.unit(unit)
+    if known is None:
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+    if not roles:
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, "an actor needs at least one role")
+    return ActorRegistered(actor_id=actor_id, unit=known.name, roles=tuple(sorted(roles)))

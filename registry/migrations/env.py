@@ -1,0 +1,15 @@
+"""Alembic environment: migrates the engine handed over in config.attributes."""
+
+from alembic import context
+
+import projections.schema  # noqa: F401  (registers the projection tables)
+from events.schema import metadata
+
+engine = context.config.attributes["engine"]
+with engine.connect() as connection:
+    if connection.dialect.name == "sqlite":
+        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,262 @@
+"""The review rules, one named check each. A check returns nothing or raises RuleViolation."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from events.elements import PORTAL, Audience, ItemElements, Method
+from registry.actor import Actor, Role
+from registry.profile import Profile
+from registry.state import ItemState, Pending, Status
+
+
+class Rule(Enum):
+    """Each rule's Chinese name (as the features say it) and its English name."""
+
+    COMPLETENESS = ("要素完整", "completeness")
+    ORDER = ("审查顺序", "review order")
+    REJECTION_COMMENT = ("退回说明", "a rejection states why")
+    DRAFTING_UNIT = ("起草主体", "drafting by the owning unit")
+    PRELIMINARY_REVIEWER = ("初审主体", "preliminary review by the government service bureau")
+    LEGALITY_REVIEWER = ("合法性审查主体", "legality review by the legal affairs center")
+    APPROVER = ("审议主体", "approval by an approver")
+    APPROVAL_REFERENCE = ("审议依据", "an approval cites its meeting or document")
+    PUBLISHER = ("公布主体", "publication by the government service bureau")
+    SEPARATION_OF_DUTIES = ("审核分离", "separation of duties")
+    TIME_LIMIT = ("公开时限", "time limit")
+    PORTAL_FIRST = ("网站优先", "the portal first")
+    SPECIFIC_AUDIENCE = ("特定群体", "a specific audience is named")
+    ADJUSTMENT = ("动态调整", "adjustment")
+    NOTHING_DISAPPEARS = ("留痕不删", "nothing disappears")
+    KNOWN_ITEM = ("事项存在", "the item exists")
+    ACTOR_REGISTRATION = ("人员登记", "actor registration")
+
+    @property
+    def code(self) -> str:
+        return self.value[0]
+
+    @property
+    def english(self) -> str:
+        return self.value[1]
+
+
+class RuleViolation(Exception):
+    """A command refused by a rule. `str()` is the message users see."""
+
+    def __init__(self, rule: Rule, message: str) -> None:
+        super().__init__(f"refused [{rule.code}]: {message}")
+        self.rule = rule
+        self.message = message
+
+
+TRIGGERS = ("法律法规修订", "职能调整", "上级取消", "依据失效", "合并/分设")
+OTHER_TRIGGER = re.compile(r"^其他\s*[:：]\s*\S")
+MAX_WORKING_DAYS = 20
+_WORKING_DAYS = re.compile(r"(\d+)\s*个?\s*工作日")
+_CITATION = re.compile(r"《([^》]+)》")
+_SAME_AS_ABOVE = "同上"
+
+STAGE_NAMES = {
+    Status.DRAFT: "梳理 (drafting)",
+    Status.SUBMITTED: "submitted, waiting for 初审",
+    Status.PRELIMINARY_REVIEWED: "初审 passed, waiting for 合法性审查",
+    Status.LEGALITY_REVIEWED: "合法性审查 passed, waiting for 审议",
+    Status.APPROVED: "审议 passed, waiting for 公布",
+    Status.PUBLISHED: "公布 (published)",
+    Status.RETIRED: "取消 (retired)",
+    Status.DISCARDED: "discarded",
+    Status.NEW: "not drafted",
+}
+
+
+def require_item_exists(item: ItemState) -> None:
+    if item.status is Status.NEW:
+        raise RuleViolation(Rule.KNOWN_ITEM, "there is no such item")
+
+
+def require_status(item: ItemState, action: str, *allowed: Status) -> None:
+    """Rule 2, order: each stage only from the stage before it."""
+    if item.status not in allowed:
+        expected = " or ".join(STAGE_NAMES[s] for s in allowed)
+        raise RuleViolation(
+            Rule.ORDER, f"{action} needs the item at {expected}; it is at {STAGE_NAMES[item.status]}"
+        )
+
+
+def require_rejection_comment(comment: str) -> None:
+    if not comment.strip():
+        raise RuleViolation(Rule.REJECTION_COMMENT, "a rejection needs a comment saying what to fix (退回意见)")
+
+
+def owning_unit(profile: Profile, domain: str, unit: str, actor: Actor) -> str:
+    """Rule 3: the unit that owns a new item of `domain` asked for as `unit` (both may be empty)."""
+    known = profile.domain(domain) if domain else None
+    if unit:
+        found = profile.unit(unit)
+        if found is None:
+            raise RuleViolation(Rule.DRAFTING_UNIT, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+        if known and known.pilot and found.kind != "town" and found.name != known.responsible_unit:
+            raise RuleViolation(
+                Rule.DRAFTING_UNIT,
+                f"items of the pilot domain {known.name} are owned by {known.responsible_unit}, not {found.name}",
+            )
+        return found.name
+    if known and known.pilot:
+        return known.responsible_unit
+    return actor.unit
+
+
+def require_drafter_of(actor: Actor, unit: str) -> None:
+    """Rule 3: only drafters of the owning unit draft, revise, submit, adjust or retire its items."""
+    if not actor.has(Role.DRAFTER) or actor.unit != unit:
+        raise RuleViolation(
+            Rule.DRAFTING_UNIT, f"only drafters (起草人) of {unit} draft, revise, submit, adjust or retire its items"
+        )
+
+
+def require_preliminary_reviewer(actor: Actor, profile: Profile) -> None:
+    if not actor.has(Role.PRELIMINARY_REVIEWER) or actor.unit != profile.review_unit:
+        raise RuleViolation(
+            Rule.PRELIMINARY_REVIEWER,
+            f"the preliminary review is done by {profile.review_unit}'s preliminary reviewers (初审人)",
+        )
+
+
+def require_legality_reviewer(actor: Actor, profile: Profile) -> None:
+    if not actor.has(Role.LEGALITY_REVIEWER) or actor.unit != profile.legal_unit:
+        raise RuleViolation(
+            Rule.LEGALITY_REVIEWER,
+            f"the legality review is done by {profile.legal_unit}'s legality reviewers (合法性审查人)",
+        )
+
+
+def require_approver(actor: Actor) -> None:
+    if not actor.has(Role.APPROVER):
+        raise RuleViolation(Rule.APPROVER, "only approvers (审议人) approve or reject at 审议")
+
+
+def require_approval_reference(reference: str) -> None:
+    if not reference.strip():
+        raise RuleViolation(
+            Rule.APPROVAL_REFERENCE,
+            "an approval cites the meeting or document that approved it (e.g. 2020年第15次政府常务会议)",
+        )
+
+
+def require_publisher(actor: Actor, profile: Profile) -> None:
+    if not actor.has(Role.PUBLISHER) or actor.unit != profile.review_unit:
+        raise RuleViolation(Rule.PUBLISHER, f"publication is done by {profile.review_unit}'s publishers (发布人)")
+
+
+def require_not_author(pending: Pending, actor: Actor, action: str) -> None:
+    """Rule 4: nobody reviews, approves or publishes a version they drafted or revised."""
+    if actor.actor_id in pending.authors:
+        raise RuleViolation(
+            Rule.SEPARATION_OF_DUTIES,
+            f"{actor.actor_id} drafted or revised version {pending.version} and cannot {action} it",
+        )
+
+
+def require_other_reviewer(pending: Pending, actor: Actor) -> None:
+    """Rule 4: one person cannot pass both review stages of the same version."""
+    if pending.preliminary_reviewer == actor.actor_id:
+        raise RuleViolation(
+            Rule.SEPARATION_OF_DUTIES,
+            f"{actor.actor_id} passed the 初审 of version {pending.version} and cannot also pass its 合法性审查",
+        )
+
+
+def require_complete(elements: ItemElements) -> None:
+    """Rule 1 (国办发〔2019〕54号): every element is there. Lists everything missing at once."""
+    missing = []
+    if not (elements.name.strip() or elements.category.strip()):
+        missing.append("二级事项 (name, or 一级事项 where there is no 二级)")
+    for field, label in (
+        ("content", "公开内容 (content)"),
+        ("basis", "公开依据 (basis)"),
+        ("time_limit", "公开时限 (time limit)"),
+        ("body", "公开主体 (body)"),
+    ):
+        if not str(getattr(elements, field)).strip():
+            missing.append(label)
+    if not elements.channels:
+        missing.append("公开渠道和载体 (channels)")
+    if not elements.audience:
+        missing.append("公开对象 (audience)")
+    if not elements.method:
+        missing.append("公开方式 (method)")
+    if not elements.levels:
+        missing.append("公开层级 (levels)")
+    if missing:
+        raise RuleViolation(Rule.COMPLETENESS, "missing " + ", ".join(missing))
+
+
+def require_lawful_time_limit(elements: ItemElements) -> None:
+    """Rule 5 (条例第二十六条): at most 20 working days for proactive items, unless a cited law says otherwise."""
+    limit = elements.time_limit.strip()
+    if limit == _SAME_AS_ABOVE:
+        raise RuleViolation(Rule.TIME_LIMIT, "the time limit 同上 (same as above) only makes sense inside a table")
+    if Method.PROACTIVE not in elements.method:
+        return
+    days = [int(n) for n in _WORKING_DAYS.findall(limit)]
+    if not days or max(days) <= MAX_WORKING_DAYS:
+        return
+    cited = set(_CITATION.findall(limit)) & set(_CITATION.findall(elements.basis))
+    if not cited:
+        raise RuleViolation(
+            Rule.TIME_LIMIT,
+            f"a proactive item is disclosed within {MAX_WORKING_DAYS} working days (条例第二十六条); "
+            f"{max(days)} 个工作日 needs the time limit to cite the law that sets it (《...》), also listed in 公开依据",
+        )
+
+
+def require_portal(elements: ItemElements) -> None:
+    """Rule 6: the government portal is the first platform."""
+    if PORTAL not in elements.channels:
+        raise RuleViolation(Rule.PORTAL_FIRST, f"every published version lists {PORTAL} among its channels")
+
+
+def require_named_group(elements: ItemElements) -> None:
+    """Rule 7: a specific audience names its group."""
+    if Audience.SPECIFIC_GROUP in elements.audience and not elements.audience_note.strip():
+        raise RuleViolation(
+            Rule.SPECIFIC_AUDIENCE, "the audience includes 特定群体; name the group (audience_note, e.g. 低保对象)"
+        )
+
+
+def require_publishable(elements: ItemElements) -> None:
+    """Rules 1, 5, 6 and 7: what a version must say before it goes to review and to the public."""
+    require_complete(elements)
+    require_lawful_time_limit(elements)
+    require_portal(elements)
+    require_named_group(elements)
+
+
+def require_trigger(trigger: str) -> None:
+    """Rule 8: an adjustment states its trigger."""
+    if trigger.strip() not in TRIGGERS and not OTHER_TRIGGER.match(trigger.strip()):
+        raise RuleViolation(
+            Rule.ADJUSTMENT,
+            "an adjustment states its trigger: " + ", ".join(TRIGGERS) + ", or 其他：<what happened>",
+        )
+
+
+def require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise RuleViolation(Rule.ADJUSTMENT, "a cancellation (取消) states its reason")
+
+
+def require_change(changed: bool, action: str) -> None:
+    if not changed:
+        raise RuleViolation(Rule.ADJUSTMENT, f"the {action} changes nothing")
+
+
+def require_discardable(item: ItemState) -> None:
+    """Rule 10: only never-published drafts are discarded; a published item is retired, never deleted."""
+    if item.status is not Status.DRAFT:
+        raise RuleViolation(
+            Rule.NOTHING_DISAPPEARS,
+            f"only a draft can be discarded or a pending change withdrawn; the item is at {STAGE_NAMES[item.status]}"
+            + ("; a published item can only be retired (registry retire)" if item.published else ""),
+        )
