@@ -32,8 +32,10 @@ def actor_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="the actor's id: a name, unique in this registry")],
     unit: Annotated[str, typer.Option(help="the unit they work for, e.g. 财政局 or 政务服务局")],
-    role: Annotated[list[str], typer.Option(help="drafter, preliminary_reviewer, legality_reviewer, approver, "
-                                                 "publisher or admin; repeatable")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="drafter, preliminary_reviewer, legality_reviewer, approver, publisher or admin; repeatable"),
+    ],
     as_json: Json = False,
 ) -> None:
     """Register an actor (once an admin exists, only an admin may: --as ADMIN)."""
@@ -60,9 +62,13 @@ def actor_list(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         print_json([{"actor": a.actor_id, "unit": a.unit, "roles": sorted(r.value for r in a.roles)} for a in actors])
         return
-    console.print(grid(f"{len(actors)} actor(s)", ["actor", "unit", "roles"],
-                       [[a.actor_id, a.unit, ", ".join(sorted(f"{r.value} ({r.label})" for r in a.roles))]
-                        for a in actors]))
+    console.print(
+        grid(
+            f"{len(actors)} actor(s)",
+            ["actor", "unit", "roles"],
+            [[a.actor_id, a.unit, ", ".join(sorted(f"{r.value} ({r.label})" for r in a.roles))] for a in actors],
+        )
+    )
 
 
 @app.command()
@@ -71,19 +77,30 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
     registry = context(ctx).registry()
     result = verify_log(registry.store)
     if as_json:
-        print_json({
-            "ok": result.ok, "events": result.events, "head_hash": result.head_hash,
-            "first_bad_position": result.first_bad_position, "problem": result.problem or None,
-            "projection_problems": result.projection_problems,
-        })
+        print_json(
+            {
+                "ok": result.ok,
+                "events": result.events,
+                "head_hash": result.head_hash,
+                "first_bad_position": result.first_bad_position,
+                "problem": result.problem or None,
+                "projection_problems": result.projection_problems,
+            }
+        )
     elif result.first_bad_position is not None:
         error(f"verification FAILED at position {result.first_bad_position}: {result.problem}")
     elif result.projection_problems:
-        error("the chain verifies, but projections differ from the log: " + "; ".join(result.projection_problems)
-              + " (run `registry rebuild`)")
+        error(
+            "the chain verifies, but projections differ from the log: "
+            + "; ".join(result.projection_problems)
+            + " (run `registry rebuild`)"
+        )
     else:
-        console.print(f"ok: {result.events} events, chain intact, head {result.head_hash}; "
-                      "projections equal a fresh fold of the log", markup=False)
+        console.print(
+            f"ok: {result.events} events, chain intact, head {result.head_hash}; "
+            "projections equal a fresh fold of the log",
+            markup=False,
+        )
     if not result.ok:
         raise typer.Exit(6)
 

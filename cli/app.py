@@ -12,7 +12,9 @@ from events.database import URL_VARIABLE
 
 app = typer.Typer(
     name="registry",
-    help="The disclosure catalog registry (政务公开事项标准目录): an event-sourced, tamper-evident log of catalog items.",
+    help=(
+        "The disclosure catalog registry (政务公开事项标准目录): an event-sourced, tamper-evident log of catalog items."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

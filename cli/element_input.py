@@ -23,18 +23,22 @@ Name = Annotated[str | None, typer.Option(help="二级事项 (name)")]
 Subname = Annotated[str | None, typer.Option(help="三级事项 (subname)")]
 Content = Annotated[str | None, typer.Option(help="公开内容（要素） (content)")]
 Basis = Annotated[str | None, typer.Option(help="公开依据 (basis)")]
-TimeLimit = Annotated[str | None, typer.Option("--time-limit", help="公开时限, e.g. 信息形成或者变更之日起20个工作日内")]
+TimeLimit = Annotated[
+    str | None, typer.Option("--time-limit", help="公开时限, e.g. 信息形成或者变更之日起20个工作日内")
+]
 Body = Annotated[str | None, typer.Option(help="公开主体 (body)")]
 Channel = Annotated[list[str] | None, typer.Option("--channel", help="公开渠道和载体, repeatable, e.g. 政府网站")]
 AudienceOption = Annotated[
-    list[str] | None, typer.Option("--audience", help="公开对象, repeatable: public (全社会), specific_group (特定群体)")
+    list[str] | None,
+    typer.Option("--audience", help="公开对象, repeatable: public (全社会), specific_group (特定群体)"),
 ]
 AudienceNote = Annotated[str | None, typer.Option("--audience-note", help="which specific group (特定群体)")]
 MethodOption = Annotated[
     list[str] | None, typer.Option("--method", help="公开方式, repeatable: proactive (主动), on_request (依申请)")
 ]
 LevelOption = Annotated[
-    list[str] | None, typer.Option("--level", help="公开层级, repeatable: county (县级), township (乡级), village (村级)")
+    list[str] | None,
+    typer.Option("--level", help="公开层级, repeatable: county (县级), township (乡级), village (村级)"),
 ]
 FromFile = Annotated[
     Path | None, typer.Option("--from", help="a JSON object with element names as keys; options override it")

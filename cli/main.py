@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 import cli.admin
 import cli.read
-import cli.write  # noqa: F401  (registers the commands)
+import cli.write
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage
 from cli.output import error

@@ -34,7 +34,9 @@ def show(
     if version is not None:
         chosen = next((v for v in all_versions if v["version"] == version), None)
         if chosen is None:
-            raise NotFound(f"item {item} has no version {version} (it has {', '.join(str(v['version']) for v in all_versions)})")
+            raise NotFound(
+                f"item {item} has no version {version} (it has {', '.join(str(v['version']) for v in all_versions)})"
+            )
     else:
         published = [v for v in all_versions if v["state"] in ("published", "retired")]
         chosen = published[-1] if state.published and published else all_versions[-1]
@@ -53,23 +55,35 @@ def show(
         "published_at": chosen["published_at"],
         "approval_reference": chosen["approval_reference"],
         "elements": chosen["elements"],
-        "pending": None if pending is None else {
-            "version": pending.version, "kind": pending.kind.value, "status": state.status.value,
-            "trigger": pending.trigger, "reason": pending.reason, "rejection": pending.rejection,
+        "pending": None
+        if pending is None
+        else {
+            "version": pending.version,
+            "kind": pending.kind.value,
+            "status": state.status.value,
+            "trigger": pending.trigger,
+            "reason": pending.reason,
+            "rejection": pending.rejection,
         },
     }
     if as_json:
         print_json(shape)
         return
-    title = (f"{item} · {state.domain or '—'} · {state.unit} · version {chosen['version']} ({chosen['state']})"
-             f" · {state.status.label} ({state.status.value})")
+    title = (
+        f"{item} · {state.domain or '—'} · {state.unit} · version {chosen['version']} ({chosen['state']})"
+        f" · {state.status.label} ({state.status.value})"
+    )
     console.print(elements_table(chosen["elements"], title))
     if chosen["published_at"]:
-        console.print(f"published {chosen['published_at']}, approved by {chosen['approval_reference'] or '—'}",
-                      markup=False)
+        console.print(
+            f"published {chosen['published_at']}, approved by {chosen['approval_reference'] or '—'}", markup=False
+        )
     if pending and version is None and state.published:
-        console.print(f"note: version {pending.version} ({pending.kind.label}) is pending at {state.status.label}; "
-                      f"version {chosen['version']} stays authoritative until it is published", markup=False)
+        console.print(
+            f"note: version {pending.version} ({pending.kind.label}) is pending at {state.status.label}; "
+            f"version {chosen['version']} stays authoritative until it is published",
+            markup=False,
+        )
     if pending and pending.rejection:
         console.print(f"returned by review: {pending.rejection}", markup=False)
 
@@ -77,8 +91,12 @@ def show(
 @app.command("list")
 def list_items(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="draft, submitted, preliminary_reviewed, legality_reviewed, "
-                                                    "approved, published, retired, discarded")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="draft, submitted, preliminary_reviewed, legality_reviewed, approved, published, retired, discarded"
+        ),
+    ] = None,
     unit: Annotated[str | None, typer.Option(help="owning unit")] = None,
     domain: Annotated[str | None, typer.Option(help="领域")] = None,
     as_json: Json = False,
@@ -100,13 +118,25 @@ def list_items(
     if as_json:
         print_json(rows)
         return
-    console.print(grid(
-        f"{len(rows)} item(s)",
-        ["item", "unit", "domain", "title", "status", "version", "public"],
-        [[r["item_id"], r["unit"], r["domain"] or "—", r["title"] or "—",
-          Status(r["status"]).label + (f" ({r['pending_kind']})" if r["pending_kind"] and r["published_version"] else ""),
-          str(r["version"]), str(r["published_version"] or "—")] for r in rows],
-    ))
+    console.print(
+        grid(
+            f"{len(rows)} item(s)",
+            ["item", "unit", "domain", "title", "status", "version", "public"],
+            [
+                [
+                    r["item_id"],
+                    r["unit"],
+                    r["domain"] or "—",
+                    r["title"] or "—",
+                    Status(r["status"]).label
+                    + (f" ({r['pending_kind']})" if r["pending_kind"] and r["published_version"] else ""),
+                    str(r["version"]),
+                    str(r["published_version"] or "—"),
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 @app.command()
@@ -141,10 +171,14 @@ def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
         console.print(
             f"\n#{r['position']}  {when} UTC  {ACTION_LABELS.get(r['action'], r['action'])}{version}  "
             f"{r['actor']} · {r['unit'] or '—'} · {r['role'] or '—'}  [{chain}]",
-            markup=False, style="bold" if r["verified"] else "bold red",
+            markup=False,
+            style="bold" if r["verified"] else "bold red",
         )
         if r["reason"]:
             console.print(f"    reason/comment: {r['reason']}", markup=False)
         for c in r["changes"]:
-            console.print(f"    {ELEMENT_LABELS.get(c['field'], c['field'])}: {show_value(c['field'], c['old'])} → "
-                          f"{show_value(c['field'], c['new'])}", markup=False)
+            console.print(
+                f"    {ELEMENT_LABELS.get(c['field'], c['field'])}: {show_value(c['field'], c['old'])} → "
+                f"{show_value(c['field'], c['new'])}",
+                markup=False,
+            )

@@ -72,8 +72,11 @@ class ChainCheck:
             what = "missing or deleted" if position > self.position + 1 else "duplicated or reordered"
             return self._fail(self.position + 1, f"position {self.position + 1} is {what} (found {position} next)")
         if row.prev_hash != self.prev_hash:
-            return self._fail(position, "its prev_hash does not match the hash of the event before it "
-                                        "(an event was inserted, deleted, reordered or rewritten)")
+            return self._fail(
+                position,
+                "its prev_hash does not match the hash of the event before it "
+                "(an event was inserted, deleted, reordered or rewritten)",
+            )
         try:
             expected = stored_row_hash(row)
         except ValueError as error:

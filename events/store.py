@@ -25,8 +25,7 @@ class ConcurrencyConflict(Exception):
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
         super().__init__(
-            f"concurrency conflict on {stream_id}: expected version {expected}, found {actual}; "
-            "reload and try again"
+            f"concurrency conflict on {stream_id}: expected version {expected}, found {actual}; reload and try again"
         )
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
 
@@ -110,7 +109,9 @@ class EventStore:
                 "prev_hash": prev_hash,
             }
             digest = row_hash(payload=payload, metadata=meta_json, **fields)  # type: ignore[arg-type]
-            rows.append({**fields, "payload": canonical_json(payload), "metadata": canonical_json(meta_json), "hash": digest})
+            rows.append(
+                {**fields, "payload": canonical_json(payload), "metadata": canonical_json(meta_json), "hash": digest}
+            )
             stored.append(
                 StoredEvent(
                     position=position,
@@ -135,15 +136,11 @@ class EventStore:
 
     def find_command(self, conn: Connection, command_id: str) -> list[StoredEvent]:
         """The events an earlier run of this command recorded (empty if none)."""
-        rows = conn.execute(
-            select(events).where(events.c.command_id == command_id).order_by(events.c.position)
-        ).all()
+        rows = conn.execute(select(events).where(events.c.command_id == command_id).order_by(events.c.position)).all()
         return [to_stored(row) for row in rows]
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[StoredEvent]:
-        rows = conn.execute(
-            select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)
-        ).all()
+        rows = conn.execute(select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)).all()
         return [to_stored(row) for row in rows]
 
     def read_all(self, after: int = 0, batch: int = 2000) -> Iterator[StoredEvent]:
@@ -166,7 +163,9 @@ class EventStore:
     def head(self) -> tuple[int, str]:
         """(position, hash) of the newest event; (0, genesis) for an empty log."""
         with self.reading() as conn:
-            row = conn.execute(select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)).first()
+            row = conn.execute(
+                select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
+            ).first()
         return (row.position, row.hash) if row else (0, GENESIS)
 
 

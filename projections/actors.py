@@ -15,10 +15,14 @@ from projections.schema import actors
 def apply(conn: Connection, stored: StoredEvent) -> None:
     match stored.data:
         case ActorRegistered(actor_id=actor_id, unit=unit, roles=roles):
-            conn.execute(actors.insert().values(
-                actor_id=actor_id, unit=unit, roles=canonical_json(list(roles)),
-                registered_at=format_time(stored.recorded_at),
-            ))
+            conn.execute(
+                actors.insert().values(
+                    actor_id=actor_id,
+                    unit=unit,
+                    roles=canonical_json(list(roles)),
+                    registered_at=format_time(stored.recorded_at),
+                )
+            )
         case _:
             pass
 

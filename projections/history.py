@@ -51,7 +51,8 @@ def describe(stored: StoredEvent) -> tuple[str, int | None, str, tuple[FieldChan
         case ItemDrafted():
             changes = tuple(
                 FieldChange(field=name, old=None, new=value)
-                for name, value in event.elements.as_json().items() if value not in ("", [])
+                for name, value in event.elements.as_json().items()
+                if value not in ("", [])
             )
             return "draft", 1, reason, changes
         case ItemRevised():
@@ -89,9 +90,20 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
         return
     action, version, reason, changes = describe(stored)
     meta = stored.metadata
-    conn.execute(item_history.insert().values(
-        position=stored.position, item_id=stored.stream_id, stream_version=stored.version, version=version,
-        type=stored.type, action=action, recorded_at=format_time(stored.recorded_at), actor=meta.actor,
-        unit=meta.unit, role=meta.role, reason=reason,
-        changes=canonical_json([change.model_dump(mode="json") for change in changes]), hash=stored.hash,
-    ))
+    conn.execute(
+        item_history.insert().values(
+            position=stored.position,
+            item_id=stored.stream_id,
+            stream_version=stored.version,
+            version=version,
+            type=stored.type,
+            action=action,
+            recorded_at=format_time(stored.recorded_at),
+            actor=meta.actor,
+            unit=meta.unit,
+            role=meta.role,
+            reason=reason,
+            changes=canonical_json([change.model_dump(mode="json") for change in changes]),
+            hash=stored.hash,
+        )
+    )

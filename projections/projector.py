@@ -52,7 +52,9 @@ def rebuild(conn: Connection, batch: int = 2000, progress: Callable[[int], None]
     conn.execute(delete(projection_positions))
     after = 0
     while True:
-        rows = conn.execute(select(events).where(events.c.position > after).order_by(events.c.position).limit(batch)).all()
+        rows = conn.execute(
+            select(events).where(events.c.position > after).order_by(events.c.position).limit(batch)
+        ).all()
         if not rows:
             break
         project(conn, (to_stored(row) for row in rows))
@@ -69,8 +71,12 @@ def differences(conn: Connection) -> list[str]:
     rebuild(conn)
     found = []
     for table in PROJECTION_TABLES:
-        extra = conn.execute(text(f"SELECT COUNT(*) FROM (SELECT * FROM verify_{table.name} EXCEPT SELECT * FROM {table.name}) d")).scalar()
-        missing = conn.execute(text(f"SELECT COUNT(*) FROM (SELECT * FROM {table.name} EXCEPT SELECT * FROM verify_{table.name}) d")).scalar()
+        extra = conn.execute(
+            text(f"SELECT COUNT(*) FROM (SELECT * FROM verify_{table.name} EXCEPT SELECT * FROM {table.name}) d")
+        ).scalar()
+        missing = conn.execute(
+            text(f"SELECT COUNT(*) FROM (SELECT * FROM {table.name} EXCEPT SELECT * FROM verify_{table.name}) d")
+        ).scalar()
         if extra or missing:
             found.append(f"{table.name}: {extra} row(s) not in a fresh fold of the log, {missing} row(s) missing")
     return found

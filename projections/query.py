@@ -10,8 +10,9 @@ from sqlalchemy import Connection, select
 from projections.schema import item_history, item_versions, items
 
 
-def list_items(conn: Connection, status: str | None = None, unit: str | None = None,
-               domain: str | None = None) -> list[dict[str, Any]]:
+def list_items(
+    conn: Connection, status: str | None = None, unit: str | None = None, domain: str | None = None
+) -> list[dict[str, Any]]:
     query = select(items).order_by(items.c.unit, items.c.domain, items.c.item_id)
     if status:
         query = query.where(items.c.status == status)
@@ -21,9 +22,16 @@ def list_items(conn: Connection, status: str | None = None, unit: str | None = N
         query = query.where(items.c.domain == domain)
     return [
         {
-            "item_id": r.item_id, "domain": r.domain, "unit": r.unit, "title": r.title, "status": r.status,
-            "version": r.version, "published_version": r.published_version, "pending_kind": r.pending_kind,
-            "rejection": r.rejection, "updated_at": r.updated_at,
+            "item_id": r.item_id,
+            "domain": r.domain,
+            "unit": r.unit,
+            "title": r.title,
+            "status": r.status,
+            "version": r.version,
+            "published_version": r.published_version,
+            "pending_kind": r.pending_kind,
+            "rejection": r.rejection,
+            "updated_at": r.updated_at,
         }
         for r in conn.execute(query)
     ]
@@ -35,23 +43,36 @@ def versions(conn: Connection, item_id: str) -> list[dict[str, Any]]:
     )
     return [
         {
-            "version": r.version, "kind": r.kind, "state": r.state, "elements": json.loads(r.elements),
-            "trigger": r.trigger, "reason": r.reason, "approval_reference": r.approval_reference,
-            "published_at": r.published_at, "superseded_at": r.superseded_at,
+            "version": r.version,
+            "kind": r.kind,
+            "state": r.state,
+            "elements": json.loads(r.elements),
+            "trigger": r.trigger,
+            "reason": r.reason,
+            "approval_reference": r.approval_reference,
+            "published_at": r.published_at,
+            "superseded_at": r.superseded_at,
         }
         for r in rows
     ]
 
 
 def history(conn: Connection, item_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(item_history).where(item_history.c.item_id == item_id).order_by(item_history.c.position)
-    )
+    rows = conn.execute(select(item_history).where(item_history.c.item_id == item_id).order_by(item_history.c.position))
     return [
         {
-            "position": r.position, "stream_version": r.stream_version, "version": r.version, "type": r.type,
-            "action": r.action, "recorded_at": r.recorded_at, "actor": r.actor, "unit": r.unit, "role": r.role,
-            "reason": r.reason, "changes": json.loads(r.changes), "hash": r.hash,
+            "position": r.position,
+            "stream_version": r.stream_version,
+            "version": r.version,
+            "type": r.type,
+            "action": r.action,
+            "recorded_at": r.recorded_at,
+            "actor": r.actor,
+            "unit": r.unit,
+            "role": r.role,
+            "reason": r.reason,
+            "changes": json.loads(r.changes),
+            "hash": r.hash,
         }
         for r in rows
     ]

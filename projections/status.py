@@ -26,13 +26,24 @@ from projections.versions import elements_of, latest_published
 def apply(conn: Connection, stored: StoredEvent) -> None:
     event = stored.data
     moment = format_time(stored.recorded_at)
+    values: dict[str, object]
     match event:
         case ItemDrafted():
-            conn.execute(items.insert().values(
-                item_id=event.item_id, domain=event.domain, unit=event.unit, title=event.elements.title,
-                status="draft", version=1, published_version=None, pending_kind="add", rejection="",
-                updated_at=moment, position=stored.position,
-            ))
+            conn.execute(
+                items.insert().values(
+                    item_id=event.item_id,
+                    domain=event.domain,
+                    unit=event.unit,
+                    title=event.elements.title,
+                    status="draft",
+                    version=1,
+                    published_version=None,
+                    pending_kind="add",
+                    rejection="",
+                    updated_at=moment,
+                    position=stored.position,
+                )
+            )
             return
         case ItemRevised():
             values = {"title": elements_of(conn, event.item_id, event.version).title}
@@ -45,11 +56,20 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
         case ItemApproved():
             values = {"status": "approved"}
         case ItemPublished():
-            values = {"status": "published", "published_version": event.version, "pending_kind": None,
-                      "title": event.elements.title}
+            values = {
+                "status": "published",
+                "published_version": event.version,
+                "pending_kind": None,
+                "title": event.elements.title,
+            }
         case AdjustmentProposed():
-            values = {"status": "draft", "version": event.version, "pending_kind": "change", "rejection": "",
-                      "title": elements_of(conn, event.item_id, event.version).title}
+            values = {
+                "status": "draft",
+                "version": event.version,
+                "pending_kind": "change",
+                "rejection": "",
+                "title": elements_of(conn, event.item_id, event.version).title,
+            }
         case RetirementProposed():
             values = {"status": "draft", "version": event.version, "pending_kind": "cancel", "rejection": ""}
         case ItemRetired():
@@ -58,12 +78,16 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
             values = {"status": "discarded", "pending_kind": None}
         case PendingChangeWithdrawn():
             published = latest_published(conn, event.item_id)
-            values = {"status": "published", "pending_kind": None, "rejection": "",
-                      "title": elements_of(conn, event.item_id, published or 1).title}
+            values = {
+                "status": "published",
+                "pending_kind": None,
+                "rejection": "",
+                "title": elements_of(conn, event.item_id, published or 1).title,
+            }
         case _:
             return
     conn.execute(
-        update(items).where(items.c.item_id == stored.stream_id).values(
-            updated_at=moment, position=stored.position, **values
-        )
+        update(items)
+        .where(items.c.item_id == stored.stream_id)
+        .values(updated_at=moment, position=stored.position, **values)
     )

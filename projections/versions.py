@@ -66,8 +66,14 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
             previous = latest_published(conn, event.item_id)
             if previous is not None:
                 _set(conn, event.item_id, previous, state="superseded", superseded_at=moment)
-            _set(conn, event.item_id, event.version, state="published", published_at=moment,
-                 elements=canonical_json(event.elements.as_json()))
+            _set(
+                conn,
+                event.item_id,
+                event.version,
+                state="published",
+                published_at=moment,
+                elements=canonical_json(event.elements.as_json()),
+            )
         case AdjustmentProposed():
             base = latest_published(conn, event.item_id)
             assert base is not None
@@ -93,13 +99,26 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
 
 
 def _insert(
-    conn: Connection, item_id: str, version: int, kind: ChangeKind, elements: ItemElements,
-    trigger: str = "", reason: str = "",
+    conn: Connection,
+    item_id: str,
+    version: int,
+    kind: ChangeKind,
+    elements: ItemElements,
+    trigger: str = "",
+    reason: str = "",
 ) -> None:
-    conn.execute(item_versions.insert().values(
-        item_id=item_id, version=version, kind=kind.value, state="draft",
-        elements=canonical_json(elements.as_json()), trigger=trigger, reason=reason, approval_reference="",
-    ))
+    conn.execute(
+        item_versions.insert().values(
+            item_id=item_id,
+            version=version,
+            kind=kind.value,
+            state="draft",
+            elements=canonical_json(elements.as_json()),
+            trigger=trigger,
+            reason=reason,
+            approval_reference="",
+        )
+    )
 
 
 def _set(conn: Connection, item_id: str, version: int, **values: str) -> None:

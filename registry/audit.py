@@ -30,13 +30,11 @@ def verify(store: EventStore, progress: Callable[[int], None] | None = None, bat
     """Recompute the whole chain (streaming), then compare the projections with a fresh fold of the log."""
     result = Verification()
     check = ChainCheck()
-    count = 0
-    for row in store.read_rows(0, batch):
+    for count, row in enumerate(store.read_rows(0, batch), start=1):
         if not check.feed(row):
             assert check.problem is not None
             result.first_bad_position, result.problem = check.problem
             break
-        count += 1
         if progress and count % batch == 0:
             progress(batch)
     result.events, result.head_hash = check.position, check.prev_hash

@@ -33,8 +33,8 @@ from registry.command import (
     PassReview,
     PublishItem,
     RejectItem,
-    ReviseItem,
     RetireItem,
+    ReviseItem,
     SubmitItem,
 )
 from registry.profile import Profile
@@ -123,15 +123,21 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             require_preliminary_reviewer(actor, profile)
             require_status(item, "初审 (preliminary review)", Status.SUBMITTED)
             require_not_author(_pending(item), actor, "review")
-            return [ReviewPassed(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
-                                 comment=command.comment)]
+            return [
+                ReviewPassed(
+                    item_id=item.item_id, version=_pending(item).version, stage=command.stage, comment=command.comment
+                )
+            ]
         case PassReview():
             require_legality_reviewer(actor, profile)
             require_status(item, "合法性审查 (legality review)", Status.PRELIMINARY_REVIEWED)
             require_not_author(_pending(item), actor, "review")
             require_other_reviewer(_pending(item), actor)
-            return [ReviewPassed(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
-                                 comment=command.comment)]
+            return [
+                ReviewPassed(
+                    item_id=item.item_id, version=_pending(item).version, stage=command.stage, comment=command.comment
+                )
+            ]
         case RejectItem():
             match command.stage:
                 case "preliminary":
@@ -143,8 +149,11 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             require_status(item, f"a rejection at {command.stage}", REVIEW_STATUS[command.stage])
             require_not_author(_pending(item), actor, "review")
             require_rejection_comment(command.comment)
-            return [ReviewRejected(item_id=item.item_id, version=_pending(item).version, stage=command.stage,
-                                   comment=command.comment)]
+            return [
+                ReviewRejected(
+                    item_id=item.item_id, version=_pending(item).version, stage=command.stage, comment=command.comment
+                )
+            ]
         case ApproveItem():
             require_approver(actor)
             require_status(item, "审议 (approval)", Status.LEGALITY_REVIEWED)
@@ -157,11 +166,25 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             pending = _pending(item)
             require_not_author(pending, actor, "publish")
             if pending.kind is ChangeKind.CANCEL:
-                return [ItemRetired(item_id=item.item_id, version=pending.version, trigger=pending.trigger,
-                                    reason=pending.reason, retired_at=command.at)]
+                return [
+                    ItemRetired(
+                        item_id=item.item_id,
+                        version=pending.version,
+                        trigger=pending.trigger,
+                        reason=pending.reason,
+                        retired_at=command.at,
+                    )
+                ]
             require_publishable(pending.elements)
-            return [ItemPublished(item_id=item.item_id, version=pending.version, kind=pending.kind,
-                                  elements=pending.elements, published_at=command.at)]
+            return [
+                ItemPublished(
+                    item_id=item.item_id,
+                    version=pending.version,
+                    kind=pending.kind,
+                    elements=pending.elements,
+                    published_at=command.at,
+                )
+            ]
         case AdjustItem():
             require_drafter_of(actor, item.unit)
             require_status(item, "an adjustment", Status.PUBLISHED)
@@ -169,21 +192,32 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             published = _published(item)
             changes = diff(published.elements, _updated(published.elements, command.elements, command.fields))
             require_change(bool(changes), "adjustment")
-            return [AdjustmentProposed(item_id=item.item_id, version=item.last_version + 1, trigger=command.trigger,
-                                       reason=command.reason, changes=changes)]
+            return [
+                AdjustmentProposed(
+                    item_id=item.item_id,
+                    version=item.last_version + 1,
+                    trigger=command.trigger,
+                    reason=command.reason,
+                    changes=changes,
+                )
+            ]
         case RetireItem():
             require_drafter_of(actor, item.unit)
             require_status(item, "a retirement", Status.PUBLISHED)
             require_trigger(command.trigger)
             require_reason(command.reason)
-            return [RetirementProposed(item_id=item.item_id, version=item.last_version + 1, trigger=command.trigger,
-                                       reason=command.reason)]
+            return [
+                RetirementProposed(
+                    item_id=item.item_id, version=item.last_version + 1, trigger=command.trigger, reason=command.reason
+                )
+            ]
         case DiscardItem():
             require_drafter_of(actor, item.unit)
             require_discardable(item)
             if item.published:
-                return [PendingChangeWithdrawn(item_id=item.item_id, version=_pending(item).version,
-                                               reason=command.reason)]
+                return [
+                    PendingChangeWithdrawn(item_id=item.item_id, version=_pending(item).version, reason=command.reason)
+                ]
             return [DraftDiscarded(item_id=item.item_id, reason=command.reason)]
         case _:
             assert_never(command)
@@ -194,43 +228,76 @@ def evolve(item: ItemState, event: ItemEvent, actor: str = "") -> ItemState:
     match event:
         case ItemDrafted():
             pending = Pending(version=1, kind=ChangeKind.ADD, elements=event.elements, authors=frozenset({actor}))
-            return ItemState(item_id=event.item_id, status=Status.DRAFT, domain=event.domain, unit=event.unit,
-                             last_version=1, pending=pending)
+            return ItemState(
+                item_id=event.item_id,
+                status=Status.DRAFT,
+                domain=event.domain,
+                unit=event.unit,
+                last_version=1,
+                pending=pending,
+            )
         case ItemRevised():
             pending = _pending(item)
-            return _with(item, pending.model_copy(update={
-                "elements": apply_changes(pending.elements, event.changes),
-                "authors": pending.authors | {actor},
-            }), Status.DRAFT)
+            return _with(
+                item,
+                pending.model_copy(
+                    update={
+                        "elements": apply_changes(pending.elements, event.changes),
+                        "authors": pending.authors | {actor},
+                    }
+                ),
+                Status.DRAFT,
+            )
         case ItemSubmitted():
             pending = _pending(item).model_copy(
-                update={"preliminary_reviewer": None, "legality_reviewer": None, "approval_reference": "", "rejection": ""}
+                update={
+                    "preliminary_reviewer": None,
+                    "legality_reviewer": None,
+                    "approval_reference": "",
+                    "rejection": "",
+                }
             )
             return _with(item, pending, Status.SUBMITTED)
         case ReviewPassed(stage=ReviewStage.PRELIMINARY):
-            return _with(item, _pending(item).model_copy(update={"preliminary_reviewer": actor}),
-                         Status.PRELIMINARY_REVIEWED)
+            return _with(
+                item, _pending(item).model_copy(update={"preliminary_reviewer": actor}), Status.PRELIMINARY_REVIEWED
+            )
         case ReviewPassed():
-            return _with(item, _pending(item).model_copy(update={"legality_reviewer": actor}),
-                         Status.LEGALITY_REVIEWED)
+            return _with(item, _pending(item).model_copy(update={"legality_reviewer": actor}), Status.LEGALITY_REVIEWED)
         case ReviewRejected():
             return _with(item, _pending(item).model_copy(update={"rejection": event.comment}), Status.DRAFT)
         case ItemApproved():
-            return _with(item, _pending(item).model_copy(update={"approval_reference": event.reference}),
-                         Status.APPROVED)
+            return _with(
+                item, _pending(item).model_copy(update={"approval_reference": event.reference}), Status.APPROVED
+            )
         case ItemPublished():
-            published = Published(version=event.version, elements=event.elements, published_at=event.published_at,
-                                  approval_reference=item.pending.approval_reference if item.pending else "")
+            published = Published(
+                version=event.version,
+                elements=event.elements,
+                published_at=event.published_at,
+                approval_reference=item.pending.approval_reference if item.pending else "",
+            )
             return item.model_copy(update={"status": Status.PUBLISHED, "published": published, "pending": None})
         case AdjustmentProposed():
             published = _published(item)
-            pending = Pending(version=event.version, kind=ChangeKind.CHANGE, trigger=event.trigger,
-                              reason=event.reason, elements=apply_changes(published.elements, event.changes),
-                              authors=frozenset({actor}))
+            pending = Pending(
+                version=event.version,
+                kind=ChangeKind.CHANGE,
+                trigger=event.trigger,
+                reason=event.reason,
+                elements=apply_changes(published.elements, event.changes),
+                authors=frozenset({actor}),
+            )
             return _with(item.model_copy(update={"last_version": event.version}), pending, Status.DRAFT)
         case RetirementProposed():
-            pending = Pending(version=event.version, kind=ChangeKind.CANCEL, trigger=event.trigger,
-                              reason=event.reason, elements=_published(item).elements, authors=frozenset({actor}))
+            pending = Pending(
+                version=event.version,
+                kind=ChangeKind.CANCEL,
+                trigger=event.trigger,
+                reason=event.reason,
+                elements=_published(item).elements,
+                authors=frozenset({actor}),
+            )
             return _with(item.model_copy(update={"last_version": event.version}), pending, Status.DRAFT)
         case ItemRetired():
             return item.model_copy(update={"status": Status.RETIRED, "pending": None})
@@ -269,8 +336,13 @@ def _with(item: ItemState, pending: Pending, status: Status) -> ItemState:
 
 
 def decide_registration(
-    actor_id: str, unit: str, roles: frozenset[Role], registrar: Actor | None, admins_exist: bool,
-    already_registered: bool, profile: Profile,
+    actor_id: str,
+    unit: str,
+    roles: frozenset[Role],
+    registrar: Actor | None,
+    admins_exist: bool,
+    already_registered: bool,
+    profile: Profile,
 ) -> ActorRegistered:
     """Register an actor. Once an admin exists, only admins register others."""
     if admins_exist and (registrar is None or not registrar.has(Role.ADMIN)):
@@ -281,7 +353,9 @@ def decide_registration(
         raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id!r} is not a usable name (no edge spaces, no ':')")
     known = profile.unit(unit)
     if known is None:
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+        raise RuleViolation(
+            Rule.ACTOR_REGISTRATION, f"unknown unit {unit!r}: the jurisdiction profile has no such unit"
+        )
     if not roles:
         raise RuleViolation(Rule.ACTOR_REGISTRATION, "an actor needs at least one role")
     return ActorRegistered(actor_id=actor_id, unit=known.name, roles=tuple(sorted(roles)))

@@ -38,94 +38,165 @@ ACTORS: list[tuple[str, str, set[Role]]] = [
 
 ITEMS: list[dict[str, Any]] = [
     {
-        "id": "czj-yusuan", "domain": "财政预决算", "by": "李财政", "path": "published",
+        "id": "czj-yusuan",
+        "domain": "财政预决算",
+        "by": "李财政",
+        "path": "published",
         "elements": {
-            "category": "财政预决算", "name": "政府预算",
+            "category": "财政预决算",
+            "name": "政府预算",
             "content": "一般公共预算、政府性基金预算、国有资本经营预算、社会保险基金预算，政府债务限额、余额等，"
-                       "“三公”经费预算情况说明",
+            "“三公”经费预算情况说明",
             "basis": "《中华人民共和国预算法》《中华人民共和国预算法实施条例》《地方预决算公开操作规程》",
-            "time_limit": "本级人民代表大会或其常务委员会批准后20日内", "body": "财政局",
-            "channels": PORTAL_AND_MORE, "audience": ["public"], "method": ["proactive"], "levels": ["county"],
+            "time_limit": "本级人民代表大会或其常务委员会批准后20日内",
+            "body": "财政局",
+            "channels": PORTAL_AND_MORE,
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
         },
     },
     {
-        "id": "czj-juesuan", "domain": "财政预决算", "by": "李财政", "path": "adjusting",
+        "id": "czj-juesuan",
+        "domain": "财政预决算",
+        "by": "李财政",
+        "path": "adjusting",
         "elements": {
-            "category": "财政预决算", "name": "政府决算",
+            "category": "财政预决算",
+            "name": "政府决算",
             "content": "一般公共预算、政府性基金预算、国有资本经营预算、社会保险基金预算决算，政府债务情况",
             "basis": "《中华人民共和国预算法》《地方预决算公开操作规程》",
-            "time_limit": "本级人民代表大会常务委员会批准后20日内", "body": "财政局",
-            "channels": ["政府网站"], "audience": ["public"], "method": ["proactive"], "levels": ["county"],
+            "time_limit": "本级人民代表大会常务委员会批准后20日内",
+            "body": "财政局",
+            "channels": ["政府网站"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
         },
-        "adjust": {"trigger": "法律法规修订", "reason": "《中华人民共和国预算法实施条例》修订，增加转移支付公开内容",
-                   "content": "一般公共预算、政府性基金预算、国有资本经营预算、社会保险基金预算决算，政府债务情况，"
-                              "转移支付安排情况"},
+        "adjust": {
+            "trigger": "法律法规修订",
+            "reason": "《中华人民共和国预算法实施条例》修订，增加转移支付公开内容",
+            "content": "一般公共预算、政府性基金预算、国有资本经营预算、社会保险基金预算决算，政府债务情况，"
+            "转移支付安排情况",
+        },
     },
     {
-        "id": "mzj-dibao", "domain": "社会救助", "by": "张民政", "path": "published",
+        "id": "mzj-dibao",
+        "domain": "社会救助",
+        "by": "张民政",
+        "path": "published",
         "elements": {
-            "category": "最低生活保障", "name": "城乡低保对象认定结果",
+            "category": "最低生活保障",
+            "name": "城乡低保对象认定结果",
             "content": "低保对象姓名（隐去身份证号等个人隐私）、家庭保障人口、月保障金额",
             "basis": "《社会救助暂行办法》《最低生活保障审核确认办法》",
-            "time_limit": WORKING_DAYS_20, "body": "民政局、各镇人民政府",
+            "time_limit": WORKING_DAYS_20,
+            "body": "民政局、各镇人民政府",
             "channels": ["政府网站", "社区/企事业单位/村公示栏（电子屏）", "便民服务站"],
-            "audience": ["public", "specific_group"], "audience_note": "低保申请人及其家庭成员",
-            "method": ["proactive"], "levels": ["county", "township", "village"],
+            "audience": ["public", "specific_group"],
+            "audience_note": "低保申请人及其家庭成员",
+            "method": ["proactive"],
+            "levels": ["county", "township", "village"],
         },
     },
     {
-        "id": "mzj-tekun", "domain": "社会救助", "by": "张民政", "path": "preliminary",
+        "id": "mzj-tekun",
+        "domain": "社会救助",
+        "by": "张民政",
+        "path": "preliminary",
         "elements": {
-            "category": "特困人员救助供养", "name": "特困人员认定办理流程",
+            "category": "特困人员救助供养",
+            "name": "特困人员认定办理流程",
             "content": "申请条件、申请材料、办理流程、办理时限、咨询电话",
-            "basis": "《社会救助暂行办法》《特困人员认定办法》", "time_limit": WORKING_DAYS_20,
-            "body": "民政局", "channels": ["政府网站", "政务服务中心"], "audience": ["public"],
-            "method": ["proactive"], "levels": ["county", "township"],
+            "basis": "《社会救助暂行办法》《特困人员认定办法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "民政局",
+            "channels": ["政府网站", "政务服务中心"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county", "township"],
         },
     },
     {
-        "id": "mzj-gaoling", "domain": "养老服务", "by": "张民政", "path": "approved",
+        "id": "mzj-gaoling",
+        "domain": "养老服务",
+        "by": "张民政",
+        "path": "approved",
         "elements": {
-            "category": "养老服务", "name": "高龄津贴发放",
+            "category": "养老服务",
+            "name": "高龄津贴发放",
             "content": "发放对象、发放标准、发放时间、发放名单",
-            "basis": "《中华人民共和国老年人权益保障法》", "time_limit": WORKING_DAYS_20, "body": "民政局",
-            "channels": ["政府网站", "社区/企事业单位/村公示栏（电子屏）"], "audience": ["public"],
-            "method": ["proactive"], "levels": ["county", "village"],
+            "basis": "《中华人民共和国老年人权益保障法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "民政局",
+            "channels": ["政府网站", "社区/企事业单位/村公示栏（电子屏）"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county", "village"],
         },
     },
     {
-        "id": "jtj-zhaosheng", "domain": "义务教育", "by": "赵教育", "path": "rejected",
+        "id": "jtj-zhaosheng",
+        "domain": "义务教育",
+        "by": "赵教育",
+        "path": "rejected",
         "elements": {
-            "category": "招生入学", "name": "义务教育招生入学政策",
+            "category": "招生入学",
+            "name": "义务教育招生入学政策",
             "content": "招生范围、招生计划、报名条件、报名时间、录取办法",
-            "basis": "《中华人民共和国义务教育法》", "time_limit": WORKING_DAYS_20,
-            "body": "教育体育局", "channels": ["政府网站", "纸质媒体"], "audience": ["public"],
-            "method": ["proactive"], "levels": ["county"],
+            "basis": "《中华人民共和国义务教育法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "教育体育局",
+            "channels": ["政府网站", "纸质媒体"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
         },
         "rejection": "公开依据应补充《教育部关于做好普通中小学招生入学工作的通知》，并列明招生范围的划分依据",
     },
     {
-        "id": "jtj-jihua", "domain": "义务教育", "by": "赵教育", "path": "draft",
+        "id": "jtj-jihua",
+        "domain": "义务教育",
+        "by": "赵教育",
+        "path": "draft",
         "elements": {"category": "招生入学", "name": "学校招生计划", "content": "各学校招生计划数、学区划分"},
     },
     {
-        "id": "gaj-qianyi", "domain": "户籍管理", "by": "陈公安", "path": "retired",
+        "id": "gaj-qianyi",
+        "domain": "户籍管理",
+        "by": "陈公安",
+        "path": "retired",
         "elements": {
-            "category": "户口迁移", "name": "市外迁入户口准迁证办理",
-            "content": "办理条件、所需材料、办理时限、办理地点", "basis": "《中华人民共和国户口登记条例》",
-            "time_limit": WORKING_DAYS_20, "body": "公安局", "channels": ["政府网站", "政务服务中心"],
-            "audience": ["public"], "method": ["proactive"], "levels": ["county"],
+            "category": "户口迁移",
+            "name": "市外迁入户口准迁证办理",
+            "content": "办理条件、所需材料、办理时限、办理地点",
+            "basis": "《中华人民共和国户口登记条例》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "公安局",
+            "channels": ["政府网站", "政务服务中心"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
         },
         "retire": {"trigger": "上级取消", "reason": "自治区取消市外迁入户口准迁证，改为“一站式”迁移办理"},
     },
     {
-        "id": "ccz-dili", "domain": "涉农补贴", "unit": "城川镇", "by": "刘城川", "path": "published",
+        "id": "ccz-dili",
+        "domain": "涉农补贴",
+        "unit": "城川镇",
+        "by": "刘城川",
+        "path": "published",
         "elements": {
-            "category": "惠农补贴", "name": "耕地地力保护补贴发放",
-            "content": "补贴对象、补贴标准、补贴面积、发放金额、发放名单", "basis": "《耕地地力保护补贴资金管理办法》",
-            "time_limit": WORKING_DAYS_20, "body": "城川镇人民政府",
+            "category": "惠农补贴",
+            "name": "耕地地力保护补贴发放",
+            "content": "补贴对象、补贴标准、补贴面积、发放金额、发放名单",
+            "basis": "《耕地地力保护补贴资金管理办法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "城川镇人民政府",
             "channels": ["政府网站", "社区/企事业单位/村公示栏（电子屏）", "两微一端"],
-            "audience": ["public"], "method": ["proactive"], "levels": ["township", "village"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["township", "village"],
         },
     },
 ]
@@ -153,8 +224,13 @@ def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) ->
     def run(command_type: type, actor: Actor, **fields: Any) -> None:
         registry.execute(command_type(item_id=item_id, actor=actor, at=clock.tick(), **fields))
 
-    run(DraftItem, drafter, domain=spec["domain"], unit=spec.get("unit", ""),
-        elements=ItemElements.model_validate(spec["elements"]))
+    run(
+        DraftItem,
+        drafter,
+        domain=spec["domain"],
+        unit=spec.get("unit", ""),
+        elements=ItemElements.model_validate(spec["elements"]),
+    )
     if path == "draft":
         return
     if path == "rejected":
@@ -166,8 +242,14 @@ def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) ->
     if path == "adjusting":
         change = dict(spec["adjust"])
         trigger, reason = change.pop("trigger"), change.pop("reason")
-        run(AdjustItem, drafter, trigger=trigger, reason=reason,
-            elements=ItemElements.model_validate(change), fields=frozenset(change))
+        run(
+            AdjustItem,
+            drafter,
+            trigger=trigger,
+            reason=reason,
+            elements=ItemElements.model_validate(change),
+            fields=frozenset(change),
+        )
         run(SubmitItem, drafter)
         run(PassReview, people["孙初审"], stage=ReviewStage.PRELIMINARY, comment="同意")
     if path == "retired":
@@ -176,15 +258,15 @@ def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) ->
 
 
 def _through_review(run: Any, people: dict[str, Actor], drafter: Actor, until: str) -> None:
-    steps = [
-        ("submitted", lambda: run(SubmitItem, drafter)),
-        ("preliminary", lambda: run(PassReview, people["孙初审"], stage=ReviewStage.PRELIMINARY, comment="要素齐全，同意")),
-        ("legality", lambda: run(PassReview, people["周法务"], stage=ReviewStage.LEGALITY, comment="符合法律法规")),
-        ("approved", lambda: run(ApproveItem, people["王审议"], reference="2020年第15次政府常务会议")),
-        ("published", lambda: run(PublishItem, people["吴发布"])),
+    steps: list[tuple[str, type, Actor, dict[str, Any]]] = [
+        ("submitted", SubmitItem, drafter, {}),
+        ("preliminary", PassReview, people["孙初审"], {"stage": ReviewStage.PRELIMINARY, "comment": "要素齐全，同意"}),
+        ("legality", PassReview, people["周法务"], {"stage": ReviewStage.LEGALITY, "comment": "符合法律法规"}),
+        ("approved", ApproveItem, people["王审议"], {"reference": "2020年第15次政府常务会议"}),
+        ("published", PublishItem, people["吴发布"], {}),
     ]
-    for stop, step in steps:
-        step()
+    for stop, command_type, actor, fields in steps:
+        run(command_type, actor, **fields)
         if stop == until:
             return
 

@@ -79,9 +79,7 @@ def require_status(item: ItemState, action: str, *allowed: Status) -> None:
     """Rule 2, order: each stage only from the stage before it."""
     if item.status not in allowed:
         expected = " or ".join(STAGE_NAMES[s] for s in allowed)
-        raise RuleViolation(
-            Rule.ORDER, f"{action} needs the item at {expected}; it is at {STAGE_NAMES[item.status]}"
-        )
+        raise RuleViolation(Rule.ORDER, f"{action} needs the item at {expected}; it is at {STAGE_NAMES[item.status]}")
 
 
 def require_rejection_comment(comment: str) -> None:
@@ -207,7 +205,8 @@ def require_lawful_time_limit(elements: ItemElements) -> None:
         raise RuleViolation(
             Rule.TIME_LIMIT,
             f"a proactive item is disclosed within {MAX_WORKING_DAYS} working days (条例第二十六条); "
-            f"{max(days)} 个工作日 needs the time limit to cite the law that sets it (《...》), also listed in 公开依据",
+            f"{max(days)} 个工作日 needs the time limit to cite the law that sets it (《...》), "
+            "also listed in 公开依据",
         )
 
 

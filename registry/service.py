@@ -85,12 +85,18 @@ class Registry:
     def actors(self) -> list[Actor]:
         with self.store.reading() as conn:
             rows = conn.execute(select(actors).order_by(actors.c.unit, actors.c.actor_id)).all()
-        return [Actor(actor_id=r.actor_id, unit=r.unit, roles=frozenset(Role(x) for x in json.loads(r.roles)))
-                for r in rows]
+        return [
+            Actor(actor_id=r.actor_id, unit=r.unit, roles=frozenset(Role(x) for x in json.loads(r.roles))) for r in rows
+        ]
 
     def register_actor(
-        self, actor_id: str, unit: str, roles: frozenset[Role], registrar: Actor | None = None,
-        *, command_id: str | None = None,
+        self,
+        actor_id: str,
+        unit: str,
+        roles: frozenset[Role],
+        registrar: Actor | None = None,
+        *,
+        command_id: str | None = None,
     ) -> Receipt:
         stream = ACTOR_STREAM + actor_id
         with self.store.reading() as conn:
@@ -152,8 +158,9 @@ class Registry:
             item = evolve(item, event, command.actor.actor_id)
         return Receipt(command.item_id, _version(item), result.position, result.replayed)
 
-    def _append(self, stream_id: str, version: int, new_events: list[ItemEvent] | list[ActorRegistered],
-                metadata: Metadata) -> AppendResult:
+    def _append(
+        self, stream_id: str, version: int, new_events: list[ItemEvent] | list[ActorRegistered], metadata: Metadata
+    ) -> AppendResult:
         with self.store.writing() as conn:
             result = self.store.append(conn, stream_id, version, new_events, metadata)
             if not result.replayed:

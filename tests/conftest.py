@@ -1,0 +1,113 @@
+"""Shared fixtures: real SQLite files, a fresh PostgreSQL schema per test, the real CLI entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from events.database import open_engine
+from registry.profile import load_profile
+from registry.schema import upgrade
+from registry.service import Registry
+
+POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REGISTRY_BIN = Path(sys.executable).parent / "registry"
+
+
+def _postgres_unavailable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except (OperationalError, ImportError) as error:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({str(error).splitlines()[0]})"
+    return None
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+def postgres_problem() -> str | None:
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_postgres_unavailable())
+    return _PG_PROBLEM[0]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'registry.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped after the test."""
+    problem = postgres_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {problem}")
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each test that takes this runs on a SQLite file and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    """An initialised, empty registry with the default profile."""
+    engine = open_engine(db_url)
+    upgrade(engine)
+    yield Registry(engine, load_profile())
+    engine.dispose()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., Result]:
+    """Run the installed `registry` console script in a subprocess, in tmp_path."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        environment.update(env or {})
+        done = subprocess.run(
+            [str(REGISTRY_BIN), *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            cwd=tmp_path,
+            env=environment,
+            timeout=120,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return run
