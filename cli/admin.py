@@ -123,8 +123,11 @@ def rebuild(ctx: typer.Context) -> None:
 def demo(
     ctx: typer.Context,
     fresh: Annotated[bool, typer.Option("--fresh", help="start again from an empty demo.db")] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the GraphQL API afterwards")] = True,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
 ) -> None:
-    """Create (or reuse) demo.db with a realistic sample catalog, and show how to look at it."""
+    """Create (or reuse) demo.db with a realistic sample catalog, show how to look at it, and serve it."""
     from pathlib import Path
 
     from registry.demo import ITEMS as DEMO_ITEMS
@@ -152,6 +155,17 @@ def demo(
         f"  registry --db {url} list --status published --json\n"
         f"  registry --db {url} show czj-juesuan      (published, with an adjustment pending)\n"
         f"  registry --db {url} history czj-juesuan   (who did what, and whether it verifies)\n"
-        f"  registry --db {url} verify\n",
+        f"  registry --db {url} verify\n"
+        + (
+            f"  curl -s http://{host}:{port}/graphql -H 'content-type: application/json' "
+            '-d \'{"query": "{ catalog { totalCount edges { node { id name unit levels } } } }"}\'\n'
+            f"  open http://{host}:{port}/graphql in a browser for GraphiQL; Ctrl-C stops the server\n"
+            if serve
+            else ""
+        ),
         markup=False,
     )
+    if serve:
+        from cli.serve import serve_registry
+
+        serve_registry(registry.engine, registry.profile, host, port, graphiql=True, introspection=True)

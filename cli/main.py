@@ -6,9 +6,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-import cli.admin
-import cli.read
-import cli.write
+from cli import admin, read, serve, write
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage
 from cli.output import error
@@ -17,7 +15,7 @@ from registry.profile import ProfileError
 from registry.rules import RuleViolation
 from registry.service import NotFound, NotInitialized
 
-assert cli.admin and cli.read
+COMMAND_MODULES = (admin, read, serve, write)  # importing them registers their commands
 
 
 def run() -> None:

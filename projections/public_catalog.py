@@ -1,56 +1,88 @@
-"""The public catalog: per item, its authoritative published version. Drafts and pending versions never enter."""
+"""What the public sees: the current catalog, every version that was ever public, and the feed of public changes.
+
+Drafts, pending versions, review comments and actors never enter these tables.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, select, update
 
 from events.codec import canonical_json
+from events.elements import ItemElements
 from events.envelope import StoredEvent, format_time
 from events.event import ItemPublished, ItemRetired
-from projections.schema import item_versions, items, public_catalog
+from projections.schema import item_versions, items, public_catalog, public_changes, published_versions
+
+
+def element_columns(elements: ItemElements) -> dict[str, Any]:
+    """The element columns shared by the public tables (lists as canonical JSON)."""
+    return {
+        "category": elements.category,
+        "name": elements.name,
+        "subname": elements.subname,
+        "content": elements.content,
+        "basis": elements.basis,
+        "time_limit": elements.time_limit,
+        "body": elements.body,
+        "channels": canonical_json(list(elements.channels)),
+        "audience": canonical_json([a.value for a in elements.audience]),
+        "audience_note": elements.audience_note,
+        "method": canonical_json([m.value for m in elements.method]),
+        "levels": canonical_json([level.value for level in elements.levels]),
+    }
 
 
 def apply(conn: Connection, stored: StoredEvent) -> None:
     match stored.data:
-        case ItemPublished(item_id=item_id, version=version, elements=elements, published_at=published_at):
-            owner = conn.execute(
-                items.select().with_only_columns(items.c.domain, items.c.unit).where(items.c.item_id == item_id)
-            ).one()
-            conn.execute(delete(public_catalog).where(public_catalog.c.item_id == item_id))
-            conn.execute(
-                public_catalog.insert().values(
-                    item_id=item_id,
-                    version=version,
-                    domain=owner.domain,
-                    unit=owner.unit,
-                    category=elements.category,
-                    name=elements.name,
-                    subname=elements.subname,
-                    content=elements.content,
-                    basis=elements.basis,
-                    time_limit=elements.time_limit,
-                    body=elements.body,
-                    channels=canonical_json(list(elements.channels)),
-                    audience=canonical_json([a.value for a in elements.audience]),
-                    audience_note=elements.audience_note,
-                    method=canonical_json([m.value for m in elements.method]),
-                    levels=canonical_json([level.value for level in elements.levels]),
-                    published_at=format_time(published_at),
-                    approval_reference=_approval_reference(conn, item_id, version),
-                    position=stored.position,
+        case ItemPublished(item_id=item_id, version=version, kind=kind, elements=elements, published_at=published_at):
+            moment = format_time(published_at)
+            owner = conn.execute(select(items.c.domain, items.c.unit).where(items.c.item_id == item_id)).one()
+            version_row = conn.execute(
+                select(item_versions.c.approval_reference, item_versions.c.trigger, item_versions.c.reason).where(
+                    and_(item_versions.c.item_id == item_id, item_versions.c.version == version)
                 )
-            )
-        case ItemRetired(item_id=item_id):
+            ).one()
+            row = {
+                "item_id": item_id,
+                "version": version,
+                "domain": owner.domain,
+                "unit": owner.unit,
+                **element_columns(elements),
+                "published_at": moment,
+                "approval_reference": version_row.approval_reference,
+                "position": stored.position,
+            }
             conn.execute(delete(public_catalog).where(public_catalog.c.item_id == item_id))
+            conn.execute(public_catalog.insert().values(**row))
+            _supersede(conn, item_id, moment)
+            conn.execute(published_versions.insert().values(**row, superseded_at=None))
+            _feed(conn, stored, item_id, version, kind.value, moment, _why(version_row.trigger, version_row.reason))
+        case ItemRetired(item_id=item_id, version=version, trigger=trigger, reason=reason, retired_at=retired_at):
+            moment = format_time(retired_at)
+            conn.execute(delete(public_catalog).where(public_catalog.c.item_id == item_id))
+            _supersede(conn, item_id, moment)
+            _feed(conn, stored, item_id, version, "cancel", moment, _why(trigger, reason))
         case _:
             pass
 
 
-def _approval_reference(conn: Connection, item_id: str, version: int) -> str:
-    return str(
-        conn.execute(
-            item_versions.select()
-            .with_only_columns(item_versions.c.approval_reference)
-            .where((item_versions.c.item_id == item_id) & (item_versions.c.version == version))
-        ).scalar_one()
+def _supersede(conn: Connection, item_id: str, moment: str) -> None:
+    conn.execute(
+        update(published_versions)
+        .where(and_(published_versions.c.item_id == item_id, published_versions.c.superseded_at.is_(None)))
+        .values(superseded_at=moment)
     )
+
+
+def _feed(conn: Connection, stored: StoredEvent, item_id: str, version: int, kind: str, moment: str, why: str) -> None:
+    conn.execute(
+        public_changes.insert().values(
+            position=stored.position, item_id=item_id, version=version, kind=kind, published_at=moment, reason=why
+        )
+    )
+
+
+def _why(trigger: str, reason: str) -> str:
+    return "：".join(part for part in (trigger, reason) if part)

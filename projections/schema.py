@@ -105,5 +105,46 @@ item_history = Table(
     Index("ix_item_history_item", "item_id", "position"),
 )
 
-PROJECTION_TABLES = (actors, items, item_versions, public_catalog, item_history)
-PROJECTIONS = tuple(table.name for table in PROJECTION_TABLES)
+
+# Every version that was ever public, with the interval it was authoritative: `asOf` reads and public histories.
+published_versions = Table(
+    "published_versions",
+    metadata,
+    Column("item_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("domain", String(200), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("category", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("subname", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("time_limit", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("channels", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("audience_note", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("levels", Text, nullable=False),
+    Column("published_at", String(32), nullable=False),
+    Column("superseded_at", String(32), nullable=True),
+    Column("approval_reference", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    PrimaryKeyConstraint("item_id", "version"),
+    Index("ix_published_versions_time", "published_at"),
+)
+
+# The public feed: publications (增加), adjustments (变更) and retirements (取消), in log order.
+public_changes = Table(
+    "public_changes",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("item_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("published_at", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_public_changes_item", "item_id", "position"),
+)
+
+PROJECTION_TABLES = (actors, items, item_versions, public_catalog, item_history, published_versions, public_changes)

@@ -276,5 +276,5 @@ class _Clock:
         self.moment: datetime = now()
 
     def tick(self) -> datetime:
-        self.moment += timedelta(seconds=1)
+        self.moment = max(now(), self.moment + timedelta(milliseconds=1))
         return self.moment

@@ -1,0 +1,387 @@
+"""The public GraphQL schema: the authoritative published catalog, its history, its feed, the log head."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import graphene
+from graphql import GraphQLError
+
+from events.elements import Audience as AudienceValue
+from events.elements import Level as LevelValue
+from events.elements import Method as MethodValue
+from events.envelope import parse_time
+from events.event import ChangeKind as ChangeKindValue
+from projections import public_query
+from projections.public_query import CatalogFilter as Filter
+from registry.profile import Profile
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+def _labelled(kind: Any, name: str, doc: str) -> type[graphene.Enum]:
+    """A GraphQL enum with English value names whose descriptions are the Chinese labels."""
+    members = {member.name: member.value for member in kind}
+    labels = {member.value: member.label for member in kind}
+
+    def description(self: Any) -> str:
+        return str(labels[self.value])
+
+    return type(name, (graphene.Enum,), {**members, "description": property(description), "__doc__": doc})
+
+
+Level = _labelled(LevelValue, "Level", "公开层级: the level of government that discloses the item.")
+Audience = _labelled(AudienceValue, "Audience", "公开对象: who may see the item.")
+Method = _labelled(MethodValue, "Method", "公开方式: proactive (主动) or on request (依申请).")
+ChangeKind = _labelled(ChangeKindValue, "ChangeKind", "动态调整: what a public change did.")
+
+
+def _time(text: str | None) -> datetime | None:
+    return parse_time(text) if text else None
+
+
+def _cursor(prefix: str, value: str | int) -> str:
+    return base64.urlsafe_b64encode(f"{prefix}:{value}".encode()).decode()
+
+
+def _uncursor(prefix: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        kind, value = "", ""
+    if kind != prefix or not value:
+        raise GraphQLError(f"invalid cursor {cursor!r}: pass an endCursor or cursor returned by this API")
+    return value
+
+
+def _page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE if first is None else first
+    if size < 0 or size > MAX_PAGE:
+        raise GraphQLError(f"first must be between 0 and {MAX_PAGE} (got {size}); page with `after`")
+    return size
+
+
+def _as_of(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class PublicVersion(graphene.ObjectType):
+    """One public change of an item: a publication (增加), an adjustment (变更) or a retirement (取消)."""
+
+    version = graphene.Int(required=True)
+    published_at = graphene.DateTime(required=True)
+    change_kind = graphene.Field(ChangeKind, required=True)
+    reason = graphene.String(required=True, description="the trigger and reason of an adjustment or retirement")
+
+    @staticmethod
+    def from_row(row: dict[str, Any]) -> PublicVersion:
+        return PublicVersion(
+            version=row["version"],
+            published_at=parse_time(row["published_at"]),
+            change_kind=row["kind"],
+            reason=row["reason"],
+        )
+
+
+class CatalogItem(graphene.ObjectType):
+    """The authoritative published version of a catalog item (公开事项)."""
+
+    id = graphene.ID(required=True)
+    version = graphene.Int(required=True)
+    domain = graphene.String(required=True, description="领域 (empty for a unit's own catalog)")
+    unit = graphene.String(required=True, description="the unit whose catalog holds the item")
+    category = graphene.String(required=True, description="一级事项")
+    name = graphene.String(required=True, description="二级事项")
+    subname = graphene.String(required=True, description="三级事项")
+    content = graphene.String(required=True, description="公开内容（要素）")
+    basis = graphene.String(required=True, description="公开依据")
+    time_limit = graphene.String(required=True, description="公开时限")
+    body = graphene.String(required=True, description="公开主体")
+    channels = graphene.List(graphene.NonNull(graphene.String), required=True, description="公开渠道和载体")
+    audience = graphene.List(graphene.NonNull(Audience), required=True, description="公开对象")
+    audience_note = graphene.String(required=True, description="the specific group, when there is one")
+    method = graphene.List(graphene.NonNull(Method), required=True, description="公开方式")
+    levels = graphene.List(graphene.NonNull(Level), required=True, description="公开层级")
+    published_at = graphene.DateTime(required=True)
+    approval_reference = graphene.String(required=True, description="the meeting or document that approved it")
+    history = graphene.List(
+        graphene.NonNull(PublicVersion), required=True, description="the public changes of the item, oldest first"
+    )
+
+    @staticmethod
+    def from_row(row: dict[str, Any]) -> CatalogItem:
+        return CatalogItem(
+            id=row["item_id"],
+            version=row["version"],
+            domain=row["domain"],
+            unit=row["unit"],
+            category=row["category"],
+            name=row["name"],
+            subname=row["subname"],
+            content=row["content"],
+            basis=row["basis"],
+            time_limit=row["time_limit"],
+            body=row["body"],
+            channels=json.loads(row["channels"]),
+            audience=json.loads(row["audience"]),
+            audience_note=row["audience_note"],
+            method=json.loads(row["method"]),
+            levels=json.loads(row["levels"]),
+            published_at=parse_time(row["published_at"]),
+            approval_reference=row["approval_reference"],
+        )
+
+    @staticmethod
+    def resolve_history(parent: CatalogItem, info: graphene.ResolveInfo) -> list[PublicVersion]:
+        request = info.context["request_state"]
+        cache: dict[str, list[dict[str, Any]]] = request.setdefault("histories", {})
+        if parent.id not in cache:
+            # One query for every item of the page, not one per item.
+            wanted = [i for i in request.get("page_ids", []) if i not in cache] or [parent.id]
+            if parent.id not in wanted:
+                wanted.append(parent.id)
+            cache.update(public_query.histories(info.context["conn"], wanted))
+        return [PublicVersion.from_row(row) for row in cache[parent.id]]
+
+
+class PageInfo(graphene.ObjectType):
+    has_next_page = graphene.Boolean(required=True)
+    has_previous_page = graphene.Boolean(required=True)
+    start_cursor = graphene.String()
+    end_cursor = graphene.String()
+
+
+class CatalogItemEdge(graphene.ObjectType):
+    cursor = graphene.String(required=True)
+    node = graphene.Field(CatalogItem, required=True)
+
+
+class CatalogItemConnection(graphene.ObjectType):
+    edges = graphene.List(graphene.NonNull(CatalogItemEdge), required=True)
+    page_info = graphene.Field(PageInfo, required=True)
+    total_count = graphene.Int(required=True, description="items matching the filter, over all pages")
+
+
+class CatalogFilter(graphene.InputObjectType):
+    domain = graphene.String(description="领域 (aliases accepted, e.g. 生态环境 for 环境保护)")
+    unit = graphene.String(description="owning unit (aliases accepted)")
+    level = graphene.Field(Level)
+    audience = graphene.Field(Audience)
+    method = graphene.Field(Method)
+    search = graphene.String(description="text in the name (一级/二级/三级事项), content or basis")
+
+
+class DomainInfo(graphene.ObjectType):
+    name = graphene.String(required=True)
+    responsible_unit = graphene.String(required=True)
+    aliases = graphene.List(graphene.NonNull(graphene.String), required=True)
+    item_count = graphene.Int(required=True, description="published items")
+
+
+class UnitInfo(graphene.ObjectType):
+    name = graphene.String(required=True)
+    kind = graphene.String(required=True, description="department, town, center, government or zone")
+    item_count = graphene.Int(required=True, description="published items")
+
+
+class Change(graphene.ObjectType):
+    """An entry of the public feed."""
+
+    position = graphene.Int(required=True, description="the log position of the change")
+    item_id = graphene.ID(required=True)
+    version = graphene.Int(required=True)
+    kind = graphene.Field(ChangeKind, required=True)
+    published_at = graphene.DateTime(required=True)
+    reason = graphene.String(required=True)
+    item = graphene.Field(CatalogItem, description="the version this change published (null for a retirement)")
+
+    @staticmethod
+    def resolve_item(parent: Change, info: graphene.ResolveInfo) -> CatalogItem | None:
+        if parent.kind == ChangeKindValue.CANCEL.value:
+            return None
+        request = info.context["request_state"]
+        cache: dict[tuple[str, int], dict[str, Any]] = request.setdefault("versions", {})
+        key = (parent.item_id, parent.version)
+        if key not in cache:
+            wanted = [k for k in request.get("change_keys", []) if k not in cache] or [key]
+            cache.update(public_query.versions_at(info.context["conn"], wanted))
+        row = cache.get(key)
+        return CatalogItem.from_row(row) if row else None
+
+
+class ChangeEdge(graphene.ObjectType):
+    cursor = graphene.String(required=True)
+    node = graphene.Field(Change, required=True)
+
+
+class ChangeConnection(graphene.ObjectType):
+    edges = graphene.List(graphene.NonNull(ChangeEdge), required=True)
+    page_info = graphene.Field(PageInfo, required=True)
+
+
+class LogHead(graphene.ObjectType):
+    """The head of the tamper-evident log: anyone can compare it with `registry verify`."""
+
+    position = graphene.Int(required=True)
+    head_hash = graphene.String(required=True)
+
+
+class Label(graphene.ObjectType):
+    """The Chinese label of an enum value, for front-ends."""
+
+    enum = graphene.String(required=True)
+    value = graphene.String(required=True)
+    label = graphene.String(required=True)
+
+
+class Query(graphene.ObjectType):
+    catalog = graphene.Field(
+        CatalogItemConnection,
+        required=True,
+        filter=graphene.Argument(CatalogFilter),
+        as_of=graphene.Argument(graphene.DateTime, description="the catalog as it was public at this time"),
+        first=graphene.Argument(graphene.Int, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
+        after=graphene.Argument(graphene.String, description="the endCursor of the previous page"),
+        description="The published catalog, ordered by item id, paged with keyset cursors.",
+    )
+    item = graphene.Field(
+        CatalogItem,
+        id=graphene.Argument(graphene.ID, required=True),
+        as_of=graphene.Argument(graphene.DateTime),
+        description="The authoritative published version of an item (or the one authoritative at asOf); "
+        "null when there is none.",
+    )
+    domains = graphene.List(graphene.NonNull(DomainInfo), required=True, description="The 26 pilot domains.")
+    units = graphene.List(graphene.NonNull(UnitInfo), required=True)
+    changes = graphene.Field(
+        ChangeConnection,
+        required=True,
+        after=graphene.Argument(graphene.String),
+        first=graphene.Argument(graphene.Int),
+        description="Publications, adjustments and retirements in log order, for incremental sync.",
+    )
+    log = graphene.Field(LogHead, required=True)
+    labels = graphene.List(graphene.NonNull(Label), required=True, description="Chinese labels of the enum values.")
+
+    @staticmethod
+    def resolve_catalog(
+        _root: None,
+        info: graphene.ResolveInfo,
+        filter: dict[str, Any] | None = None,
+        as_of: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CatalogItemConnection:
+        size = _page_size(first)
+        profile: Profile = info.context["profile"]
+        given = dict(filter or {})
+        if given.get("domain"):
+            known = profile.domain(given["domain"])
+            given["domain"] = known.name if known else given["domain"]
+        if given.get("unit"):
+            unit = profile.unit(given["unit"])
+            given["unit"] = unit.name if unit else given["unit"]
+        for key in ("level", "audience", "method"):
+            if given.get(key) is not None:
+                given[key] = getattr(given[key], "value", given[key])
+        page = public_query.catalog_page(
+            info.context["conn"], Filter(**given), _as_of(as_of), size, _uncursor("item", after)
+        )
+        info.context["request_state"]["page_ids"] = [row["item_id"] for row in page.rows]
+        edges = [CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows]
+        return CatalogItemConnection(
+            edges=edges,
+            total_count=page.total,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @staticmethod
+    def resolve_item(_root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None) -> Any:
+        row = public_query.item(info.context["conn"], id, _as_of(as_of))
+        return CatalogItem.from_row(row) if row else None
+
+    @staticmethod
+    def resolve_domains(_root: None, info: graphene.ResolveInfo) -> list[DomainInfo]:
+        profile: Profile = info.context["profile"]
+        counts = public_query.counts_by(info.context["conn"], "domain")
+        return [
+            DomainInfo(
+                name=d.name,
+                responsible_unit=d.responsible_unit,
+                aliases=list(d.aliases),
+                item_count=counts.get(d.name, 0),
+            )
+            for d in profile.domains
+        ]
+
+    @staticmethod
+    def resolve_units(_root: None, info: graphene.ResolveInfo) -> list[UnitInfo]:
+        profile: Profile = info.context["profile"]
+        counts = public_query.counts_by(info.context["conn"], "unit")
+        return [UnitInfo(name=u.name, kind=u.kind, item_count=counts.get(u.name, 0)) for u in profile.units]
+
+    @staticmethod
+    def resolve_changes(
+        _root: None, info: graphene.ResolveInfo, after: str | None = None, first: int | None = None
+    ) -> ChangeConnection:
+        size = _page_size(first)
+        start = _uncursor("change", after)
+        if start is not None and not start.isdigit():
+            raise GraphQLError(f"invalid cursor {after!r}")
+        rows, has_next = public_query.changes(info.context["conn"], int(start or 0), size)
+        info.context["request_state"]["change_keys"] = [(r["item_id"], r["version"]) for r in rows]
+        edges = [
+            ChangeEdge(
+                cursor=_cursor("change", r["position"]),
+                node=Change(
+                    position=r["position"],
+                    item_id=r["item_id"],
+                    version=r["version"],
+                    kind=r["kind"],
+                    published_at=parse_time(r["published_at"]),
+                    reason=r["reason"],
+                ),
+            )
+            for r in rows
+        ]
+        return ChangeConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else after,
+            ),
+        )
+
+    @staticmethod
+    def resolve_log(_root: None, info: graphene.ResolveInfo) -> LogHead:
+        position, head = public_query.log_head(info.context["conn"])
+        return LogHead(position=position, head_hash=head)
+
+    @staticmethod
+    def resolve_labels(_root: None, _info: graphene.ResolveInfo) -> list[Label]:
+        kinds: list[tuple[str, Any]] = [
+            ("Level", LevelValue),
+            ("Audience", AudienceValue),
+            ("Method", MethodValue),
+            ("ChangeKind", ChangeKindValue),
+        ]
+        return [Label(enum=name, value=m.name, label=m.label) for name, kind in kinds for m in kind]
+
+
+schema = graphene.Schema(query=Query, auto_camelcase=True)
