@@ -24,6 +24,7 @@ class Metadata(BaseModel):
     command_id: str | None = None
     correlation_id: str | None = None
     source: str | None = None
+    occurred_at: str | None = None  # when the actor acted (the command's time); recorded_at is the store's
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
             type=stored.type,
             action=action,
             recorded_at=format_time(stored.recorded_at),
+            occurred_at=meta.occurred_at or format_time(stored.recorded_at),
             actor=meta.actor,
             unit=meta.unit,
             role=meta.role,

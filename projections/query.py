@@ -67,6 +67,7 @@ def history(conn: Connection, item_id: str) -> list[dict[str, Any]]:
             "type": r.type,
             "action": r.action,
             "recorded_at": r.recorded_at,
+            "occurred_at": r.occurred_at,
             "actor": r.actor,
             "unit": r.unit,
             "role": r.role,

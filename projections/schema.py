@@ -96,6 +96,7 @@ item_history = Table(
     Column("type", String(100), nullable=False),
     Column("action", String(100), nullable=False),
     Column("recorded_at", String(32), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("unit", String(200), nullable=False),
     Column("role", String(50), nullable=False),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, inspect, select
 
 from events.database import display_url, open_engine
-from events.envelope import Metadata, StoredEvent
+from events.envelope import Metadata, StoredEvent, format_time
 from events.event import ActorRegistered, ItemEvent
 from events.store import AppendResult, ConcurrencyConflict, EventStore
 from projections import actors as actor_projection
@@ -152,6 +152,7 @@ class Registry:
             command_id=command_id or str(uuid.uuid4()),
             correlation_id=correlation_id,
             source=source,
+            occurred_at=format_time(command.at),
         )
         result = self._append(command.item_id, version, new_events, metadata)
         for event in new_events:
