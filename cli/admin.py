@@ -10,11 +10,12 @@ from rich.progress import Progress
 from cli.app import actor_app, app
 from cli.context import Usage, context
 from cli.output import console, error, grid, print_json
+from events.checkpoint import create_key
 from events.database import display_url, open_engine
 from registry.actor import Role
 from registry.audit import verify as verify_log
 from registry.schema import upgrade
-from registry.service import NotFound, Registry
+from registry.service import NotFound
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -22,9 +23,15 @@ Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the registry's tables, or migrate them to the newest schema."""
-    url = context(ctx).url
-    revision = upgrade(open_engine(url))
-    console.print(f"registry ready at {display_url(url)} (schema {revision})", markup=False)
+    c = context(ctx)
+    revision = upgrade(open_engine(c.url))
+    console.print(f"registry ready at {display_url(c.url)} (schema {revision})", markup=False)
+    if create_key(c.key_path):
+        console.print(
+            f"created the checkpoint signing key {c.key_path} (owner-only; keep it out of the database "
+            "backups' reach); `registry key --public` prints its public half for verifiers",
+            markup=False,
+        )
 
 
 @actor_app.command("add")
@@ -73,7 +80,8 @@ def actor_list(ctx: typer.Context, as_json: Json = False) -> None:
 
 @app.command()
 def verify(ctx: typer.Context, as_json: Json = False) -> None:
-    """Recompute the whole hash chain and compare the projections with a fresh fold. Exit 6 on any problem."""
+    """Recompute the hash chain and the Merkle tree, check every checkpoint's signature, and compare the
+    projections with a fresh fold of the log. Exit 6 on any problem, naming the first bad position."""
     registry = context(ctx).registry()
     result = verify_log(registry.store)
     if as_json:
@@ -85,10 +93,13 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
                 "first_bad_position": result.first_bad_position,
                 "problem": result.problem or None,
                 "projection_problems": result.projection_problems,
+                "tree_problems": result.tree_problems,
             }
         )
     elif result.first_bad_position is not None:
         error(f"verification FAILED at position {result.first_bad_position}: {result.problem}")
+    elif result.tree_problems:
+        error("the chain verifies, but the Merkle tree or its checkpoints do not: " + "; ".join(result.tree_problems))
     elif result.projection_problems:
         error(
             "the chain verifies, but projections differ from the log: "
@@ -98,7 +109,7 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
     else:
         console.print(
             f"ok: {result.events} events, chain intact, head {result.head_hash}; "
-            "projections equal a fresh fold of the log",
+            "Merkle tree and signed checkpoints match; projections equal a fresh fold of the log",
             markup=False,
         )
     if not result.ok:
@@ -140,7 +151,9 @@ def demo(
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     engine = open_engine(url)
     upgrade(engine)
-    registry = Registry(engine, Registry.open(url).profile)
+    c.db = url
+    create_key(c.key_path)
+    registry = c.registry()
     try:
         registry.load(DEMO_ITEMS[-1]["id"])
         console.print(f"reusing the demo registry at {display_url(url)}", markup=False)

@@ -37,5 +37,11 @@ def main(
     profile: Annotated[
         Path | None, typer.Option("--profile", help="jurisdiction profile (TOML); default: the built-in 鄂托克前旗")
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="the checkpoint signing key (default: $REGISTRY_KEY_FILE, else beside the database)"
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Context(db=db, actor_id=actor, profile_path=profile)
+    ctx.obj = Context(db=db, actor_id=actor, profile_path=profile, key=key)

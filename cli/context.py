@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
 import typer
+from sqlalchemy.engine import make_url
 
+from events.checkpoint import Signer, load_signer
 from events.database import database_url
 from registry.actor import Actor
-from registry.profile import load_profile
+from registry.profile import Profile, load_profile
 from registry.service import Registry
+
+KEY_VARIABLE = "REGISTRY_KEY_FILE"
 
 
 class Exit(IntEnum):
@@ -37,14 +42,31 @@ class Context:
     db: str | None
     actor_id: str | None
     profile_path: Path | None
+    key: Path | None = None
 
     @property
     def url(self) -> str:
         return database_url(self.db)
 
+    @property
+    def key_path(self) -> Path:
+        """--key, else $REGISTRY_KEY_FILE, else beside a SQLite file (x.db -> x.key), else ./registry.key."""
+        if self.key:
+            return self.key
+        if os.environ.get(KEY_VARIABLE):
+            return Path(os.environ[KEY_VARIABLE])
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).with_suffix(".key")
+        return Path("registry.key")
+
+    def signer(self, profile: Profile) -> Signer | None:
+        path = self.key_path
+        return load_signer(path, f"catalog-registry/{profile.jurisdiction}") if path.exists() else None
+
     def registry(self) -> Registry:
-        profile = load_profile(self.profile_path) if self.profile_path else None
-        return Registry.open(self.url, profile)
+        profile = load_profile(self.profile_path) if self.profile_path else load_profile()
+        return Registry.open(self.url, profile, self.signer(profile))
 
     def actor(self, registry: Registry) -> Actor:
         if not self.actor_id:

@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from cli import admin, read, serve, write
+from cli import admin, read, serve, transparency, write
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage
 from cli.output import error
@@ -15,7 +15,7 @@ from registry.profile import ProfileError
 from registry.rules import RuleViolation
 from registry.service import NotFound, NotInitialized
 
-COMMAND_MODULES = (admin, read, serve, write)  # importing them registers their commands
+COMMAND_MODULES = (admin, read, serve, transparency, write)  # importing them registers their commands
 
 
 def run() -> None:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -22,4 +35,26 @@ events = Table(
     Column("hash", String(64), nullable=False),
     UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
     Index("ix_events_command_id", "command_id"),
+)
+
+# The Merkle tree over the log (RFC 9162): node (level, index) covers leaves [index * 2**level, (index+1) * 2**level).
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", SmallInteger, nullable=False),
+    Column("index", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    PrimaryKeyConstraint("level", "index"),
+)
+
+# Signed tree heads: Ed25519 over a C2SP tlog-checkpoint note body (see events/proof.py).
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),  # hex
+    Column("origin", String(200), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("signature", String(100), nullable=False),  # base64
+    Column("public_key", String(60), nullable=False),  # base64 of the 32 raw bytes
 )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, Row, func, select, text
 
+from events import merkle_store
 from events.chain import GENESIS, row_hash
 from events.codec import canonical_json, decode, encode
 from events.envelope import Metadata, StoredEvent, format_time, parse_time
@@ -128,6 +129,7 @@ class EventStore:
             )
             prev_hash = digest
         conn.execute(events.insert(), rows)
+        merkle_store.append(conn, stored[0].position - 1, [event.hash for event in stored])
         return AppendResult(stream_id=stream_id, events=tuple(stored))
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
@@ -163,10 +165,11 @@ class EventStore:
     def head(self) -> tuple[int, str]:
         """(position, hash) of the newest event; (0, genesis) for an empty log."""
         with self.reading() as conn:
-            row = conn.execute(
-                select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
-            ).first()
-        return (row.position, row.hash) if row else (0, GENESIS)
+            return self.head_in(conn)
+
+    def head_in(self, conn: Connection) -> tuple[int, str]:
+        row = conn.execute(select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)).first()
+        return (int(row.position), str(row.hash)) if row else (0, GENESIS)
 
 
 def to_stored(row: Row[tuple[object, ...]]) -> StoredEvent:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from events import checkpoint, merkle_store
 from events.chain import ChainCheck, stored_row_hash
-from events.schema import events
+from events.proof import ProofError, verify_checkpoint
+from events.schema import checkpoints, events
 from events.store import EventStore
 from projections.projector import differences
 
@@ -20,10 +23,11 @@ class Verification:
     first_bad_position: int | None = None
     problem: str = ""
     projection_problems: list[str] = field(default_factory=list)
+    tree_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_position is None and not self.projection_problems
+        return self.first_bad_position is None and not self.projection_problems and not self.tree_problems
 
 
 def verify(store: EventStore, progress: Callable[[int], None] | None = None, batch: int = 5000) -> Verification:
@@ -39,10 +43,33 @@ def verify(store: EventStore, progress: Callable[[int], None] | None = None, bat
             progress(batch)
     result.events, result.head_hash = check.position, check.prev_hash
     if result.first_bad_position is None:
+        tree = merkle_store.check(store.reading, batch)
+        if tree is not None:
+            result.tree_problems.append(tree.what)
+        with store.reading() as conn:
+            result.tree_problems.extend(checkpoint_problems(conn, result.events))
         with store.writing() as conn:
             result.projection_problems = differences(conn)
             conn.rollback()
     return result
+
+
+def checkpoint_problems(conn: Connection, log_size: int) -> list[str]:
+    """Every stored checkpoint must sign the root that the stored tree gives for its size."""
+    problems = []
+    for row in conn.execute(select(checkpoints).order_by(checkpoints.c.size)):
+        if row.size > log_size:
+            problems.append(f"checkpoint of size {row.size} is larger than the log ({log_size} events)")
+            continue
+        root = merkle_store.root(conn, row.size)
+        if root.hex() != row.root:
+            problems.append(f"checkpoint of size {row.size} names root {row.root}, the log gives {root.hex()}")
+            continue
+        try:
+            verify_checkpoint(checkpoint.as_json(dict(row._mapping)), base64.b64decode(row.public_key))
+        except (ProofError, ValueError) as failure:
+            problems.append(f"checkpoint of size {row.size}: {failure}")
+    return problems
 
 
 def item_chain(store: EventStore, item_id: str) -> dict[int, bool]:

@@ -7,11 +7,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 
+from events import checkpoint
+from events.checkpoint import Signer
 from events.database import display_url, open_engine
 from events.envelope import Metadata, StoredEvent, format_time
-from events.event import ActorRegistered, ItemEvent
+from events.event import ActorRegistered, ItemEvent, ItemPublished, ItemRetired
 from events.store import AppendResult, ConcurrencyConflict, EventStore
 from projections import actors as actor_projection
 from projections.projector import project
@@ -56,13 +58,16 @@ class Receipt:
 
 
 class Registry:
-    def __init__(self, engine: Engine, profile: Profile) -> None:
+    def __init__(self, engine: Engine, profile: Profile, signer: Signer | None = None) -> None:
         self.engine = engine
         self.store = EventStore(engine)
         self.profile = profile
+        self.signer = signer
 
     @classmethod
-    def open(cls, url: str, profile: Profile | None = None, *, check_schema: bool = True) -> Registry:
+    def open(
+        cls, url: str, profile: Profile | None = None, signer: Signer | None = None, *, check_schema: bool = True
+    ) -> Registry:
         engine = open_engine(url)
         if check_schema:
             revision = current_revision(engine) if inspect(engine).has_table("alembic_version") else None
@@ -70,7 +75,7 @@ class Registry:
                 raise NotInitialized(f"no registry at {display_url(url)}: run `registry init` first")
             if revision != head_revision(engine):
                 raise NotInitialized(f"the registry at {display_url(url)} has an older schema: run `registry init`")
-        return cls(engine, profile or load_profile())
+        return cls(engine, profile or load_profile(), signer)
 
     # -- actors ---------------------------------------------------------------------------------
 
@@ -165,8 +170,14 @@ class Registry:
         with self.store.writing() as conn:
             result = self.store.append(conn, stream_id, version, new_events, metadata)
             if not result.replayed:
-                project(conn, result.events)
+                self.after_append(conn, result)
         return result
+
+    def after_append(self, conn: Connection, result: AppendResult) -> None:
+        """In the append's transaction: update the projections, and sign a checkpoint after a public change."""
+        project(conn, result.events)
+        if self.signer and any(isinstance(e.data, ItemPublished | ItemRetired) for e in result.events):
+            checkpoint.record(conn, self.signer, result.position)
 
 
 def now() -> datetime:

@@ -28,6 +28,15 @@ def upgrade() -> None:
     sa.Column('registered_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('actor_id')
     )
+    op.create_table('checkpoints',
+    sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('root', sa.String(length=64), nullable=False),
+    sa.Column('origin', sa.String(length=200), nullable=False),
+    sa.Column('signed_at', sa.String(length=32), nullable=False),
+    sa.Column('signature', sa.String(length=100), nullable=False),
+    sa.Column('public_key', sa.String(length=60), nullable=False),
+    sa.PrimaryKeyConstraint('size')
+    )
     op.create_table('events',
     sa.Column('position', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('stream_id', sa.String(length=200), nullable=False),
@@ -97,6 +106,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_items_status', ['status'], unique=False)
         batch_op.create_index('ix_items_unit', ['unit'], unique=False)
 
+    op.create_table('merkle_nodes',
+    sa.Column('level', sa.SmallInteger(), nullable=False),
+    sa.Column('index', sa.BigInteger(), nullable=False),
+    sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('level', 'index')
+    )
     op.create_table('projection_positions',
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('position', sa.BigInteger(), nullable=False),
@@ -186,6 +201,7 @@ def downgrade() -> None:
 
     op.drop_table('public_catalog')
     op.drop_table('projection_positions')
+    op.drop_table('merkle_nodes')
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index('ix_items_unit')
         batch_op.drop_index('ix_items_status')
@@ -200,5 +216,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_events_command_id')
 
     op.drop_table('events')
+    op.drop_table('checkpoints')
     op.drop_table('actors')
     # ### end Alembic commands ###

@@ -1,0 +1,196 @@
+"""The verifiable log: the signing key, checkpoints (signed tree heads), proofs, and the offline proof check."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import and_, select
+
+from cli.app import app
+from cli.context import Exit, InvalidInput, Usage, context
+from cli.output import console, error, print_json
+from events import checkpoint, merkle_store
+from events.proof import ProofError, read_public_key, verify_file
+from events.schema import events
+from projections.schema import public_catalog, published_versions
+from registry.service import NotFound, Registry
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _signed_registry(ctx: typer.Context) -> Registry:
+    c = context(ctx)
+    registry = c.registry()
+    if registry.signer is None:
+        raise Usage(f"no signing key at {c.key_path}: `registry init` creates one, or pass --key FILE")
+    return registry
+
+
+@app.command()
+def key(
+    ctx: typer.Context,
+    public: Annotated[bool, typer.Option("--public", help="print the public key (base64 of its 32 bytes)")] = False,
+) -> None:
+    """The checkpoint signing key: where it is, and its public half for verifiers."""
+    c = context(ctx)
+    registry = _signed_registry(ctx)
+    assert registry.signer is not None
+    if public:
+        typer.echo(registry.signer.public_key)
+    else:
+        console.print(f"signing key {c.key_path} (Ed25519); public key {registry.signer.public_key}", markup=False)
+
+
+@app.command("checkpoint")
+def record_checkpoint(ctx: typer.Context, as_json: Json = False) -> None:
+    """Sign and record a checkpoint of the whole log now."""
+    registry = _signed_registry(ctx)
+    assert registry.signer is not None
+    with registry.store.writing() as conn:
+        size = registry.store.head_in(conn)[0]
+        if size == 0:
+            raise Usage("the log is empty: nothing to sign")
+        row = checkpoint.record(conn, registry.signer, size)
+    _print_checkpoint(row, as_json)
+
+
+@app.command()
+def head(ctx: typer.Context, as_json: Json = False) -> None:
+    """The latest signed checkpoint: tree size, root, time, signature."""
+    registry = context(ctx).registry()
+    with registry.store.reading() as conn:
+        row = checkpoint.latest(conn)
+    if row is None:
+        raise NotFound("no checkpoint yet: one is signed at every publication, or run `registry checkpoint`")
+    _print_checkpoint(row, as_json)
+
+
+def _print_checkpoint(row: dict[str, Any], as_json: bool) -> None:
+    shape = checkpoint.as_json(row)
+    if as_json:
+        print_json(shape)
+    else:
+        console.print(
+            f"tree size {shape['size']}\nroot      {shape['root']} (hex {row['root']})\nsigned at {shape['signedAt']}"
+            f"\norigin    {shape['origin']}\nsignature {shape['signature']}\npublic key {shape['publicKey']}",
+            markup=False,
+        )
+
+
+@app.command()
+def prove(
+    ctx: typer.Context,
+    item: Annotated[str | None, typer.Argument(help="the item whose published version to prove")] = None,
+    version: Annotated[int | None, typer.Option(help="a published version (default: the current one)")] = None,
+    size: Annotated[int | None, typer.Option(help="the checkpoint's tree size (default: the latest)")] = None,
+    consistency: Annotated[
+        tuple[int, int] | None, typer.Option("--consistency", help="OLD NEW: prove the log only grew")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """An inclusion proof of the event that published a version, or a consistency proof between two checkpoints."""
+    registry = context(ctx).registry()
+    with registry.store.reading() as conn:
+        if consistency is not None:
+            document = _consistency(conn, *consistency)
+        elif item is not None:
+            document = _inclusion(conn, item, version, size)
+        else:
+            raise Usage("give an ITEM, or --consistency OLD NEW")
+    if as_json:
+        print_json(document)
+    else:
+        console.print(json.dumps(document, ensure_ascii=False, indent=2), markup=False)
+
+
+def _inclusion(conn: Any, item: str, version: int | None, size: int | None) -> dict[str, Any]:
+    table = published_versions
+    if version is None:
+        current = conn.execute(select(public_catalog.c.version).where(public_catalog.c.item_id == item)).scalar()
+        if current is None:
+            raise NotFound(f"item {item!r} has no published version (give --version for an older one)")
+        version = int(current)
+    position = conn.execute(
+        select(table.c.position).where(and_(table.c.item_id == item, table.c.version == version))
+    ).scalar()
+    if position is None:
+        raise NotFound(f"item {item!r} has no published version {version}")
+    signed = checkpoint.latest(conn, size=size)
+    if signed is None:
+        raise NotFound(f"no checkpoint of size {size}" if size else "no checkpoint yet (`registry checkpoint`)")
+    if signed["size"] < position:
+        raise Usage(f"the checkpoint of size {signed['size']} predates the publication at position {position}")
+    row = conn.execute(select(events).where(events.c.position == position)).one()
+    event = {
+        "position": row.position,
+        "stream_id": row.stream_id,
+        "version": row.version,
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "payload": json.loads(row.payload),
+        "metadata": json.loads(row.metadata),
+        "command_id": row.command_id,
+        "recorded_at": row.recorded_at,
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
+    from events.proof import leaf_hash
+
+    proof = merkle_store.inclusion_proof(conn, position - 1, signed["size"])
+    return {
+        "type": "inclusion",
+        "itemId": item,
+        "itemVersion": version,
+        "leafIdx": position - 1,
+        "treeSize": signed["size"],
+        "root": checkpoint.as_json(signed)["root"],
+        "leafHash": _b64(leaf_hash(bytes.fromhex(row.hash))),
+        "proof": [_b64(h) for h in proof],
+        "event": event,
+        "checkpoint": checkpoint.as_json(signed),
+    }
+
+
+def _consistency(conn: Any, old: int, new: int) -> dict[str, Any]:
+    first, second = checkpoint.latest(conn, size=old), checkpoint.latest(conn, size=new)
+    for wanted, found in ((old, first), (new, second)):
+        if found is None:
+            raise NotFound(f"no checkpoint of size {wanted} (`registry head`, or GraphQL checkpoints, lists them)")
+    assert first is not None and second is not None
+    if old > new:
+        raise Usage(f"OLD ({old}) must not be larger than NEW ({new})")
+    proof = merkle_store.consistency_proof(conn, old, new)
+    return {
+        "type": "consistency",
+        "size1": old,
+        "size2": new,
+        "root1": checkpoint.as_json(first)["root"],
+        "root2": checkpoint.as_json(second)["root"],
+        "proof": [_b64(h) for h in proof],
+        "checkpoint1": checkpoint.as_json(first),
+        "checkpoint2": checkpoint.as_json(second),
+    }
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@app.command("verify-proof")
+def verify_proof(
+    file: Annotated[Path, typer.Argument(help="a proof file from `registry prove --json`")],
+    public_key: Annotated[str, typer.Option("--public-key", help="base64, PEM, or a file holding either")],
+) -> None:
+    """Check a proof file and its signed checkpoint offline (no database): exit 0 if it verifies, 6 if not."""
+    try:
+        summary = verify_file(file, read_public_key(public_key))
+    except ProofError as failure:
+        if not file.exists():
+            raise InvalidInput(f"{file}: no such file") from None
+        error(f"verification FAILED: {failure}")
+        raise typer.Exit(Exit.VERIFICATION_FAILED) from None
+    console.print(summary, markup=False)

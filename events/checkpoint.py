@@ -1,0 +1,106 @@
+"""Signed checkpoints (tree heads): the signing key, and the checkpoints table."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from sqlalchemy import Connection, select
+
+from events import merkle_store
+from events.envelope import format_time
+from events.proof import checkpoint_body
+from events.schema import checkpoints
+
+
+class SigningKeyError(Exception):
+    """The signing key file is missing, unreadable or not an Ed25519 key."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The registry's Ed25519 signing key and the origin line of its checkpoints."""
+
+    key: Ed25519PrivateKey
+    origin: str
+
+    @property
+    def public_key(self) -> str:
+        raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return base64.b64encode(raw).decode()
+
+    def sign(self, size: int, root: bytes, signed_at: str) -> str:
+        return base64.b64encode(self.key.sign(checkpoint_body(self.origin, size, root, signed_at))).decode()
+
+
+def create_key(path: Path) -> bool:
+    """Write a new Ed25519 private key to `path` (owner-only) unless one exists; True if it created one."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    return True
+
+
+def load_signer(path: Path, origin: str) -> Signer:
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as error:
+        raise SigningKeyError(f"cannot read the signing key {path}: {error}") from error
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"{path} is not an Ed25519 private key")
+    return Signer(key, origin)
+
+
+def record(conn: Connection, signer: Signer, size: int, now: datetime | None = None) -> dict[str, Any]:
+    """Sign and store the checkpoint of the tree of `size` leaves (once per size). Call inside a write transaction."""
+    existing = latest(conn, size=size)
+    if existing is not None:
+        return existing
+    root = merkle_store.root(conn, size)
+    signed_at = format_time(now or datetime.now(UTC))
+    row = {
+        "size": size,
+        "root": root.hex(),
+        "origin": signer.origin,
+        "signed_at": signed_at,
+        "signature": signer.sign(size, root, signed_at),
+        "public_key": signer.public_key,
+    }
+    conn.execute(checkpoints.insert().values(**row))
+    return row
+
+
+def latest(conn: Connection, size: int | None = None) -> dict[str, Any] | None:
+    """The checkpoint of `size`, or the newest one."""
+    query = select(checkpoints)
+    query = query.where(checkpoints.c.size == size) if size is not None else query.order_by(checkpoints.c.size.desc())
+    row = conn.execute(query.limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
+def as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint in the proof files' shape (base64 root)."""
+    return {
+        "origin": row["origin"],
+        "size": row["size"],
+        "root": base64.b64encode(bytes.fromhex(row["root"])).decode(),
+        "signedAt": row["signed_at"],
+        "signature": row["signature"],
+        "publicKey": row["public_key"],
+    }

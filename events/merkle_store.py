@@ -1,0 +1,110 @@
+"""The Merkle tree's stored nodes: grown in the append's transaction, read for roots and proofs in O(log n)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select, tuple_
+
+from events import merkle
+from events.merkle import Getter, Key
+from events.schema import events, merkle_nodes
+
+
+def _fetch(conn: Connection, keys: Iterable[Key]) -> dict[Key, bytes]:
+    wanted = sorted(set(keys))
+    found: dict[Key, bytes] = {}
+    for offset in range(0, len(wanted), 500):
+        chunk = wanted[offset : offset + 500]
+        rows = conn.execute(
+            select(merkle_nodes.c.level, merkle_nodes.c.index, merkle_nodes.c.hash).where(
+                tuple_(merkle_nodes.c.level, merkle_nodes.c.index).in_(chunk)
+            )
+        )
+        found.update({(int(level), int(index)): bytes(value) for level, index, value in rows})
+    return found
+
+
+class MissingNode(Exception):
+    pass
+
+
+def _computed(conn: Connection, compute: Callable[[Getter], bytes | list[bytes]]) -> bytes | list[bytes]:
+    nodes = _fetch(conn, merkle.needed(compute))
+
+    def get(level: int, index: int) -> bytes:
+        try:
+            return nodes[(level, index)]
+        except KeyError:
+            raise MissingNode(f"the Merkle tree has no node ({level}, {index})") from None
+
+    return compute(get)
+
+
+def append(conn: Connection, first_index: int, event_hashes: list[str]) -> None:
+    """Store the nodes that the new leaves (event hashes, hex) complete. Call in the append's transaction."""
+    known = _fetch(conn, merkle.frontier(first_index))
+    created = merkle.grow(first_index, (bytes.fromhex(h) for h in event_hashes), known)
+    conn.execute(merkle_nodes.insert(), [{"level": k[0], "index": k[1], "hash": v} for k, v in created.items()])
+
+
+def root(conn: Connection, size: int) -> bytes:
+    result = _computed(conn, lambda get: merkle.root(size, get))
+    assert isinstance(result, bytes)
+    return result
+
+
+def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of size {size}")
+    result = _computed(conn, lambda get: merkle.inclusion_path(index, 0, size, get))
+    assert isinstance(result, list)
+    return result
+
+
+def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
+    if not 0 < size1 <= size2:
+        raise ValueError(f"no consistency proof from size {size1} to size {size2}")
+    if size1 == size2:
+        return []
+    result = _computed(conn, lambda get: merkle.consistency_path(size1, 0, size2, True, get))
+    assert isinstance(result, list)
+    return result
+
+
+@dataclass
+class TreeProblem:
+    what: str
+
+
+def check(reading: Callable[[], AbstractContextManager[Connection]], batch: int = 5000) -> TreeProblem | None:
+    """Recompute every node from the events' hashes, streaming, and compare with the stored nodes."""
+    known: dict[Key, bytes] = {}
+    size = 0
+    computed = 0
+    while True:
+        with reading() as conn:
+            rows = conn.execute(
+                select(events.c.position, events.c.hash)
+                .where(events.c.position > size)
+                .order_by(events.c.position)
+                .limit(batch)
+            ).all()
+            if not rows:
+                stored = int(conn.execute(select(func.count()).select_from(merkle_nodes)).scalar_one())
+                if stored != computed:
+                    return TreeProblem(f"the tree stores {stored} nodes; the log makes {computed}")
+                return None
+            created = merkle.grow(size, (bytes.fromhex(r.hash) for r in rows), known)
+            stored_nodes = _fetch(conn, created)
+        for key, value in sorted(created.items()):
+            if stored_nodes.get(key) != value:
+                state = "missing" if key not in stored_nodes else "wrong"
+                return TreeProblem(f"Merkle node (level {key[0]}, index {key[1]}) is {state}")
+        computed += len(created)
+        size += len(rows)
+        # Only the frontier is needed to go on: memory stays O(log n).
+        keep = set(merkle.frontier(size))
+        known = {k: v for k, v in known.items() if k in keep}
