@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest clean bench bench-quick bench-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,32 @@ test: lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers (this project's reference machine has two cores); one file's tests stay on one worker.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+## bench: the four benchmarks (write, replay, read, history) at full size; rewrites docs/benchmarks.md (most of an hour)
+bench: bench-deps
+	$(BIN)/python -m benchmarks.run
+
+## bench-quick: the same at the small sizes, to check the harness in a few minutes (also rewrites the page)
+bench-quick: bench-deps
+	$(BIN)/python -m benchmarks.run --quick
+
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## soak: the reliability tests (tests/reliability) at their long sizes: more writers' commands, kills, examples
+.PHONY: soak
+soak: $(STAMP)
+	REGISTRY_SOAK=1 $(BIN)/pytest tests/reliability -s

@@ -1,10 +1,11 @@
-"""Validation rules that refuse hostile queries before anything runs: depth, field and alias floods."""
+"""The limits that refuse hostile queries before anything runs: depth, field and alias floods, repeated fields."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -12,13 +13,12 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
 )
 
 MAX_DEPTH = 10
 MAX_FIELDS = 2000
 MAX_ALIASES = 50
+MAX_REPEATS = 20
 MAX_TOKENS = 5000
 
 
@@ -28,8 +28,14 @@ def _measure(
     depth: int,
     seen: frozenset[str],
     totals: dict[str, int],
+    path: tuple[str, ...],
+    paths: Counter[tuple[str, ...]],
 ) -> int:
-    """The depth below `selection_set`; counts fields and aliases into `totals`, expanding fragments."""
+    """The depth below `selection_set`; counts fields and aliases into `totals`, expanding fragments.
+
+    `paths` counts each response path (the response names from the root): fields that share one are merged, and
+    graphql-core's check that they can be merged compares them in pairs, which a flood of one field makes slow.
+    """
     if selection_set is None:
         return depth
     deepest = depth
@@ -40,40 +46,56 @@ def _measure(
             totals["fields"] += 1
             if selection.alias is not None:
                 totals["aliases"] += 1
+            here = (*path, (selection.alias or selection.name).value)
+            paths[here] += 1
             if selection.name.value in ("__schema", "__type"):
                 # Introspection is bounded by the schema's size; GraphiQL's own query nests ofType deeply.
                 deepest = max(deepest, depth + 1)
                 continue
-            deepest = max(deepest, _measure(selection.selection_set, fragments, depth + 1, seen, totals))
+            deepest = max(deepest, _measure(selection.selection_set, fragments, depth + 1, seen, totals, here, paths))
         elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _measure(selection.selection_set, fragments, depth, seen, totals))
+            deepest = max(deepest, _measure(selection.selection_set, fragments, depth, seen, totals, path, paths))
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
             if fragment is None or name in seen:  # other rules report unknown and cyclic fragments
                 continue
-            deepest = max(deepest, _measure(fragment.selection_set, fragments, depth, seen | {name}, totals))
+            deepest = max(
+                deepest, _measure(fragment.selection_set, fragments, depth, seen | {name}, totals, path, paths)
+            )
     return deepest
 
 
-class QueryCostRule(ValidationRule):
-    """Refuses operations deeper than MAX_DEPTH, with more than MAX_FIELDS fields or MAX_ALIASES aliases."""
+def _operation_refusals(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> list[GraphQLError]:
+    """Why `operation` is refused: deeper than MAX_DEPTH, more than MAX_FIELDS fields or MAX_ALIASES aliases, or
+    one field selected more than MAX_REPEATS times in the same place. Empty if it is not."""
+    totals = {"fields": 0, "aliases": 0}
+    paths: Counter[tuple[str, ...]] = Counter()
+    depth = _measure(operation.selection_set, fragments, 0, frozenset(), totals, (), paths)
+    name = f"operation {operation.name.value}" if operation.name else "operation"
+    found = []
+    if depth > MAX_DEPTH:
+        found.append(f"{name} is {depth} levels deep; at most {MAX_DEPTH}")
+    if totals["fields"] > MAX_FIELDS:
+        found.append(f"{name} selects more than {MAX_FIELDS} fields")
+    if totals["aliases"] > MAX_ALIASES:
+        found.append(f"{name} uses {totals['aliases']} aliases; at most {MAX_ALIASES}")
+    for path, times in paths.most_common(1):
+        if times > MAX_REPEATS:
+            found.append(f"{name} selects {'.'.join(path)} {times} times; at most {MAX_REPEATS}")
+    return [GraphQLError(message, operation) for message in found]
 
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        self.fragments = {
-            d.name.value: d for d in context.document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
 
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-        totals = {"fields": 0, "aliases": 0}
-        depth = _measure(node.selection_set, self.fragments, 0, frozenset(), totals)
-        name = f" {node.name.value}" if node.name else ""
-        if depth > MAX_DEPTH:
-            self.report_error(GraphQLError(f"operation{name} is {depth} levels deep; at most {MAX_DEPTH}", node))
-        if totals["fields"] > MAX_FIELDS:
-            self.report_error(GraphQLError(f"operation{name} selects more than {MAX_FIELDS} fields", node))
-        if totals["aliases"] > MAX_ALIASES:
-            self.report_error(
-                GraphQLError(f"operation{name} uses {totals['aliases']} aliases; at most {MAX_ALIASES}", node)
-            )
+def refusals(document: DocumentNode) -> list[GraphQLError]:
+    """Why `document` is refused, found by walking its syntax tree directly rather than with graphql-core's
+    validation visitor (twenty times slower): cheap enough to run before the specified rules, which a flood makes
+    slow."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return [
+        error
+        for operation in document.definitions
+        if isinstance(operation, OperationDefinitionNode)
+        for error in _operation_refusals(operation, fragments)
+    ]

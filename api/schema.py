@@ -11,13 +11,18 @@ from typing import Any
 import graphene
 from graphql import GraphQLError
 
+from events import checkpoint, merkle_store
 from events.elements import Audience as AudienceValue
 from events.elements import Level as LevelValue
 from events.elements import Method as MethodValue
 from events.envelope import parse_time
 from events.event import ChangeKind as ChangeKindValue
+from events.proof import leaf_hash
 from projections import public_query
 from projections.public_query import CatalogFilter as Filter
+from registry.calendar import WorkingCalendar
+from registry.deadline import Verdict as VerdictValue
+from registry.deadline import judge
 from registry.profile import Profile
 
 DEFAULT_PAGE = 50
@@ -39,6 +44,9 @@ Level = _labelled(LevelValue, "Level", "公开层级: the level of government th
 Audience = _labelled(AudienceValue, "Audience", "公开对象: who may see the item.")
 Method = _labelled(MethodValue, "Method", "公开方式: proactive (主动) or on request (依申请).")
 ChangeKind = _labelled(ChangeKindValue, "ChangeKind", "动态调整: what a public change did.")
+DeadlineVerdict = _labelled(
+    VerdictValue, "DeadlineVerdict", "监督考核: whether a catalog was published by the deadline of its task."
+)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -56,8 +64,26 @@ def _uncursor(prefix: str, cursor: str | None) -> str | None:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         kind, value = "", ""
-    if kind != prefix or not value:
+    if kind != prefix or not value or "\x00" in value:
         raise GraphQLError(f"invalid cursor {cursor!r}: pass an endCursor or cursor returned by this API")
+    return value
+
+
+def _position(cursor: str | None) -> int:
+    """The log position in a feed cursor (0 for none)."""
+    start = _uncursor("change", cursor)
+    if start is None:
+        return 0
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses; and positions are BIGINTs.
+    if not (start.isascii() and start.isdigit() and len(start) <= 18):
+        raise GraphQLError(f"invalid cursor {cursor!r}: pass an endCursor or cursor returned by this API")
+    return int(start)
+
+
+def _text(argument: str, value: str) -> str:
+    """A text argument as the database can compare it: PostgreSQL text cannot hold NUL."""
+    if "\x00" in value:
+        raise GraphQLError(f"{argument} must not contain the NUL character")
     return value
 
 
@@ -69,9 +95,19 @@ def _page_size(first: int | None) -> int:
 
 
 def _as_of(value: datetime | None) -> datetime | None:
+    """`value` in UTC (a time without an offset is UTC)."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00:00+08:00 is before the first UTC time Python knows
+        raise GraphQLError(f"asOf {value.isoformat()} is out of range") from error
+
+
+def _listed(info: graphene.ResolveInfo, item_ids: list[str]) -> None:
+    """Note items this request lists, so that their histories are read in one query if any is asked for."""
+    info.context["request_state"].setdefault("item_ids", []).extend(item_ids)
 
 
 class PublicVersion(graphene.ObjectType):
@@ -116,6 +152,28 @@ class CatalogItem(graphene.ObjectType):
     history = graphene.List(
         graphene.NonNull(PublicVersion), required=True, description="the public changes of the item, oldest first"
     )
+    proof = graphene.Field(
+        lambda: InclusionProof,
+        size=graphene.Argument(graphene.Int, description="the checkpoint's tree size (default: the latest)"),
+        description="Inclusion proof of the event that published this version, against a signed checkpoint.",
+    )
+
+    @staticmethod
+    def resolve_proof(parent: CatalogItem, info: graphene.ResolveInfo, size: int | None = None) -> InclusionProof:
+        conn = info.context["conn"]
+        position = public_query.publication_position(conn, parent.id, parent.version)
+        signed = _signed(conn, size)
+        if position is None or signed["size"] < position:
+            raise GraphQLError(f"the checkpoint of size {signed['size']} was signed before this version was published")
+        leaf = public_query.event_hash(conn, position)
+        return InclusionProof(
+            leaf_idx=position - 1,
+            tree_size=signed["size"],
+            root=_b64(bytes.fromhex(signed["root"])),
+            leaf_hash=_b64(leaf_hash(bytes.fromhex(leaf))),
+            proof=[_b64(h) for h in merkle_store.inclusion_proof(conn, position - 1, signed["size"])],
+            checkpoint=Checkpoint.from_row(signed),
+        )
 
     @staticmethod
     def from_row(row: dict[str, Any]) -> CatalogItem:
@@ -145,11 +203,9 @@ class CatalogItem(graphene.ObjectType):
         request = info.context["request_state"]
         cache: dict[str, list[dict[str, Any]]] = request.setdefault("histories", {})
         if parent.id not in cache:
-            # One query for every item of the page, not one per item.
-            wanted = [i for i in request.get("page_ids", []) if i not in cache] or [parent.id]
-            if parent.id not in wanted:
-                wanted.append(parent.id)
-            cache.update(public_query.histories(info.context["conn"], wanted))
+            # One query for every item listed so far (a catalog page, a feed page), not one per item.
+            wanted = {i for i in request.get("item_ids", []) if i not in cache} | {parent.id}
+            cache.update(public_query.histories(info.context["conn"], sorted(wanted)))
         return [PublicVersion.from_row(row) for row in cache[parent.id]]
 
 
@@ -228,11 +284,83 @@ class ChangeConnection(graphene.ObjectType):
     page_info = graphene.Field(PageInfo, required=True)
 
 
-class LogHead(graphene.ObjectType):
-    """The head of the tamper-evident log: anyone can compare it with `registry verify`."""
+class Checkpoint(graphene.ObjectType):
+    """A signed tree head: the RFC 9162 Merkle root of the log's first `size` events, signed with Ed25519.
 
-    position = graphene.Int(required=True)
-    head_hash = graphene.String(required=True)
+    The signature covers the note body "ORIGIN\\nSIZE\\nROOT\\ntime SIGNED_AT\\n" (see events/proof.py).
+    """
+
+    origin = graphene.String(required=True)
+    size = graphene.Int(required=True)
+    root = graphene.String(required=True, description="base64 of the 32-byte root")
+    signed_at = graphene.String(required=True, description="as signed: UTC, microseconds, trailing Z")
+    signature = graphene.String(required=True, description="base64 Ed25519 signature")
+    public_key = graphene.String(required=True, description="base64 of the 32-byte Ed25519 public key")
+
+    @staticmethod
+    def from_row(row: dict[str, Any]) -> Checkpoint:
+        return Checkpoint(**{_snake(k): v for k, v in checkpoint.as_json(row).items()})
+
+
+def _snake(name: str) -> str:
+    return {"signedAt": "signed_at", "publicKey": "public_key"}.get(name, name)
+
+
+class InclusionProof(graphene.ObjectType):
+    """The event that published a version is leaf `leafIdx` of the signed tree (RFC 9162 §2.1.3)."""
+
+    leaf_idx = graphene.Int(required=True)
+    tree_size = graphene.Int(required=True)
+    root = graphene.String(required=True)
+    leaf_hash = graphene.String(required=True, description="SHA-256(0x00 || the event's hash), base64")
+    proof = graphene.List(graphene.NonNull(graphene.String), required=True)
+    checkpoint = graphene.Field(Checkpoint, required=True)
+
+
+class ConsistencyProof(graphene.ObjectType):
+    """The signed tree of size2 extends the signed tree of size1 (RFC 9162 §2.1.4)."""
+
+    size1 = graphene.Int(required=True)
+    size2 = graphene.Int(required=True)
+    root1 = graphene.String(required=True)
+    root2 = graphene.String(required=True)
+    proof = graphene.List(graphene.NonNull(graphene.String), required=True)
+    checkpoint1 = graphene.Field(Checkpoint, required=True)
+    checkpoint2 = graphene.Field(Checkpoint, required=True)
+
+
+class CheckpointEdge(graphene.ObjectType):
+    cursor = graphene.String(required=True)
+    node = graphene.Field(Checkpoint, required=True)
+
+
+class CheckpointConnection(graphene.ObjectType):
+    edges = graphene.List(graphene.NonNull(CheckpointEdge), required=True)
+    page_info = graphene.Field(PageInfo, required=True)
+
+
+class LogHead(graphene.ObjectType):
+    """The head of the tamper-evident log and its latest signed checkpoint (null fields before the first one)."""
+
+    position = graphene.Int(required=True, description="events in the log")
+    head_hash = graphene.String(required=True, description="the hash chain's head (hex); `registry verify` prints it")
+    size = graphene.Int(description="tree size of the latest signed checkpoint")
+    root = graphene.String(description="its Merkle root, base64")
+    signed_at = graphene.String()
+    signature = graphene.String()
+    public_key = graphene.String()
+    checkpoint = graphene.Field(Checkpoint)
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _signed(conn: Any, size: int | None) -> dict[str, Any]:
+    found = checkpoint.latest(conn, size=size)
+    if found is None:
+        raise GraphQLError(f"no signed checkpoint of size {size}" if size is not None else "no signed checkpoint yet")
+    return found
 
 
 class Label(graphene.ObjectType):
@@ -241,6 +369,24 @@ class Label(graphene.ObjectType):
     enum = graphene.String(required=True)
     value = graphene.String(required=True)
     label = graphene.String(required=True)
+
+
+class DomainCoverage(graphene.ObjectType):
+    """A pilot domain's catalog against the deadline for the 26 domains' catalogs (监督考核), from public data."""
+
+    name = graphene.String(required=True)
+    responsible_unit = graphene.String(required=True)
+    published_count = graphene.Int(required=True, description="items of the domain in the public catalog")
+    first_published_at = graphene.DateTime(description="the first publication of an item of the domain")
+    last_published_at = graphene.DateTime(description="the latest publication of a version of an item of the domain")
+    deadline = graphene.Date(description="the day the domain's catalog was due (null when none is set)")
+    verdict = graphene.Field(
+        DeadlineVerdict, description="on time, late, overdue (unpublished past the deadline) or pending"
+    )
+    on_time = graphene.Boolean(required=True, description="first published on or before the deadline")
+    working_days_late = graphene.Int(
+        required=True, description="working days past the deadline until first published (or until now, if not yet)"
+    )
 
 
 class Query(graphene.ObjectType):
@@ -270,7 +416,27 @@ class Query(graphene.ObjectType):
         description="Publications, adjustments and retirements in log order, for incremental sync.",
     )
     log = graphene.Field(LogHead, required=True)
+    checkpoints = graphene.Field(
+        CheckpointConnection,
+        required=True,
+        first=graphene.Argument(graphene.Int),
+        after=graphene.Argument(graphene.String),
+        description="Signed checkpoints, newest first.",
+    )
+    consistency = graphene.Field(
+        ConsistencyProof,
+        required=True,
+        from_=graphene.Argument(graphene.Int, required=True, name="from", description="the older checkpoint's size"),
+        to=graphene.Argument(graphene.Int, required=True, description="the newer checkpoint's size"),
+        description="Proof that the log only grew between two signed checkpoints.",
+    )
     labels = graphene.List(graphene.NonNull(Label), required=True, description="Chinese labels of the enum values.")
+    coverage = graphene.List(
+        graphene.NonNull(DomainCoverage),
+        required=True,
+        as_of=graphene.Argument(graphene.DateTime, description="as the public catalog stood at this time"),
+        description="The 26 pilot domains' catalogs: published items, publication dates, on time or late.",
+    )
 
     @staticmethod
     def resolve_catalog(
@@ -283,7 +449,7 @@ class Query(graphene.ObjectType):
     ) -> CatalogItemConnection:
         size = _page_size(first)
         profile: Profile = info.context["profile"]
-        given = dict(filter or {})
+        given = {k: _text(f"filter.{k}", v) if isinstance(v, str) else v for k, v in (filter or {}).items()}
         if given.get("domain"):
             known = profile.domain(given["domain"])
             given["domain"] = known.name if known else given["domain"]
@@ -296,7 +462,7 @@ class Query(graphene.ObjectType):
         page = public_query.catalog_page(
             info.context["conn"], Filter(**given), _as_of(as_of), size, _uncursor("item", after)
         )
-        info.context["request_state"]["page_ids"] = [row["item_id"] for row in page.rows]
+        _listed(info, [row["item_id"] for row in page.rows])
         edges = [CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows]
         return CatalogItemConnection(
             edges=edges,
@@ -311,7 +477,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_item(_root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None) -> Any:
-        row = public_query.item(info.context["conn"], id, _as_of(as_of))
+        row = public_query.item(info.context["conn"], _text("id", id), _as_of(as_of))
         return CatalogItem.from_row(row) if row else None
 
     @staticmethod
@@ -339,11 +505,9 @@ class Query(graphene.ObjectType):
         _root: None, info: graphene.ResolveInfo, after: str | None = None, first: int | None = None
     ) -> ChangeConnection:
         size = _page_size(first)
-        start = _uncursor("change", after)
-        if start is not None and not start.isdigit():
-            raise GraphQLError(f"invalid cursor {after!r}")
-        rows, has_next = public_query.changes(info.context["conn"], int(start or 0), size)
+        rows, has_next = public_query.changes(info.context["conn"], _position(after), size)
         info.context["request_state"]["change_keys"] = [(r["item_id"], r["version"]) for r in rows]
+        _listed(info, [r["item_id"] for r in rows if r["kind"] != ChangeKindValue.CANCEL.value])
         edges = [
             ChangeEdge(
                 cursor=_cursor("change", r["position"]),
@@ -370,8 +534,92 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_log(_root: None, info: graphene.ResolveInfo) -> LogHead:
-        position, head = public_query.log_head(info.context["conn"])
-        return LogHead(position=position, head_hash=head)
+        conn = info.context["conn"]
+        position, head = public_query.log_head(conn)
+        latest = checkpoint.latest(conn)
+        if latest is None:
+            return LogHead(position=position, head_hash=head)
+        signed = Checkpoint.from_row(latest)
+        return LogHead(
+            position=position,
+            head_hash=head,
+            size=signed.size,
+            root=signed.root,
+            signed_at=signed.signed_at,
+            signature=signed.signature,
+            public_key=signed.public_key,
+            checkpoint=signed,
+        )
+
+    @staticmethod
+    def resolve_checkpoints(
+        _root: None, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> CheckpointConnection:
+        size = _page_size(first)
+        start = _uncursor("checkpoint", after)
+        if start is not None and not (start.isdigit() and len(start) < 19):
+            raise GraphQLError(f"invalid cursor {after!r}")
+        rows, has_next = public_query.checkpoint_page(info.context["conn"], int(start) if start else None, size)
+        edges = [CheckpointEdge(cursor=_cursor("checkpoint", r["size"]), node=Checkpoint.from_row(r)) for r in rows]
+        return CheckpointConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @staticmethod
+    def resolve_consistency(_root: None, info: graphene.ResolveInfo, from_: int, to: int) -> ConsistencyProof:
+        conn = info.context["conn"]
+        if not 0 < from_ <= to:
+            raise GraphQLError(f"from ({from_}) must be at least 1 and at most to ({to})")
+        first, second = _signed(conn, from_), _signed(conn, to)
+        return ConsistencyProof(
+            size1=from_,
+            size2=to,
+            root1=_b64(bytes.fromhex(first["root"])),
+            root2=_b64(bytes.fromhex(second["root"])),
+            proof=[_b64(h) for h in merkle_store.consistency_proof(conn, from_, to)],
+            checkpoint1=Checkpoint.from_row(first),
+            checkpoint2=Checkpoint.from_row(second),
+        )
+
+    @staticmethod
+    def resolve_coverage(
+        _root: None, info: graphene.ResolveInfo, as_of: datetime | None = None
+    ) -> list[DomainCoverage]:
+        profile: Profile = info.context["profile"]
+        calendar = WorkingCalendar.of(profile)
+        moment = _as_of(as_of)
+        today = calendar.day_of(moment or datetime.now(UTC))
+        published = public_query.domain_publications(info.context["conn"], moment)
+        task = profile.task("domain-catalogs")
+        found = []
+        for domain in profile.domains:
+            if not domain.pilot:
+                continue
+            public = published.get(domain.name)
+            first = public.first_published_at if public else None
+            judgement = (
+                judge(task, calendar.day_of(parse_time(first)) if first else None, today, calendar) if task else None
+            )
+            found.append(
+                DomainCoverage(
+                    name=domain.name,
+                    responsible_unit=domain.responsible_unit,
+                    published_count=public.count if public else 0,
+                    first_published_at=_time(first),
+                    last_published_at=_time(public.last_published_at if public else None),
+                    deadline=task.deadline if task else None,
+                    verdict=judgement.verdict.value if judgement else None,
+                    on_time=bool(judgement and judgement.verdict is VerdictValue.ON_TIME),
+                    working_days_late=judgement.working_days_late if judgement else 0,
+                )
+            )
+        return found
 
     @staticmethod
     def resolve_labels(_root: None, _info: graphene.ResolveInfo) -> list[Label]:
@@ -380,6 +628,7 @@ class Query(graphene.ObjectType):
             ("Audience", AudienceValue),
             ("Method", MethodValue),
             ("ChangeKind", ChangeKindValue),
+            ("DeadlineVerdict", VerdictValue),
         ]
         return [Label(enum=name, value=m.name, label=m.label) for name, kind in kinds for m in kind]
 

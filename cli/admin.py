@@ -138,7 +138,8 @@ def demo(
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
 ) -> None:
-    """Create (or reuse) demo.db with a realistic sample catalog, show how to look at it, and serve it."""
+    """Create (or reuse) demo.db with a realistic sample catalog, show how to look at it, and serve it
+    (the public catalog page at /, GraphQL at /graphql)."""
     from pathlib import Path
 
     from registry.demo import ITEMS as DEMO_ITEMS
@@ -172,6 +173,7 @@ def demo(
         + (
             f"  curl -s http://{host}:{port}/graphql -H 'content-type: application/json' "
             '-d \'{"query": "{ catalog { totalCount edges { node { id name unit levels } } } }"}\'\n'
+            f"  open http://{host}:{port}/ in a browser: the public catalog page (政务公开专区) on the API\n"
             f"  open http://{host}:{port}/graphql in a browser for GraphiQL; Ctrl-C stops the server\n"
             if serve
             else ""

@@ -6,15 +6,22 @@ import os
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from events.checkpoint import Signer, load_signer
 from events.database import database_url
-from registry.actor import Actor
-from registry.profile import Profile, load_profile
-from registry.service import Registry
+
+if TYPE_CHECKING:
+    from events.checkpoint import Signer
+    from registry.actor import Actor
+    from registry.profile import Profile
+    from registry.service import Registry
+
+# The domain, the signing key and the service are imported by the commands that use them: start-up is most of a
+# short read's time (`registry history`, docs/benchmarks.md).
 
 KEY_VARIABLE = "REGISTRY_KEY_FILE"
 
@@ -61,12 +68,27 @@ class Context:
         return Path("registry.key")
 
     def signer(self, profile: Profile) -> Signer | None:
+        from events.checkpoint import load_signer
+
         path = self.key_path
         return load_signer(path, f"catalog-registry/{profile.jurisdiction}") if path.exists() else None
 
     def registry(self) -> Registry:
+        from registry.profile import load_profile
+        from registry.service import Registry
+
         profile = load_profile(self.profile_path) if self.profile_path else load_profile()
         return Registry.open(self.url, profile, self.signer(profile))
+
+    def engine(self) -> Engine:
+        """The database, checked to have the newest schema: for reads of the log and the projections that need
+        neither the profile nor the domain model."""
+        from events.database import open_engine
+        from registry.schema import require_current
+
+        engine = open_engine(self.url)
+        require_current(engine, self.url)
+        return engine
 
     def actor(self, registry: Registry) -> Actor:
         if not self.actor_id:

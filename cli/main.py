@@ -2,46 +2,93 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-from cli import admin, read, serve, transparency, write
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage
-from cli.output import error
-from events.store import ConcurrencyConflict
-from registry.profile import ProfileError
-from registry.rules import RuleViolation
-from registry.service import NotFound, NotInitialized
 
-COMMAND_MODULES = (admin, read, serve, transparency, write)  # importing them registers their commands
+# Importing a module registers its commands. A run imports only the module of the command it runs (start-up is
+# most of a short command's time: `registry history` need not load spreadsheets, reports and the HTTP server);
+# help, an unknown name or no command imports them all. tests/cli/test_main.py keeps this table complete.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("init", "verify", "rebuild", "demo", "actor"), "cli.admin"),
+    **dict.fromkeys(("show", "list", "history"), "cli.read"),
+    **dict.fromkeys(("serve", "schema"), "cli.serve"),
+    **dict.fromkeys(("queue", "report"), "cli.supervision"),
+    **dict.fromkeys(("import", "export"), "cli.transfer"),
+    **dict.fromkeys(("key", "checkpoint", "head", "prove", "verify-proof"), "cli.transparency"),
+    **dict.fromkeys(
+        ("draft", "revise", "submit", "review", "approve", "publish", "adjust", "retire", "discard"), "cli.write"
+    ),
+}
+_GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--as", "--profile", "--key"}
+
+
+def command_name(arguments: list[str]) -> str | None:
+    """The command that `arguments` (sys.argv[1:]) run: the first word after the global options, if any."""
+    words = iter(arguments)
+    for word in words:
+        if word in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+        elif word in ("--help", "--"):
+            return None
+    return None
+
+
+def import_commands(arguments: list[str]) -> None:
+    """Register the command that `arguments` run, or every command when that is not clear."""
+    module = COMMAND_MODULES.get(command_name(arguments) or "")
+    for name in [module] if module else sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(name)
 
 
 def run() -> None:
+    import_commands(sys.argv[1:])
     try:
         app(standalone_mode=True)
-    except RuleViolation as refusal:
-        error(str(refusal))
-        sys.exit(Exit.REFUSED)
-    except ConcurrencyConflict as conflict:
-        error(str(conflict))
-        sys.exit(Exit.CONFLICT)
-    except (NotFound, NotInitialized) as missing:
-        error(f"error: {missing}")
-        sys.exit(Exit.NOT_FOUND)
-    except Usage as usage:
-        error(f"usage error: {usage}")
-        sys.exit(Exit.USAGE)
-    except (InvalidInput, ProfileError) as invalid:
-        error(f"invalid input: {invalid}")
-        sys.exit(Exit.INVALID_INPUT)
-    except DBAPIError as failure:
-        error(f"database error: {str(failure.orig).strip().splitlines()[0] if failure.orig else failure}")
-        sys.exit(1)
-    except SQLAlchemyError as failure:
-        error(f"database error: {failure}")
-        sys.exit(1)
+    except Exception as failure:
+        explained = explain(failure)
+        if explained is None:
+            raise
+        from cli.output import error
+
+        message, code = explained
+        error(message)
+        sys.exit(code)
+
+
+def explain(failure: Exception) -> tuple[str, int] | None:
+    """The message and exit code of an error that a user can act on; None for anything else (a bug).
+
+    The error classes are imported only when something failed, so that a command's start-up does not pay for the
+    modules that define them.
+    """
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from events.store import ConcurrencyConflict
+    from registry.missing import NotFound, NotInitialized
+    from registry.profile import ProfileError
+    from registry.rules import RuleViolation
+
+    match failure:
+        case RuleViolation():
+            return str(failure), Exit.REFUSED
+        case ConcurrencyConflict():
+            return str(failure), Exit.CONFLICT
+        case NotFound() | NotInitialized():
+            return f"error: {failure}", Exit.NOT_FOUND
+        case Usage():
+            return f"usage error: {failure}", Exit.USAGE
+        case InvalidInput() | ProfileError():
+            return f"invalid input: {failure}", Exit.INVALID_INPUT
+        case DBAPIError():
+            return f"database error: {str(failure.orig).strip().splitlines()[0] if failure.orig else failure}", 1
+        case SQLAlchemyError():
+            return f"database error: {failure}", 1
+    return None
 
 
 if __name__ == "__main__":

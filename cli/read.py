@@ -8,13 +8,12 @@ import typer
 
 from cli.app import app
 from cli.context import context
-from cli.output import console, elements_table, grid, print_json, show_value
-from events.elements import ELEMENT_LABELS
+from events.database import reading
 from projections import query
-from projections.history import ACTION_LABELS
 from registry.audit import item_chain
-from registry.service import NotFound
-from registry.state import Status
+from registry.missing import NotFound
+
+# Printing and the domain's labels are imported where they are used: see history().
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON (a stable shape, documented in docs/cli.md)")]
 
@@ -27,6 +26,9 @@ def show(
     as_json: Json = False,
 ) -> None:
     """The authoritative published version of an item (or its draft, if never published), or a given version."""
+    from cli.output import console, elements_table, print_json
+    from registry.state import Status
+
     registry = context(ctx).registry()
     state, _ = registry.load(item)
     with registry.store.reading() as conn:
@@ -102,6 +104,9 @@ def list_items(
     as_json: Json = False,
 ) -> None:
     """Every item with its status, drafts included (internal listing)."""
+    from cli.output import console, grid, print_json
+    from registry.state import Status
+
     if status is not None and status not in {s.value for s in Status}:
         from cli.context import Usage
 
@@ -146,14 +151,18 @@ def history(
     as_json: Json = False,
 ) -> None:
     """The accountability check: every event of the item, who did what, when, why, and whether it verifies."""
-    registry = context(ctx).registry()
-    registry.load(item)
-    with registry.store.reading() as conn:
+    # Neither the profile nor the domain model: a cold `registry history` is mostly start-up (docs/benchmarks.md).
+    engine = context(ctx).engine()
+    with reading(engine) as conn:
         rows = query.history(conn, item)
-    verdict = item_chain(registry.store, item)
+        if not rows:  # every event of an item has its history row; an actor's stream has none
+            raise NotFound(f"no item {item!r}")
+        verdict = item_chain(conn, item)
     for row in rows:
         row["verified"] = verdict.get(row["position"], False)
     if as_json:
+        from cli.output import print_json
+
         print_json(rows)
     else:
         _print_history(item, rows)
@@ -163,6 +172,10 @@ def history(
 
 def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
     """One block per event, readable at any terminal width."""
+    from cli.output import console, show_value
+    from events.elements import ELEMENT_LABELS
+    from projections.history import ACTION_LABELS
+
     console.print(f"history of {item}: {len(rows)} event(s)", markup=False)
     for r in rows:
         when = r["recorded_at"][:19].replace("T", " ")

@@ -21,7 +21,8 @@ def serve(
         bool, typer.Option("--introspection/--no-introspection", help="allow schema introspection")
     ] = True,
 ) -> None:
-    """Serve the authoritative published catalog as GraphQL over HTTP at /graphql (GET and POST), and /healthz."""
+    """Serve the authoritative published catalog as GraphQL over HTTP at /graphql (GET and POST), the public
+    catalog page on it at /, and /healthz."""
     registry = context(ctx).registry()
     serve_registry(registry.engine, registry.profile, host, port, graphiql, introspection)
 
@@ -33,7 +34,8 @@ def serve_registry(engine: object, profile: object, host: str, port: int, graphi
 
     application = create_app(engine, profile, graphiql=graphiql, introspection=introspection)  # type: ignore[arg-type]
     console.print(
-        f"serving GraphQL at http://{host}:{port}/graphql" + (" (GraphiQL in a browser)" if graphiql else ""),
+        f"serving the catalog page at http://{host}:{port}/ and GraphQL at http://{host}:{port}/graphql"
+        + (" (GraphiQL in a browser)" if graphiql else ""),
         markup=False,
     )
     uvicorn.run(application, host=host, port=port, log_level="warning")

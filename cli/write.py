@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from cli.app import app
-from cli.context import Usage, context
+from cli.context import InvalidInput, Usage, context
 from cli.element_input import (
     AudienceNote,
     AudienceOption,
@@ -63,7 +64,14 @@ def _run(
 ) -> Receipt:
     c = context(ctx)
     registry = c.registry()
-    command = build(item_id=item_id, actor=c.actor(registry), at=now(), **fields)
+    actor = c.actor(registry)
+    try:
+        command = build(item_id=item_id, actor=actor, at=now(), **fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise InvalidInput(f"invalid value(s): {problems}") from error
     receipt = registry.execute(command, command_id=command_id, expected_version=expected_version)
     if as_json:
         print_json(receipt.as_json())

@@ -6,9 +6,15 @@ import hashlib
 import json
 from typing import Any
 
-from events.codec import canonical_json
-
 GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, UTF-8 text as is, no insignificant whitespace: the form that is hashed.
+
+    Here rather than in events.codec, so that checking the chain imports no event types (`registry history`).
+    """
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def row_hash(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from events.chain import canonical_json
 from events.event import (
     ActorRegistered,
     AdjustmentProposed,
@@ -22,6 +22,8 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+
+__all__ = ["EVENT_TYPES", "UPCASTERS", "UnknownEventType", "canonical_json", "decode", "encode"]
 
 # The stored contract: a type name and its current schema version. Renaming a class keeps its name here.
 EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
@@ -47,11 +49,6 @@ UPCASTERS: dict[tuple[str, int], Any] = {}
 
 class UnknownEventType(Exception):
     pass
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, UTF-8 text as is, no insignificant whitespace: the form that is hashed."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def encode(event: Event) -> tuple[str, int, dict[str, Any]]:

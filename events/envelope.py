@@ -49,4 +49,6 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
+    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":
+        return datetime.fromisoformat(text)  # the stored form; ~20 times faster than strptime, which replay feels
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)

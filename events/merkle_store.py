@@ -6,23 +6,39 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, Executable, and_, bindparam, func, or_, select
 
 from events import merkle
 from events.merkle import Getter, Key
 from events.schema import events, merkle_nodes
 
+_CHUNK = 100
+_NODES: dict[int, Executable] = {}
+
+
+def _nodes(count: int) -> Executable:
+    """The nodes at `count` (level, index) pairs, as an OR of pairs: SQLite answers that with the primary key,
+    while it answers `(level, index) IN (VALUES ...)` by scanning the whole table, which made appends O(n).
+    Built once per count, so that SQLAlchemy reuses its compiled form."""
+    found = _NODES.get(count)
+    if found is None:
+        c = merkle_nodes.c
+        found = select(c.level, c.index, c.hash).where(
+            or_(*(and_(c.level == bindparam(f"l{i}"), c.index == bindparam(f"i{i}")) for i in range(count)))
+        )
+        _NODES[count] = found
+    return found
+
 
 def _fetch(conn: Connection, keys: Iterable[Key]) -> dict[Key, bytes]:
     wanted = sorted(set(keys))
     found: dict[Key, bytes] = {}
-    for offset in range(0, len(wanted), 500):
-        chunk = wanted[offset : offset + 500]
-        rows = conn.execute(
-            select(merkle_nodes.c.level, merkle_nodes.c.index, merkle_nodes.c.hash).where(
-                tuple_(merkle_nodes.c.level, merkle_nodes.c.index).in_(chunk)
-            )
-        )
+    for offset in range(0, len(wanted), _CHUNK):
+        chunk = wanted[offset : offset + _CHUNK]
+        parameters: dict[str, int] = {}
+        for i, (level, index) in enumerate(chunk):
+            parameters[f"l{i}"], parameters[f"i{i}"] = level, index
+        rows = conn.execute(_nodes(len(chunk)), parameters)
         found.update({(int(level), int(index)): bytes(value) for level, index, value in rows})
     return found
 
@@ -77,32 +93,44 @@ def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
 @dataclass
 class TreeProblem:
     what: str
+    position: int | None = None  # the event whose leaf disagrees: not the event that was appended there
 
 
-def check(reading: Callable[[], AbstractContextManager[Connection]], batch: int = 5000) -> TreeProblem | None:
-    """Recompute every node from the events' hashes, streaming, and compare with the stored nodes."""
+def check(
+    reading: Callable[[], AbstractContextManager[Connection]], batch: int = 5000, events_count: int | None = None
+) -> TreeProblem | None:
+    """Recompute every node from the events' hashes (of the first `events_count` events, or all), streaming, and
+    compare with the stored nodes. A wrong or missing leaf, or a leaf past the log's end, names its position."""
     known: dict[Key, bytes] = {}
     size = 0
     computed = 0
     while True:
+        limit = batch if events_count is None else min(batch, events_count - size)
+        if limit <= 0:
+            return None
         with reading() as conn:
             rows = conn.execute(
                 select(events.c.position, events.c.hash)
                 .where(events.c.position > size)
                 .order_by(events.c.position)
-                .limit(batch)
+                .limit(limit)
             ).all()
             if not rows:
                 stored = int(conn.execute(select(func.count()).select_from(merkle_nodes)).scalar_one())
-                if stored != computed:
-                    return TreeProblem(f"the tree stores {stored} nodes; the log makes {computed}")
+                if events_count is None and stored != computed:
+                    leaves = conn.execute(
+                        select(func.count()).select_from(merkle_nodes).where(merkle_nodes.c.level == 0)
+                    ).scalar_one()
+                    past_the_end = size + 1 if leaves > size else None  # the log lost the event of that leaf
+                    return TreeProblem(f"the tree stores {stored} nodes; the log makes {computed}", past_the_end)
                 return None
             created = merkle.grow(size, (bytes.fromhex(r.hash) for r in rows), known)
             stored_nodes = _fetch(conn, created)
-        for key, value in sorted(created.items()):
+        for key, value in sorted(created.items()):  # leaves (level 0) first, in log order
             if stored_nodes.get(key) != value:
                 state = "missing" if key not in stored_nodes else "wrong"
-                return TreeProblem(f"Merkle node (level {key[0]}, index {key[1]}) is {state}")
+                position = key[1] + 1 if key[0] == 0 else None
+                return TreeProblem(f"Merkle node (level {key[0]}, index {key[1]}) is {state}", position)
         computed += len(created)
         size += len(rows)
         # Only the frontier is needed to go on: memory stays O(log n).

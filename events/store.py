@@ -8,17 +8,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Row, func, select, text
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text
 
 from events import merkle_store
 from events.chain import GENESIS, row_hash
 from events.codec import canonical_json, decode, encode
+from events.database import reading
 from events.envelope import Metadata, StoredEvent, format_time, parse_time
 from events.event import Event
 from events.schema import events
 
-# Any constant will do: every writer of this database takes the same transaction-scoped lock.
+# Any constant will do: every writer of this registry takes the same transaction-scoped lock.
 _APPEND_LOCK = 0x52454749  # "REGI"
+
+# The statements of every append, built once: SQLAlchemy then reuses their compiled form.
+_STREAM_VERSION = select(func.max(events.c.version)).where(events.c.stream_id == bindparam("stream_id"))
+_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+_STREAM = select(events).where(events.c.stream_id == bindparam("stream_id")).order_by(events.c.version)
+_COMMAND = select(events).where(events.c.command_id == bindparam("command_id")).order_by(events.c.position)
+_INSERT = events.insert()
 
 
 class ConcurrencyConflict(Exception):
@@ -57,16 +65,17 @@ class EventStore:
         """A write transaction that holds the append lock from its start to its commit."""
         with self.engine.connect() as conn, conn.begin():
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+                # One lock per schema: registries in different schemas of a database do not wait on each other.
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": _APPEND_LOCK}
+                )
             yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read transaction that takes no write lock."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="DEFERRED")
-            with conn.begin():
-                yield conn
+        with reading(self.engine) as conn:
+            yield conn
 
     def append(
         self,
@@ -77,18 +86,21 @@ class EventStore:
         metadata: Metadata,
         *,
         now: datetime | None = None,
+        check_replay: bool = True,
     ) -> AppendResult:
-        """Append `new_events` to `stream_id` if it is still at `expected_version`. Call inside `writing()`."""
-        if metadata.command_id:
+        """Append `new_events` to `stream_id` if it is still at `expected_version`. Call inside `writing()`.
+
+        `check_replay=False` skips looking for an earlier run of the command id: for a caller that has just made the
+        id, or looked for it itself inside this same write transaction.
+        """
+        if check_replay and metadata.command_id:
             earlier = self.find_command(conn, metadata.command_id)
             if earlier:
                 return AppendResult(stream_id=earlier[0].stream_id, events=tuple(earlier), replayed=True)
         actual = self.stream_version(conn, stream_id)
         if actual != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, actual)
-        head = conn.execute(
-            select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
-        ).first()
+        head = conn.execute(_HEAD).first()
         position, prev_hash = (head.position, head.hash) if head else (0, GENESIS)
         moment = format_time(now or datetime.now(UTC))
         if head and head.recorded_at > moment:
@@ -128,21 +140,21 @@ class EventStore:
                 )
             )
             prev_hash = digest
-        conn.execute(events.insert(), rows)
+        conn.execute(_INSERT, rows)
         merkle_store.append(conn, stored[0].position - 1, [event.hash for event in stored])
         return AppendResult(stream_id=stream_id, events=tuple(stored))
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
-        version = conn.execute(select(func.max(events.c.version)).where(events.c.stream_id == stream_id)).scalar()
+        version = conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
         return int(version or 0)
 
     def find_command(self, conn: Connection, command_id: str) -> list[StoredEvent]:
         """The events an earlier run of this command recorded (empty if none)."""
-        rows = conn.execute(select(events).where(events.c.command_id == command_id).order_by(events.c.position)).all()
+        rows = conn.execute(_COMMAND, {"command_id": command_id}).all()
         return [to_stored(row) for row in rows]
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[StoredEvent]:
-        rows = conn.execute(select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)).all()
+        rows = conn.execute(_STREAM, {"stream_id": stream_id}).all()
         return [to_stored(row) for row in rows]
 
     def read_all(self, after: int = 0, batch: int = 2000) -> Iterator[StoredEvent]:

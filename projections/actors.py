@@ -9,19 +9,21 @@ from sqlalchemy import Connection, select
 from events.codec import canonical_json
 from events.envelope import StoredEvent, format_time
 from events.event import ActorRegistered
+from projections.row_store import RowStore
 from projections.schema import actors
 
 
-def apply(conn: Connection, stored: StoredEvent) -> None:
+def apply(rows: RowStore, stored: StoredEvent) -> None:
     match stored.data:
         case ActorRegistered(actor_id=actor_id, unit=unit, roles=roles):
-            conn.execute(
-                actors.insert().values(
-                    actor_id=actor_id,
-                    unit=unit,
-                    roles=canonical_json(list(roles)),
-                    registered_at=format_time(stored.recorded_at),
-                )
+            rows.insert(
+                actors,
+                {
+                    "actor_id": actor_id,
+                    "unit": unit,
+                    "roles": canonical_json(list(roles)),
+                    "registered_at": format_time(stored.recorded_at),
+                },
             )
         case _:
             pass

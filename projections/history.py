@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from events.codec import canonical_json
 from events.elements import FieldChange
 from events.envelope import StoredEvent, format_time
@@ -22,6 +20,7 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+from projections.row_store import RowStore
 from projections.schema import item_history
 
 ACTION_LABELS = {
@@ -85,26 +84,27 @@ def _trigger(trigger: str, reason: str) -> str:
     return f"{trigger}: {reason}" if reason else trigger
 
 
-def apply(conn: Connection, stored: StoredEvent) -> None:
+def apply(rows: RowStore, stored: StoredEvent) -> None:
     if isinstance(stored.data, ActorRegistered):
         return
     action, version, reason, changes = describe(stored)
     meta = stored.metadata
-    conn.execute(
-        item_history.insert().values(
-            position=stored.position,
-            item_id=stored.stream_id,
-            stream_version=stored.version,
-            version=version,
-            type=stored.type,
-            action=action,
-            recorded_at=format_time(stored.recorded_at),
-            occurred_at=meta.occurred_at or format_time(stored.recorded_at),
-            actor=meta.actor,
-            unit=meta.unit,
-            role=meta.role,
-            reason=reason,
-            changes=canonical_json([change.model_dump(mode="json") for change in changes]),
-            hash=stored.hash,
-        )
+    rows.insert(
+        item_history,
+        {
+            "position": stored.position,
+            "item_id": stored.stream_id,
+            "stream_version": stored.version,
+            "version": version,
+            "type": stored.type,
+            "action": action,
+            "recorded_at": format_time(stored.recorded_at),
+            "occurred_at": meta.occurred_at or format_time(stored.recorded_at),
+            "actor": meta.actor,
+            "unit": meta.unit,
+            "role": meta.role,
+            "reason": reason,
+            "changes": canonical_json([change.model_dump(mode="json") for change in changes]),
+            "hash": stored.hash,
+        },
     )

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Connection, bindparam, delete, func, select, text, tuple_, update
 
 from events.envelope import StoredEvent
 from events.schema import events
 from events.store import to_stored
 from projections import actors, history, public_catalog, status, versions
+from projections.row_store import BufferedRows, DatabaseRows, RowStore
 from projections.schema import PROJECTION_TABLES, projection_positions
 
 # Order matters: later projections read the versions table that earlier ones keep.
-APPLIERS: tuple[tuple[str, Callable[[Connection, StoredEvent], None]], ...] = (
+APPLIERS: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = (
     ("actors", actors.apply),
     ("item_versions", versions.apply),
     ("items", status.apply),
@@ -25,17 +26,21 @@ APPLIERS: tuple[tuple[str, Callable[[Connection, StoredEvent], None]], ...] = (
 def project(conn: Connection, stored_events: Iterable[StoredEvent]) -> int:
     """Apply `stored_events` to every projection and record the last position. Returns that position."""
     last = None
+    rows = DatabaseRows(conn)
     for stored in stored_events:
         for _, apply in APPLIERS:
-            apply(conn, stored)
+            apply(rows, stored)
         last = stored.position
     if last is not None:
         _record_position(conn, last)
     return last or 0
 
 
+_SET_POSITIONS = update(projection_positions).values(position=bindparam("position"))
+
+
 def _record_position(conn: Connection, position: int) -> None:
-    updated = conn.execute(projection_positions.update().values(position=position)).rowcount
+    updated = conn.execute(_SET_POSITIONS, {"position": position}).rowcount
     if updated < len(APPLIERS):
         conn.execute(delete(projection_positions))
         conn.execute(projection_positions.insert(), [{"name": name, "position": position} for name, _ in APPLIERS])
@@ -45,23 +50,43 @@ def positions(conn: Connection) -> dict[str, int]:
     return {row.name: row.position for row in conn.execute(select(projection_positions))}
 
 
-def rebuild(conn: Connection, batch: int = 2000, progress: Callable[[int], None] | None = None) -> int:
-    """Empty every projection and fold the whole log into them again, `batch` events at a time."""
+def rebuild(conn: Connection, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+    """Empty every projection and fold the whole log into them again; returns the last position.
+
+    The log is read in stream order, `batch` events at a time, and folded by the same appliers as inline, into the
+    current stream's rows in memory (BufferedRows); finished streams' rows are inserted in batches. Memory stays
+    bounded by one stream and one batch, whatever the size of the log.
+    """
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
-    after = 0
+    rows = BufferedRows(conn, PROJECTION_TABLES)
+    key = tuple_(events.c.stream_id, events.c.version)
+    after: tuple[str, int] | None = None
+    stream = None
     while True:
-        rows = conn.execute(
-            select(events).where(events.c.position > after).order_by(events.c.position).limit(batch)
-        ).all()
-        if not rows:
+        query = select(events).order_by(events.c.stream_id, events.c.version).limit(batch)
+        if after is not None:
+            query = query.where(key > tuple_(*after))
+        found = conn.execute(query).all()
+        if not found:
             break
-        project(conn, (to_stored(row) for row in rows))
-        after = rows[-1].position
+        for row in found:
+            stored = to_stored(row)
+            if stored.stream_id != stream:
+                rows.end_stream()
+                stream = stored.stream_id
+            for _, apply in APPLIERS:
+                apply(rows, stored)
+        after = (str(found[-1].stream_id), int(found[-1].version))
         if progress:
-            progress(len(rows))
-    return after
+            progress(len(found))
+    rows.end_stream()
+    rows.flush()
+    last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
+    if last:
+        _record_position(conn, last)
+    return last
 
 
 def differences(conn: Connection) -> list[str]:

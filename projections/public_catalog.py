@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select, update
-
 from events.codec import canonical_json
 from events.elements import ItemElements
 from events.envelope import StoredEvent, format_time
 from events.event import ItemPublished, ItemRetired
+from projections.row_store import RowStore, one
 from projections.schema import item_versions, items, public_catalog, public_changes, published_versions
 
 
@@ -34,53 +33,53 @@ def element_columns(elements: ItemElements) -> dict[str, Any]:
     }
 
 
-def apply(conn: Connection, stored: StoredEvent) -> None:
+def apply(rows: RowStore, stored: StoredEvent) -> None:
     match stored.data:
         case ItemPublished(item_id=item_id, version=version, kind=kind, elements=elements, published_at=published_at):
             moment = format_time(published_at)
-            owner = conn.execute(select(items.c.domain, items.c.unit).where(items.c.item_id == item_id)).one()
-            version_row = conn.execute(
-                select(item_versions.c.approval_reference, item_versions.c.trigger, item_versions.c.reason).where(
-                    and_(item_versions.c.item_id == item_id, item_versions.c.version == version)
-                )
-            ).one()
+            owner = one(rows, items, {"item_id": item_id})
+            version_row = one(rows, item_versions, {"item_id": item_id, "version": version})
             row = {
                 "item_id": item_id,
                 "version": version,
-                "domain": owner.domain,
-                "unit": owner.unit,
+                "domain": owner["domain"],
+                "unit": owner["unit"],
                 **element_columns(elements),
                 "published_at": moment,
-                "approval_reference": version_row.approval_reference,
+                "approval_reference": version_row["approval_reference"],
                 "position": stored.position,
             }
-            conn.execute(delete(public_catalog).where(public_catalog.c.item_id == item_id))
-            conn.execute(public_catalog.insert().values(**row))
-            _supersede(conn, item_id, moment)
-            conn.execute(published_versions.insert().values(**row, superseded_at=None))
-            _feed(conn, stored, item_id, version, kind.value, moment, _why(version_row.trigger, version_row.reason))
+            rows.delete(public_catalog, {"item_id": item_id})
+            rows.insert(public_catalog, row)
+            _supersede(rows, item_id, moment)
+            rows.insert(published_versions, {**row, "superseded_at": None})
+            _feed(
+                rows, stored, item_id, version, kind.value, moment, _why(version_row["trigger"], version_row["reason"])
+            )
         case ItemRetired(item_id=item_id, version=version, trigger=trigger, reason=reason, retired_at=retired_at):
             moment = format_time(retired_at)
-            conn.execute(delete(public_catalog).where(public_catalog.c.item_id == item_id))
-            _supersede(conn, item_id, moment)
-            _feed(conn, stored, item_id, version, "cancel", moment, _why(trigger, reason))
+            rows.delete(public_catalog, {"item_id": item_id})
+            _supersede(rows, item_id, moment)
+            _feed(rows, stored, item_id, version, "cancel", moment, _why(trigger, reason))
         case _:
             pass
 
 
-def _supersede(conn: Connection, item_id: str, moment: str) -> None:
-    conn.execute(
-        update(published_versions)
-        .where(and_(published_versions.c.item_id == item_id, published_versions.c.superseded_at.is_(None)))
-        .values(superseded_at=moment)
-    )
+def _supersede(rows: RowStore, item_id: str, moment: str) -> None:
+    rows.update(published_versions, {"item_id": item_id, "superseded_at": None}, {"superseded_at": moment})
 
 
-def _feed(conn: Connection, stored: StoredEvent, item_id: str, version: int, kind: str, moment: str, why: str) -> None:
-    conn.execute(
-        public_changes.insert().values(
-            position=stored.position, item_id=item_id, version=version, kind=kind, published_at=moment, reason=why
-        )
+def _feed(rows: RowStore, stored: StoredEvent, item_id: str, version: int, kind: str, moment: str, why: str) -> None:
+    rows.insert(
+        public_changes,
+        {
+            "position": stored.position,
+            "item_id": item_id,
+            "version": version,
+            "kind": kind,
+            "published_at": moment,
+            "reason": why,
+        },
     )
 
 

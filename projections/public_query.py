@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, case, func, or_, select
 
-from events.envelope import format_time
-from events.schema import events
+from events.envelope import TIME_FORMAT
+from events.schema import checkpoints, events
 from projections.schema import public_catalog, public_changes, published_versions
 
 
@@ -44,11 +45,20 @@ class PublicItem:
     approval_reference: str = ""
 
 
+def _stored_time(moment: datetime) -> str:
+    """`moment` as the stored times are written, comparable as text with them in any year.
+
+    format_time's %Y leaves years before 1000 unpadded ("999-..."), which would sort after "2024-...".
+    """
+    utc = moment.astimezone(UTC)
+    return utc.strftime(TIME_FORMAT.replace("%Y", f"{utc.year:04d}"))
+
+
 def _source(as_of: datetime | None) -> tuple[Table, list[ColumnElement[bool]]]:
     """The table to read and the conditions that select the versions authoritative at `as_of` (now if None)."""
     if as_of is None:
         return public_catalog, []
-    moment = format_time(as_of)
+    moment = _stored_time(as_of)
     table = published_versions
     return table, [
         table.c.published_at <= moment,
@@ -87,12 +97,38 @@ def catalog_page(conn: Connection, flt: CatalogFilter, as_of: datetime | None, f
     """One page of the catalog ordered by item id, starting after the item id `after` (keyset, in SQL)."""
     table, conditions = _source(as_of)
     where = _filtered(table, conditions, flt)
-    total = conn.execute(select(func.count()).select_from(table).where(and_(True, *where))).scalar_one()
+    total = _total(conn, table, where, (table.name, flt, as_of))
     query: Select[Any] = select(table).where(and_(True, *where))
     if after is not None:
         query = query.where(table.c.item_id > after)
     rows = conn.execute(query.order_by(table.c.item_id).limit(first + 1)).all()
     return Page([dict(r._mapping) for r in rows[:first]], len(rows) > first, int(total))
+
+
+# Per database (engine): (table, filter, as of) -> (position of the last public change, matching items).
+_TOTALS: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], tuple[int, int]]] = weakref.WeakKeyDictionary()
+_TOTALS_KEPT = 1024
+
+
+def _total(conn: Connection, table: Table, where: list[ColumnElement[bool]], key: tuple[Any, ...]) -> int:
+    """How many rows match, counted once per state of the public catalog.
+
+    Counting is the one part of a page that grows with the catalog (a million items take tens of milliseconds).
+    The public tables change only together with a new public_changes row, so the position of the last one says
+    whether an earlier count still holds. One statement either way: it reads that position, and counts only when
+    the position is not the one the remembered count was made at (CASE evaluates its branch lazily).
+    """
+    totals = _TOTALS.setdefault(conn.engine, {})
+    known_position, known_total = totals.get(key, (-1, 0))
+    position = func.coalesce(func.max(public_changes.c.position), 0)
+    count = select(func.count()).select_from(table).where(and_(True, *where)).scalar_subquery()
+    row = conn.execute(select(position, case((position == known_position, None), else_=count))).one()
+    if row[1] is None:
+        return known_total
+    if len(totals) >= _TOTALS_KEPT:
+        totals.clear()
+    totals[key] = (int(row[0]), int(row[1]))
+    return int(row[1])
 
 
 def item(conn: Connection, item_id: str, as_of: datetime | None) -> dict[str, Any] | None:
@@ -138,6 +174,45 @@ def counts_by(conn: Connection, column: str) -> dict[str, int]:
     return {str(k): int(n) for k, n in conn.execute(select(c, func.count()).group_by(c))}
 
 
+@dataclass(frozen=True)
+class DomainPublications:
+    """A domain as the public can see it: how many items it has, when it was first and last published."""
+
+    count: int
+    first_published_at: str | None
+    last_published_at: str | None
+
+
+def domain_publications(conn: Connection, as_of: datetime | None) -> dict[str, DomainPublications]:
+    """Per domain: its items in the catalog at `as_of` (now if None), and the first and the last publication of a
+    version of any of them by then (a retired item's publications count: they were public)."""
+    table, conditions = _source(as_of)
+    counts: dict[str, int] = {
+        str(domain): int(n)
+        for domain, n in conn.execute(
+            select(table.c.domain, func.count()).where(and_(True, *conditions)).group_by(table.c.domain)
+        )
+    }
+    versions = published_versions
+    until = [versions.c.published_at <= _stored_time(as_of)] if as_of else []
+    spans = {
+        row.domain: (row.first, row.last)
+        for row in conn.execute(
+            select(
+                versions.c.domain,
+                func.min(versions.c.published_at).label("first"),
+                func.max(versions.c.published_at).label("last"),
+            )
+            .where(and_(True, *until))
+            .group_by(versions.c.domain)
+        )
+    }
+    return {
+        domain: DomainPublications(counts.get(domain, 0), *spans.get(domain, (None, None)))
+        for domain in {*counts, *spans}
+    }
+
+
 def public_position(conn: Connection) -> int:
     """The log position of the last change to the public catalog (0 if none)."""
     return int(conn.execute(select(func.coalesce(func.max(public_changes.c.position), 0))).scalar_one())
@@ -146,3 +221,30 @@ def public_position(conn: Connection) -> int:
 def log_head(conn: Connection) -> tuple[int, str]:
     row = conn.execute(select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)).first()
     return (int(row.position), str(row.hash)) if row else (0, "0" * 64)
+
+
+def checkpoint_size(conn: Connection) -> int:
+    """The tree size of the newest signed checkpoint (0 if none)."""
+    return int(conn.execute(select(func.coalesce(func.max(checkpoints.c.size), 0))).scalar_one())
+
+
+def checkpoint_page(conn: Connection, after: int | None, first: int) -> tuple[list[dict[str, Any]], bool]:
+    """Signed checkpoints, newest first, starting below size `after`."""
+    query = select(checkpoints).order_by(checkpoints.c.size.desc())
+    if after is not None:
+        query = query.where(checkpoints.c.size < after)
+    rows = conn.execute(query.limit(first + 1)).all()
+    return [dict(r._mapping) for r in rows[:first]], len(rows) > first
+
+
+def publication_position(conn: Connection, item_id: str, version: int) -> int | None:
+    """The log position of the event that published `version` of `item_id`."""
+    table = published_versions
+    found = conn.execute(
+        select(table.c.position).where(and_(table.c.item_id == item_id, table.c.version == version))
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def event_hash(conn: Connection, position: int) -> str:
+    return str(conn.execute(select(events.c.hash).where(events.c.position == position)).scalar_one())

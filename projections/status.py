@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
-
 from events.envelope import StoredEvent, format_time
 from events.event import (
     AdjustmentProposed,
@@ -19,34 +17,36 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+from projections.row_store import RowStore
 from projections.schema import items
 from projections.versions import elements_of, latest_published
 
 
-def apply(conn: Connection, stored: StoredEvent) -> None:
+def apply(rows: RowStore, stored: StoredEvent) -> None:
     event = stored.data
     moment = format_time(stored.recorded_at)
     values: dict[str, object]
     match event:
         case ItemDrafted():
-            conn.execute(
-                items.insert().values(
-                    item_id=event.item_id,
-                    domain=event.domain,
-                    unit=event.unit,
-                    title=event.elements.title,
-                    status="draft",
-                    version=1,
-                    published_version=None,
-                    pending_kind="add",
-                    rejection="",
-                    updated_at=moment,
-                    position=stored.position,
-                )
+            rows.insert(
+                items,
+                {
+                    "item_id": event.item_id,
+                    "domain": event.domain,
+                    "unit": event.unit,
+                    "title": event.elements.title,
+                    "status": "draft",
+                    "version": 1,
+                    "published_version": None,
+                    "pending_kind": "add",
+                    "rejection": "",
+                    "updated_at": moment,
+                    "position": stored.position,
+                },
             )
             return
         case ItemRevised():
-            values = {"title": elements_of(conn, event.item_id, event.version).title}
+            values = {"title": elements_of(rows, event.item_id, event.version).title}
         case ItemSubmitted():
             values = {"status": "submitted", "rejection": ""}
         case ReviewPassed():
@@ -68,7 +68,7 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
                 "version": event.version,
                 "pending_kind": "change",
                 "rejection": "",
-                "title": elements_of(conn, event.item_id, event.version).title,
+                "title": elements_of(rows, event.item_id, event.version).title,
             }
         case RetirementProposed():
             values = {"status": "draft", "version": event.version, "pending_kind": "cancel", "rejection": ""}
@@ -77,17 +77,13 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
         case DraftDiscarded():
             values = {"status": "discarded", "pending_kind": None}
         case PendingChangeWithdrawn():
-            published = latest_published(conn, event.item_id)
+            published = latest_published(rows, event.item_id)
             values = {
                 "status": "published",
                 "pending_kind": None,
                 "rejection": "",
-                "title": elements_of(conn, event.item_id, published or 1).title,
+                "title": elements_of(rows, event.item_id, published or 1).title,
             }
         case _:
             return
-    conn.execute(
-        update(items)
-        .where(items.c.item_id == stored.stream_id)
-        .values(updated_at=moment, position=stored.position, **values)
-    )
+    rows.update(items, {"item_id": stored.stream_id}, {"updated_at": moment, "position": stored.position, **values})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, and_, select, update
-
 from events.codec import canonical_json
 from events.elements import ItemElements, apply_changes
 from events.envelope import StoredEvent, format_time
@@ -24,50 +22,43 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+from projections.row_store import RowStore, one
 from projections.schema import item_versions
 
 
-def elements_of(conn: Connection, item_id: str, version: int) -> ItemElements:
-    text = conn.execute(
-        select(item_versions.c.elements).where(
-            and_(item_versions.c.item_id == item_id, item_versions.c.version == version)
-        )
-    ).scalar_one()
+def elements_of(rows: RowStore, item_id: str, version: int) -> ItemElements:
+    text = one(rows, item_versions, {"item_id": item_id, "version": version})["elements"]
     return ItemElements.model_validate_json(text)
 
 
-def latest_published(conn: Connection, item_id: str) -> int | None:
-    return conn.execute(
-        select(item_versions.c.version)
-        .where(and_(item_versions.c.item_id == item_id, item_versions.c.state == "published"))
-        .order_by(item_versions.c.version.desc())
-        .limit(1)
-    ).scalar()
+def latest_published(rows: RowStore, item_id: str) -> int | None:
+    published = rows.rows(item_versions, {"item_id": item_id, "state": "published"})
+    return max((int(row["version"]) for row in published), default=None)
 
 
-def apply(conn: Connection, stored: StoredEvent) -> None:
+def apply(rows: RowStore, stored: StoredEvent) -> None:
     event = stored.data
     match event:
         case ItemDrafted():
-            _insert(conn, event.item_id, 1, ChangeKind.ADD, event.elements)
+            _insert(rows, event.item_id, 1, ChangeKind.ADD, event.elements)
         case ItemRevised():
-            elements = apply_changes(elements_of(conn, event.item_id, event.version), event.changes)
-            _set(conn, event.item_id, event.version, state="draft", elements=canonical_json(elements.as_json()))
+            elements = apply_changes(elements_of(rows, event.item_id, event.version), event.changes)
+            _set(rows, event.item_id, event.version, state="draft", elements=canonical_json(elements.as_json()))
         case ItemSubmitted():
-            _set(conn, event.item_id, event.version, state="submitted", approval_reference="")
+            _set(rows, event.item_id, event.version, state="submitted", approval_reference="")
         case ReviewPassed():
-            _set(conn, event.item_id, event.version, state=f"{event.stage.value}_reviewed")
+            _set(rows, event.item_id, event.version, state=f"{event.stage.value}_reviewed")
         case ReviewRejected():
-            _set(conn, event.item_id, event.version, state="draft")
+            _set(rows, event.item_id, event.version, state="draft")
         case ItemApproved():
-            _set(conn, event.item_id, event.version, state="approved", approval_reference=event.reference)
+            _set(rows, event.item_id, event.version, state="approved", approval_reference=event.reference)
         case ItemPublished():
             moment = format_time(event.published_at)
-            previous = latest_published(conn, event.item_id)
+            previous = latest_published(rows, event.item_id)
             if previous is not None:
-                _set(conn, event.item_id, previous, state="superseded", superseded_at=moment)
+                _set(rows, event.item_id, previous, state="superseded", superseded_at=moment)
             _set(
-                conn,
+                rows,
                 event.item_id,
                 event.version,
                 state="published",
@@ -75,31 +66,31 @@ def apply(conn: Connection, stored: StoredEvent) -> None:
                 elements=canonical_json(event.elements.as_json()),
             )
         case AdjustmentProposed():
-            base = latest_published(conn, event.item_id)
+            base = latest_published(rows, event.item_id)
             assert base is not None
-            elements = apply_changes(elements_of(conn, event.item_id, base), event.changes)
-            _insert(conn, event.item_id, event.version, ChangeKind.CHANGE, elements, event.trigger, event.reason)
+            elements = apply_changes(elements_of(rows, event.item_id, base), event.changes)
+            _insert(rows, event.item_id, event.version, ChangeKind.CHANGE, elements, event.trigger, event.reason)
         case RetirementProposed():
-            base = latest_published(conn, event.item_id)
+            base = latest_published(rows, event.item_id)
             assert base is not None
-            elements = elements_of(conn, event.item_id, base)
-            _insert(conn, event.item_id, event.version, ChangeKind.CANCEL, elements, event.trigger, event.reason)
+            elements = elements_of(rows, event.item_id, base)
+            _insert(rows, event.item_id, event.version, ChangeKind.CANCEL, elements, event.trigger, event.reason)
         case ItemRetired():
             moment = format_time(event.retired_at)
-            previous = latest_published(conn, event.item_id)
+            previous = latest_published(rows, event.item_id)
             if previous is not None:
-                _set(conn, event.item_id, previous, state="superseded", superseded_at=moment)
-            _set(conn, event.item_id, event.version, state="retired", published_at=moment)
+                _set(rows, event.item_id, previous, state="superseded", superseded_at=moment)
+            _set(rows, event.item_id, event.version, state="retired", published_at=moment)
         case DraftDiscarded():
-            _set(conn, event.item_id, 1, state="discarded")
+            _set(rows, event.item_id, 1, state="discarded")
         case PendingChangeWithdrawn():
-            _set(conn, event.item_id, event.version, state="withdrawn")
+            _set(rows, event.item_id, event.version, state="withdrawn")
         case _:
             pass
 
 
 def _insert(
-    conn: Connection,
+    rows: RowStore,
     item_id: str,
     version: int,
     kind: ChangeKind,
@@ -107,26 +98,25 @@ def _insert(
     trigger: str = "",
     reason: str = "",
 ) -> None:
-    conn.execute(
-        item_versions.insert().values(
-            item_id=item_id,
-            version=version,
-            kind=kind.value,
-            state="draft",
-            elements=canonical_json(elements.as_json()),
-            trigger=trigger,
-            reason=reason,
-            approval_reference="",
-        )
+    rows.insert(
+        item_versions,
+        {
+            "item_id": item_id,
+            "version": version,
+            "kind": kind.value,
+            "state": "draft",
+            "elements": canonical_json(elements.as_json()),
+            "trigger": trigger,
+            "reason": reason,
+            "approval_reference": "",
+            "published_at": None,
+            "superseded_at": None,
+        },
     )
 
 
-def _set(conn: Connection, item_id: str, version: int, **values: str) -> None:
-    conn.execute(
-        update(item_versions)
-        .where(and_(item_versions.c.item_id == item_id, item_versions.c.version == version))
-        .values(**values)
-    )
+def _set(rows: RowStore, item_id: str, version: int, **values: str) -> None:
+    rows.update(item_versions, {"item_id": item_id, "version": version}, values)
 
 
 def load_json(text: str) -> dict[str, object]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from events.elements import ItemElements, Text
 from events.event import ReviewStage
@@ -14,10 +14,15 @@ from registry.actor import Actor
 RejectionStage = Literal["preliminary", "legality", "approval"]
 
 
+# Ids and domain names are keys and labels, stored in columns of 200 characters, without control characters:
+# PostgreSQL's text cannot hold NUL at all, and a terminal would act on escape sequences.
+Label = Annotated[Text, Field(max_length=200)]
+
+
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    item_id: str = Field(min_length=1, max_length=200)
+    item_id: Label = Field(min_length=1)
     actor: Actor
     at: datetime
 
@@ -25,16 +30,26 @@ class Command(BaseModel):
 class DraftItem(Command):
     """梳理: draft a new item (version 1). `unit` defaults to the domain's responsible unit or the actor's."""
 
-    domain: Text = ""
+    domain: Label = ""
     unit: Text = ""
     elements: ItemElements
+
+
+def _known_fields(fields: frozenset[str]) -> frozenset[str]:
+    unknown = fields - set(ItemElements.model_fields)
+    if unknown:
+        raise ValueError(f"unknown element(s): {', '.join(sorted(unknown))}")
+    return fields
+
+
+ElementNames = Annotated[frozenset[str], AfterValidator(_known_fields)]
 
 
 class ReviseItem(Command):
     """Change the pending version's `fields` to the values in `elements`."""
 
     elements: ItemElements
-    fields: frozenset[str]
+    fields: ElementNames
 
 
 class SubmitItem(Command):
@@ -70,7 +85,7 @@ class AdjustItem(Command):
     trigger: Text = ""
     reason: Text = ""
     elements: ItemElements
-    fields: frozenset[str]
+    fields: ElementNames
 
 
 class RetireItem(Command):

@@ -118,6 +118,9 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             pending = _pending(item)
             if pending.kind is not ChangeKind.CANCEL:
                 require_publishable(pending.elements)
+            if pending.kind is ChangeKind.CHANGE:
+                # Revisions may have brought the adjustment back to the published text.
+                require_change(pending.elements != _published(item).elements, "adjustment")
             return [ItemSubmitted(item_id=item.item_id, version=pending.version)]
         case PassReview(stage=ReviewStage.PRELIMINARY):
             require_preliminary_reviewer(actor, profile)

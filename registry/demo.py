@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry.actor import Actor, Role
+from registry.calendar import WorkingCalendar
 from registry.command import (
     AdjustItem,
     ApproveItem,
@@ -18,7 +19,7 @@ from registry.command import (
     RetireItem,
     SubmitItem,
 )
-from registry.service import Registry, now
+from registry.service import Registry
 
 PORTAL_AND_MORE = ["政府网站", "政务服务中心", "公开查阅点"]
 WORKING_DAYS_20 = "信息形成或者变更之日起20个工作日内"
@@ -42,6 +43,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "财政预决算",
         "by": "李财政",
         "path": "published",
+        "timeline": {"start": date(2020, 6, 29), "pace": 2},  # published 7-13: 财政局 on time
         "elements": {
             "category": "财政预决算",
             "name": "政府预算",
@@ -61,6 +63,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "财政预决算",
         "by": "李财政",
         "path": "adjusting",
+        "timeline": {"start": date(2020, 8, 3), "pace": 3, "later": date(2020, 11, 16)},
         "elements": {
             "category": "财政预决算",
             "name": "政府决算",
@@ -85,6 +88,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "社会救助",
         "by": "张民政",
         "path": "published",
+        "timeline": {"start": date(2020, 7, 6), "pace": 3},  # published 7-27: 民政局 late
         "elements": {
             "category": "最低生活保障",
             "name": "城乡低保对象认定结果",
@@ -104,6 +108,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "社会救助",
         "by": "张民政",
         "path": "preliminary",
+        "timeline": {"start": date(2020, 9, 1), "pace": 2},
         "elements": {
             "category": "特困人员救助供养",
             "name": "特困人员认定办理流程",
@@ -122,6 +127,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "养老服务",
         "by": "张民政",
         "path": "approved",
+        "timeline": {"start": date(2020, 9, 14), "pace": 3},
         "elements": {
             "category": "养老服务",
             "name": "高龄津贴发放",
@@ -140,6 +146,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "义务教育",
         "by": "赵教育",
         "path": "rejected",
+        "timeline": {"start": date(2020, 6, 15), "pace": 2},
         "elements": {
             "category": "招生入学",
             "name": "义务教育招生入学政策",
@@ -159,6 +166,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "义务教育",
         "by": "赵教育",
         "path": "draft",
+        "timeline": {"start": date(2020, 10, 12), "pace": 2},
         "elements": {"category": "招生入学", "name": "学校招生计划", "content": "各学校招生计划数、学区划分"},
     },
     {
@@ -166,6 +174,7 @@ ITEMS: list[dict[str, Any]] = [
         "domain": "户籍管理",
         "by": "陈公安",
         "path": "retired",
+        "timeline": {"start": date(2020, 7, 1), "pace": 2, "later": date(2020, 11, 30)},
         "elements": {
             "category": "户口迁移",
             "name": "市外迁入户口准迁证办理",
@@ -186,6 +195,7 @@ ITEMS: list[dict[str, Any]] = [
         "unit": "城川镇",
         "by": "刘城川",
         "path": "published",
+        "timeline": {"start": date(2020, 6, 22), "pace": 2},  # published 7-7: 城川镇 on time
         "elements": {
             "category": "惠农补贴",
             "name": "耕地地力保护补贴发放",
@@ -197,6 +207,64 @@ ITEMS: list[dict[str, Any]] = [
             "audience": ["public"],
             "method": ["proactive"],
             "levels": ["township", "village"],
+        },
+    },
+    {
+        "id": "mzj-yanglao",
+        "domain": "养老服务",
+        "by": "张民政",
+        "path": "published",
+        "timeline": {"start": date(2020, 10, 19), "pace": 3},  # published 11-9: 养老服务 late, 民政局 updated
+        "elements": {
+            "category": "养老服务",
+            "name": "养老机构名录",
+            "content": "养老机构名称、地址、床位数、收费标准、联系电话",
+            "basis": "《中华人民共和国老年人权益保障法》《养老机构管理办法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "民政局",
+            "channels": ["政府网站", "政务服务中心"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
+        },
+    },
+    {
+        "id": "czj-bumen",
+        "domain": "财政预决算",
+        "by": "李财政",
+        "path": "submitted",
+        "timeline": {"start": date(2020, 12, 14), "pace": 2},
+        "elements": {
+            "category": "财政预决算",
+            "name": "部门预算",
+            "content": "部门收支总表、收入总表、支出总表、财政拨款收支总表，“三公”经费预算及增减变化原因",
+            "basis": "《中华人民共和国预算法》《地方预决算公开操作规程》",
+            "time_limit": "本级人民代表大会批准后20日内",
+            "body": "财政局及各预算部门",
+            "channels": ["政府网站"],
+            "audience": ["public"],
+            "method": ["proactive"],
+            "levels": ["county"],
+        },
+    },
+    {
+        "id": "jtj-zizhu",
+        "domain": "义务教育",
+        "by": "赵教育",
+        "path": "legality",
+        "timeline": {"start": date(2020, 11, 2), "pace": 3},
+        "elements": {
+            "category": "学生资助",
+            "name": "家庭经济困难学生生活补助",
+            "content": "资助政策、申请条件、申请程序、资助标准、受助学生名单（隐去身份证号等个人隐私）",
+            "basis": "《中华人民共和国义务教育法》《学生资助资金管理办法》",
+            "time_limit": WORKING_DAYS_20,
+            "body": "教育体育局",
+            "channels": ["政府网站", "社区/企事业单位/村公示栏（电子屏）"],
+            "audience": ["public", "specific_group"],
+            "audience_note": "家庭经济困难学生及其监护人",
+            "method": ["proactive"],
+            "levels": ["county"],
         },
     },
 ]
@@ -219,7 +287,8 @@ def build_demo(registry: Registry) -> str:
 
 def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) -> None:
     item_id, path, drafter = spec["id"], spec["path"], people[spec["by"]]
-    clock = _Clock()
+    timeline = spec["timeline"]
+    clock = _Clock(WorkingCalendar.of(registry.profile), timeline["start"], timeline["pace"])
 
     def run(command_type: type, actor: Actor, **fields: Any) -> None:
         registry.execute(command_type(item_id=item_id, actor=actor, at=clock.tick(), **fields))
@@ -239,6 +308,8 @@ def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) ->
         run(RejectItem, people["周法务"], stage="legality", comment=spec["rejection"])
         return
     _through_review(run, people, drafter, until=path if path in STOPS else "published")
+    if "later" in timeline:
+        clock.resume(timeline["later"])
     if path == "adjusting":
         change = dict(spec["adjust"])
         trigger, reason = change.pop("trigger"), change.pop("reason")
@@ -272,9 +343,17 @@ def _through_review(run: Any, people: dict[str, Actor], drafter: Actor, until: s
 
 
 class _Clock:
-    def __init__(self) -> None:
-        self.moment: datetime = now()
+    """The demo's 2020: one command of an item every `pace` working days from `start`, at 10:00 in the banner."""
+
+    def __init__(self, calendar: WorkingCalendar, start: date, pace: int) -> None:
+        self.calendar, self.pace = calendar, pace
+        self.next = calendar.working_day_on_or_after(start)
 
     def tick(self) -> datetime:
-        self.moment = max(now(), self.moment + timedelta(milliseconds=1))
-        return self.moment
+        day = self.next
+        self.next = self.calendar.add_working_days(day, self.pace)
+        return datetime.combine(day, time(10), self.calendar.zone)
+
+    def resume(self, day: date) -> None:
+        """Carry on from `day` (a later phase, such as an adjustment months after publication)."""
+        self.next = self.calendar.working_day_on_or_after(day)

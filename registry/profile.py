@@ -6,8 +6,9 @@ import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class Unit(BaseModel):
@@ -34,6 +35,10 @@ class Task(BaseModel):
     title: str
     scope: str  # unit-catalogs, domain-catalogs, updates
     deadline: date
+    unit_kinds: tuple[str, ...] = Field(default=(), description="the kinds of unit the task binds; empty: every kind")
+
+    def binds(self, unit: Unit) -> bool:
+        return not self.unit_kinds or unit.kind in self.unit_kinds
 
 
 class Profile(BaseModel):
@@ -47,8 +52,25 @@ class Profile(BaseModel):
     units: tuple[Unit, ...]
     domains: tuple[Domain, ...]
     tasks: tuple[Task, ...] = ()
-    holidays: tuple[date, ...] = ()
-    workdays: tuple[date, ...] = ()
+    holidays: tuple[date, ...] = Field(default=(), description="days off (法定节假日 and the days 调休 adds to them)")
+    workdays: tuple[date, ...] = Field(default=(), description="weekend days worked (调休上班)")
+    timezone: str = Field(default="Asia/Shanghai", description="where the jurisdiction's days begin and end")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)") from error
+        return name
+
+    @model_validator(mode="after")
+    def _days_off_or_worked(self) -> Profile:
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"a day cannot be both a holiday and a working day: {', '.join(map(str, both))}")
+        return self
 
     def unit(self, name: str) -> Unit | None:
         """The unit called `name` or one of its aliases."""
@@ -57,6 +79,10 @@ class Profile(BaseModel):
             if name == unit.name or name in unit.aliases:
                 return unit
         return None
+
+    def task(self, scope: str) -> Task | None:
+        """The task of `scope` (unit-catalogs, domain-catalogs, updates), if the profile sets one."""
+        return next((task for task in self.tasks if task.scope == scope), None)
 
     def domain(self, name: str) -> Domain | None:
         """The domain called `name` (with or without 领域) or one of its aliases."""

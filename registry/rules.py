@@ -53,7 +53,9 @@ class RuleViolation(Exception):
 TRIGGERS = ("法律法规修订", "职能调整", "上级取消", "依据失效", "合并/分设")
 OTHER_TRIGGER = re.compile(r"^其他\s*[:：]\s*\S")
 MAX_WORKING_DAYS = 20
-_WORKING_DAYS = re.compile(r"(\d+)\s*个?\s*工作日")
+# Catalogs write day counts in Arabic, full-width or Chinese numerals (20, ２０, 二十): all count.
+_WORKING_DAYS = re.compile(r"(\d+|[零〇一二两三四五六七八九十百]+)\s*个?\s*工作日")
+_CHINESE_DIGITS = {digit: value for value, digit in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _CITATION = re.compile(r"《([^》]+)》")
 _SAME_AS_ABOVE = "同上"
 
@@ -197,7 +199,7 @@ def require_lawful_time_limit(elements: ItemElements) -> None:
         raise RuleViolation(Rule.TIME_LIMIT, "the time limit 同上 (same as above) only makes sense inside a table")
     if Method.PROACTIVE not in elements.method:
         return
-    days = [int(n) for n in _WORKING_DAYS.findall(limit)]
+    days = [_day_count(n) for n in _WORKING_DAYS.findall(limit)]
     if not days or max(days) <= MAX_WORKING_DAYS:
         return
     cited = set(_CITATION.findall(limit)) & set(_CITATION.findall(elements.basis))
@@ -208,6 +210,21 @@ def require_lawful_time_limit(elements: ItemElements) -> None:
             f"{max(days)} 个工作日 needs the time limit to cite the law that sets it (《...》), "
             "also listed in 公开依据",
         )
+
+
+def _day_count(numeral: str) -> int:
+    """20, ２０ or 二十 -> 20 (Chinese numerals up to the hundreds)."""
+    if numeral.isdecimal():
+        return int(numeral)
+    total, digit = 0, 0
+    for character in numeral:
+        if character == "百":
+            total, digit = total + (digit or 1) * 100, 0
+        elif character == "十":
+            total, digit = total + (digit or 1) * 10, 0
+        else:
+            digit = _CHINESE_DIGITS[character]
+    return total + digit
 
 
 def require_portal(elements: ItemElements) -> None:

@@ -1,17 +1,29 @@
-"""The database schema's migrations (Alembic), run from the installed package."""
+"""The database schema's migrations (Alembic), run from the installed package.
+
+Alembic is imported only to migrate; checking that a database is current is one plain query, so that every
+command does not pay alembic's import.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+from events.database import display_url
+from registry.missing import NotInitialized
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration in registry/migrations/versions; tests/events/test_migrations.py keeps this true.
+HEAD = "0001"
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("registry").joinpath("migrations")))
     config.attributes["engine"] = engine
@@ -20,12 +32,16 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> str:
     """Migrate the database to the newest schema; returns the revision it is at."""
-    config = alembic_config(engine)
-    command.upgrade(config, "head")
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")
     return head_revision(engine)
 
 
 def head_revision(engine: Engine) -> str:
+    """The newest revision, as alembic's scripts say."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     assert head is not None
     return head
@@ -33,5 +49,17 @@ def head_revision(engine: Engine) -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for a database never initialised."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    with engine.connect() as connection:
+        conn = connection.execution_options(sqlite_begin="DEFERRED")  # a read: take no write lock
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def require_current(engine: Engine, url: str) -> None:
+    """Raises NotInitialized unless the database at `url` has the newest schema."""
+    revision = current_revision(engine)
+    if revision is None:
+        raise NotInitialized(f"no registry at {display_url(url)}: run `registry init` first")
+    if revision != HEAD:
+        raise NotInitialized(f"the registry at {display_url(url)} has an older schema: run `registry init`")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, select
 
 from events import checkpoint
 from events.checkpoint import Signer
-from events.database import display_url, open_engine
+from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
 from events.event import ActorRegistered, ItemEvent, ItemPublished, ItemRetired
-from events.store import AppendResult, ConcurrencyConflict, EventStore
+from events.schema import events
+from events.store import AppendResult, ConcurrencyConflict, EventStore, to_stored
 from projections import actors as actor_projection
 from projections.projector import project
 from projections.schema import actors
@@ -23,25 +25,21 @@ from registry.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
+    DraftItem,
     ItemCommand,
     PassReview,
     RejectItem,
     RetireItem,
 )
 from registry.decider import decide, decide_registration, evolve, fold, required_role
+from registry.missing import NotFound, NotInitialized
 from registry.profile import Profile, load_profile
-from registry.schema import current_revision, head_revision
-from registry.state import ItemState
+from registry.rules import Rule, RuleViolation
+from registry.schema import require_current
+from registry.state import ItemState, Status
 
 ACTOR_STREAM = "actor:"
-
-
-class NotFound(Exception):
-    """An item, version or actor that does not exist."""
-
-
-class NotInitialized(Exception):
-    """The database has no registry schema (or an old one)."""
+__all__ = ["ACTOR_STREAM", "NotFound", "NotInitialized", "Receipt", "Registry", "new_item_id", "now"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,7 @@ class Registry:
     ) -> Registry:
         engine = open_engine(url)
         if check_schema:
-            revision = current_revision(engine) if inspect(engine).has_table("alembic_version") else None
-            if revision is None:
-                raise NotInitialized(f"no registry at {display_url(url)}: run `registry init` first")
-            if revision != head_revision(engine):
-                raise NotInitialized(f"the registry at {display_url(url)} has an older schema: run `registry init`")
+            require_current(engine, url)
         return cls(engine, profile or load_profile(), signer)
 
     # -- actors ---------------------------------------------------------------------------------
@@ -138,16 +132,33 @@ class Registry:
         expected_version: int | None = None,
         source: str | None = None,
     ) -> Receipt:
-        """Carry out `command`. Raises RuleViolation, ConcurrencyConflict or NotFound."""
-        with self.store.reading() as conn:
+        """Carry out `command` in one write transaction. Raises RuleViolation, ConcurrencyConflict or NotFound."""
+        require_item_stream(command.item_id)
+        with self.store.writing() as conn:
             if command_id and (earlier := self.store.find_command(conn, command_id)):
                 item = _fold(self.store.read_stream(conn, earlier[0].stream_id))
                 return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
             stored = self.store.read_stream(conn, command.item_id)
-        version = len(stored)
-        if expected_version is not None and expected_version != version:
-            raise ConcurrencyConflict(command.item_id, expected_version, version)
-        item = _fold(stored)
+            if not stored and not isinstance(command, DraftItem):
+                raise NotFound(f"no item {command.item_id!r}")
+            if expected_version is not None and expected_version != len(stored):
+                raise ConcurrencyConflict(command.item_id, expected_version, len(stored))
+            item, result = self._carry_out(
+                conn, command, _fold(stored), len(stored), command_id, correlation_id, source
+            )
+            return Receipt(command.item_id, _version(item), result.position)
+
+    def _carry_out(
+        self,
+        conn: Connection,
+        command: ItemCommand,
+        item: ItemState,
+        version: int,
+        command_id: str | None,
+        correlation_id: str | None,
+        source: str | None,
+    ) -> tuple[ItemState, AppendResult]:
+        """Decide, append at `version`, project; returns the item afterwards. Call inside a write transaction."""
         new_events = decide(command, item, self.profile)
         metadata = Metadata(
             actor=command.actor.actor_id,
@@ -159,10 +170,73 @@ class Registry:
             source=source,
             occurred_at=format_time(command.at),
         )
-        result = self._append(command.item_id, version, new_events, metadata)
+        # Inside the write lock: execute() looked for a given command id in this transaction; any other id is new.
+        result = self.store.append(conn, command.item_id, version, new_events, metadata, check_replay=False)
+        self.after_append(conn, result)
         for event in new_events:
             item = evolve(item, event, command.actor.actor_id)
-        return Receipt(command.item_id, _version(item), result.position, result.replayed)
+        return item, result
+
+    def check_all(
+        self, commands: Sequence[ItemCommand], *, progress: Callable[[int], None] | None = None
+    ) -> list[RuleViolation | None]:
+        """What `execute_all` would refuse, command by command, writing nothing.
+
+        Each command is decided on its item as the earlier commands of the batch would leave it.
+        """
+        states: dict[str, ItemState] = {}
+        refusals: list[RuleViolation | None] = []
+        with self.store.reading() as conn:
+            for command in commands:
+                if command.item_id in states:
+                    item = states[command.item_id]
+                else:
+                    item = _fold(self.store.read_stream(conn, command.item_id))
+                try:
+                    require_item_stream(command.item_id)
+                    new_events = decide(command, item, self.profile)
+                except RuleViolation as refusal:
+                    refusals.append(refusal)
+                else:
+                    refusals.append(None)
+                    for event in new_events:
+                        item = evolve(item, event, command.actor.actor_id)
+                states[command.item_id] = item
+                if progress:
+                    progress(1)
+        return refusals
+
+    def execute_all(
+        self,
+        commands: Sequence[ItemCommand],
+        *,
+        sources: Sequence[str | None] = (),
+        correlation_id: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        """Carry out `commands` in one write transaction: all of them are recorded, or none.
+
+        A refusal raises RuleViolation naming the command, and rolls back every command of the batch.
+        `sources[i]` (e.g. a file and row) goes into the metadata of command i's events.
+        """
+        receipts: list[Receipt] = []
+        with self.store.writing() as conn:
+            streams = _streams(conn, [c.item_id for c in commands])
+            for index, command in enumerate(commands):
+                item, version = streams[command.item_id]
+                source = sources[index] if index < len(sources) else None
+                try:
+                    require_item_stream(command.item_id)
+                    item, result = self._carry_out(conn, command, item, version, None, correlation_id, source)
+                except RuleViolation as refusal:
+                    raise RuleViolation(
+                        refusal.rule, f"command {index + 1} of {len(commands)} ({command.item_id}): {refusal.message}"
+                    ) from refusal
+                streams[command.item_id] = (item, result.version)
+                receipts.append(Receipt(command.item_id, _version(item), result.position))
+                if progress:
+                    progress(1)
+        return receipts
 
     def _append(
         self, stream_id: str, version: int, new_events: list[ItemEvent] | list[ActorRegistered], metadata: Metadata
@@ -180,6 +254,14 @@ class Registry:
             checkpoint.record(conn, self.signer, result.position)
 
 
+def require_item_stream(item_id: str) -> None:
+    """Item ids share the log's stream namespace with actors: an `actor:` id would write into an actor's stream."""
+    if item_id.startswith(ACTOR_STREAM):
+        raise RuleViolation(
+            Rule.KNOWN_ITEM, f"item ids never start with {ACTOR_STREAM!r}: that prefix names actor registrations"
+        )
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -192,9 +274,24 @@ def _fold(stored: list[StoredEvent]) -> ItemState:
     return fold([(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorRegistered)])
 
 
+def _streams(conn: Connection, item_ids: Sequence[str]) -> dict[str, tuple[ItemState, int]]:
+    """Each item's state and stream version, read in a few queries rather than one per item."""
+    found: dict[str, list[StoredEvent]] = {item_id: [] for item_id in item_ids}
+    wanted = list(found)
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(events).where(events.c.stream_id.in_(wanted[start : start + 500])).order_by(events.c.position)
+        )
+        for row in rows:
+            found[str(row.stream_id)].append(to_stored(row))
+    return {item_id: (_fold(stored), len(stored)) for item_id, stored in found.items()}
+
+
 def _version(item: ItemState) -> int:
     if item.pending:
         return item.pending.version
+    if item.status is Status.RETIRED:
+        return item.last_version  # the retirement is a version of its own (N+1); N is no longer public
     return item.published.version if item.published else item.last_version
 
 

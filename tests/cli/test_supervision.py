@@ -1,0 +1,208 @@
+"""`registry queue` and `registry report` through the installed command, on the demo's simulated 2020."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REGISTRY_BIN, Result
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A demo registry built once for this module by `registry demo`."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    subprocess.run([str(REGISTRY_BIN), "--db", url, "demo", "--no-serve"], check=True, capture_output=True, timeout=300)
+    return url
+
+
+def as_json(result: Result) -> Any:
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def coverage(cli: Cli, url: str, *options: str) -> dict[str, Any]:
+    shape: dict[str, Any] = as_json(cli("--db", url, "report", "coverage", "--json", *options))
+    return shape
+
+
+def by_name(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    return {row[key]: row for row in rows}
+
+
+def test_the_demo_verifies(cli: Cli, demo_url: str) -> None:
+    assert cli("--db", demo_url, "verify").code == 0
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("赵教育", [("jtj-zhaosheng", "revise"), ("jtj-jihua", "draft")]),
+        ("孙初审", [("czj-bumen", "preliminary_review")]),
+        ("周法务", [("mzj-tekun", "legality_review"), ("czj-juesuan", "legality_review")]),
+        ("王审议", [("jtj-zizhu", "approval")]),
+        ("吴发布", [("mzj-gaoling", "publication")]),
+    ],
+)
+def test_every_role_has_a_queue_on_the_demo(cli: Cli, demo_url: str, actor: str, expected: list[Any]) -> None:
+    shape = as_json(cli("--db", demo_url, "queue", "--as", actor, "--json"))
+
+    assert [(i["item_id"], i["step"]) for i in shape["items"]] == expected
+    assert all(i["working_days"] > 0 for i in shape["items"])
+
+
+def test_the_queue_takes_the_global_actor_too(cli: Cli, demo_url: str) -> None:
+    shape = as_json(cli("--db", demo_url, "--as", "吴发布", "queue", "--as-of", "2020-12-31", "--json"))
+
+    assert shape["as_of"] == "2020-12-31"
+    assert [(i["item_id"], i["waiting_since"], i["working_days"]) for i in shape["items"]] == [
+        ("mzj-gaoling", "2020-09-29T02:00:00.000000Z", 62)
+    ]
+
+
+def test_a_returned_item_waits_for_its_drafter_with_the_reason(cli: Cli, demo_url: str) -> None:
+    shape = as_json(cli("--db", demo_url, "queue", "--as", "赵教育", "--as-of", "2020-12-31", "--json"))
+    returned = shape["items"][0]
+
+    assert (returned["item_id"], returned["step_label"], returned["role"]) == ("jtj-zhaosheng", "退回修改", "drafter")
+    assert "公开依据应补充" in returned["rejection"]
+
+
+def test_a_queue_as_of_a_day_before_the_work_arrived(cli: Cli, demo_url: str) -> None:
+    shape = as_json(cli("--db", demo_url, "queue", "--as", "孙初审", "--as-of", "2020-12-15", "--json"))
+
+    assert shape["items"] == []
+
+
+def test_the_queue_prints_a_table_for_people(cli: Cli, demo_url: str) -> None:
+    result = cli("--db", demo_url, "queue", "--as", "周法务", "--as-of", "2020-12-31")
+
+    assert result.code == 0, result.err
+    assert "queue of 周法务" in result.out
+    assert "mzj-tekun" in result.out
+
+
+def test_a_queue_needs_to_know_whose(cli: Cli, demo_url: str) -> None:
+    assert cli("--db", demo_url, "queue").code == 2
+    assert cli("--db", demo_url, "queue", "--as", "无名氏").code == 3
+
+
+def test_the_demo_coverage_has_units_on_time_and_late(cli: Cli, demo_url: str) -> None:
+    units = by_name(coverage(cli, demo_url, "--as-of", "2020-12-31")["units"], "unit")
+
+    assert units["财政局"]["catalog"] == {
+        "task": "unit-catalogs",
+        "deadline": "2020-07-15",
+        "done_on": "2020-07-13",
+        "verdict": "on_time",
+        "working_days_late": 0,
+    }
+    assert (units["民政局"]["catalog"]["verdict"], units["民政局"]["catalog"]["working_days_late"]) == ("late", 8)
+    assert units["公安局"]["catalog"]["verdict"] == "on_time"  # on the deadline day itself
+    assert units["城川镇"]["catalog"]["verdict"] == "on_time"
+    assert (units["教育体育局"]["catalog"]["verdict"], units["教育体育局"]["catalog"]["working_days_late"]) == (
+        "overdue",
+        117,
+    )
+
+
+def test_the_demo_coverage_has_domains_on_time_and_late(cli: Cli, demo_url: str) -> None:
+    domains = by_name(coverage(cli, demo_url, "--as-of", "2020-12-31")["domains"], "domain")
+
+    assert len(domains) == 26
+    assert domains["财政预决算"]["deadline"]["verdict"] == "on_time"
+    assert (domains["养老服务"]["deadline"]["verdict"], domains["养老服务"]["deadline"]["working_days_late"]) == (
+        "late",
+        6,
+    )
+    assert domains["义务教育"]["deadline"]["verdict"] == "overdue"
+    assert domains["财政预决算"]["published"] == 2
+    assert domains["户籍管理"]["retired"] == 1
+
+
+def test_the_demo_coverage_judges_the_updates(cli: Cli, demo_url: str) -> None:
+    units = by_name(coverage(cli, demo_url, "--as-of", "2020-12-31")["units"], "unit")
+
+    assert units["民政局"]["update"]["verdict"] == "on_time"
+    assert (units["公安局"]["update"]["verdict"], units["公安局"]["update"]["working_days_late"]) == ("late", 9)
+    assert units["城川镇"]["update"] is None
+
+
+def test_coverage_as_of_a_past_day_shows_that_day(cli: Cli, demo_url: str) -> None:
+    then = coverage(cli, demo_url, "--as-of", "2020-07-20")
+    units, domains = by_name(then["units"], "unit"), by_name(then["domains"], "domain")
+
+    assert then["as_of"] == "2020-07-20"
+    assert (units["民政局"]["catalog"]["verdict"], units["民政局"]["catalog"]["working_days_late"]) == ("overdue", 3)
+    assert units["财政局"]["published"] == 1
+    assert units["公安局"]["retired"] == 0
+    assert domains["社会救助"]["deadline"]["verdict"] == "pending"
+    assert then["stale"] == []
+
+
+def test_coverage_lists_stuck_and_stale_items(cli: Cli, demo_url: str) -> None:
+    end_of_2020 = coverage(cli, demo_url, "--as-of", "2020-12-31", "--stuck-after", "30")
+    a_year_later = coverage(cli, demo_url, "--as-of", "2021-08-31")
+
+    assert [(s["item_id"], s["status"]) for s in end_of_2020["stuck"]] == [
+        ("mzj-tekun", "preliminary_reviewed"),
+        ("mzj-gaoling", "approved"),
+        ("jtj-zizhu", "legality_reviewed"),
+    ]
+    assert [s["item_id"] for s in a_year_later["stale"]] == ["ccz-dili", "czj-yusuan", "mzj-dibao"]
+
+
+def test_coverage_prints_tables_for_people(cli: Cli, demo_url: str) -> None:
+    result = cli("--db", demo_url, "report", "coverage", "--as-of", "2020-12-31")
+
+    assert result.code == 0, result.err
+    assert "coverage on 2020-12-31" in result.out
+    for label in ("按时完成", "逾期完成", "逾期未完成"):
+        assert label in result.out
+
+
+def test_coverage_refuses_a_date_it_cannot_read(cli: Cli, demo_url: str) -> None:
+    assert cli("--db", demo_url, "report", "coverage", "--as-of", "2020-13-01").code == 2
+    assert cli("--db", demo_url, "report", "coverage", "--stuck-after", "-1").code == 2
+
+
+def test_the_demo_activity_report(cli: Cli, demo_url: str) -> None:
+    shape = as_json(cli("--db", demo_url, "report", "activity", "--json"))
+    counts = {(r["actor"], r["unit"], r["action"]): r["count"] for r in shape["rows"]}
+
+    assert counts[("吴发布", "政务服务局", "publish")] == 6
+    assert counts[("吴发布", "政务服务局", "retire")] == 1
+    assert counts[("周法务", "法务中心", "legality_rejected")] == 1
+    assert shape["totals"]["actors"] == 9
+    assert shape["totals"]["events"] == sum(counts.values())
+
+
+def test_activity_of_one_unit_over_a_period(cli: Cli, demo_url: str) -> None:
+    shape = as_json(
+        cli(
+            "--db", demo_url, "report", "activity", "--since", "2020-11-01", "--as-of", "2020-12-31",
+            "--unit", "旗政务服务局", "--json",
+        )
+    )  # fmt: skip
+
+    assert (shape["since"], shape["as_of"], shape["unit"]) == ("2020-11-01", "2020-12-31", "政务服务局")
+    assert {(r["actor"], r["action"], r["count"]) for r in shape["rows"]} == {
+        ("孙初审", "preliminary_review_passed", 3),
+        ("吴发布", "publish", 1),
+        ("吴发布", "retire", 1),
+    }
+
+
+def test_activity_prints_a_table_for_people(cli: Cli, demo_url: str, tmp_path: Path) -> None:
+    result = cli("--db", demo_url, "report", "activity", "--unit", "法务中心")
+
+    assert result.code == 0, result.err
+    assert "周法务" in result.out
+    assert "合法性审查通过" in result.out

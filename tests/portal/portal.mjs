@@ -1,0 +1,403 @@
+// Drives the reference portal page in headless Chromium against a running `registry serve`.
+// Usage: node portal.mjs CONFIG_JSON
+//   CONFIG_JSON: {"url", "chromium", "screenshots", "adjusted": {"itemId", "oldVersion", "newVersion",
+//                 "oldContent", "newContent", "reason", "asOfDate", "asOfTime"}}
+// Prints one JSON object: {"checks": {name: {"ok", "detail"}}, "problems": [...], "screenshots": [...], "seconds"}.
+// Each check runs on its own, so one failure does not hide the others; the pytest wrapper asserts on them.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const config = JSON.parse(process.argv[2]);
+const base = config.url.replace(/\/$/, '');
+const started = Date.now();
+const checks = {};
+const problems = []; // console errors, page errors, failed or 4xx/5xx requests
+const screenshots = [];
+const TIMEOUT = 15_000;
+
+await mkdir(config.screenshots, { recursive: true });
+
+async function graphql(query, variables = {}) {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function apiIds(filter = {}, asOf = null) {
+  const ids = [];
+  let after = null;
+  do {
+    const data = await graphql(
+      `query ($filter: CatalogFilter, $asOf: DateTime, $after: String) {
+        catalog(filter: $filter, asOf: $asOf, first: 200, after: $after) {
+          pageInfo { hasNextPage endCursor } edges { node { id name } } } }`,
+      { filter, asOf, after },
+    );
+    ids.push(...data.catalog.edges.map((edge) => edge.node));
+    after = data.catalog.pageInfo.hasNextPage ? data.catalog.pageInfo.endCursor : null;
+  } while (after);
+  return ids;
+}
+
+class Failed extends Error {}
+
+function expect(condition, message) {
+  if (!condition) throw new Failed(message);
+}
+
+async function check(name, body) {
+  try {
+    const detail = await body();
+    checks[name] = { ok: true, detail: detail ?? '' };
+  } catch (error) {
+    checks[name] = { ok: false, detail: error instanceof Failed ? error.message : String(error.stack || error) };
+    await shoot(`failed-${name}`).catch(() => {});
+  }
+}
+
+let page;
+
+async function shoot(name, options = {}) {
+  const file = path.join(config.screenshots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, ...options });
+  screenshots.push(file);
+}
+
+function watch(target) {
+  target.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error on ${target.url()}: ${message.text()}`);
+  });
+  target.on('pageerror', (error) => problems.push(`page error on ${target.url()}: ${error.message}`));
+  target.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
+  );
+  target.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+}
+
+/** Load the page afresh at a view (by its hash) and wait until the view is drawn. */
+async function open(hash) {
+  await page.goto('about:blank'); // so that a hash-only change is a new load, not a hashchange
+  await page.goto(`${base}/${hash}`);
+  await page.waitForSelector('html[data-ready="true"]', { timeout: TIMEOUT });
+}
+
+/** Run `action`, which should navigate within the page, and wait until the next view is drawn. */
+async function navigating(action) {
+  const before = await page.evaluate(() => Number(document.documentElement.dataset.drawn || 0));
+  await action();
+  await page.waitForFunction((count) => Number(document.documentElement.dataset.drawn || 0) > count, before, {
+    timeout: TIMEOUT,
+  });
+}
+
+async function rowIds() {
+  return page.$$eval('.catalog-table tbody tr', (rows) => rows.map((row) => row.dataset.itemId));
+}
+
+async function summary() {
+  return (await page.textContent('#results-summary')) ?? '';
+}
+
+function total(text) {
+  const found = /共 (\d+) 项/.exec(text);
+  return found ? Number(found[1]) : 0;
+}
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  headless: true,
+  chromiumSandbox: false,
+  args: ['--lang=zh-CN', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  context.setDefaultTimeout(TIMEOUT);
+  page = await context.newPage();
+  watch(page);
+  const everything = await apiIds();
+
+  await check('loads', async () => {
+    await open('');
+    const title = await page.title();
+    expect(title.includes('政务公开专区'), `title is ${title}`);
+    const shown = total(await summary());
+    expect(shown === everything.length, `the page says ${shown} items, the API has ${everything.length}`);
+    expect((await rowIds()).length === Math.min(everything.length, 20), 'the first page is not full');
+    await shoot('catalog');
+    return `${shown} items listed`;
+  });
+
+  await check('labelled_controls', async () => {
+    const unlabelled = [];
+    for (const hash of ['', '#/village']) {
+      await open(hash);
+      unlabelled.push(
+        ...(await page.$$eval('input, select, textarea', (controls) =>
+          controls.filter((control) => control.labels.length === 0).map((control) => control.id || control.name),
+        )),
+      );
+    }
+    expect(unlabelled.length === 0, `controls without a label: ${unlabelled.join(', ')}`);
+  });
+
+  await check('keyboard', async () => {
+    await open('');
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement.textContent);
+    expect(first === '跳到主要内容', `the first Tab stop is "${first}", not the skip link`);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement.id === 'main'), 'the skip link does not reach main');
+    await page.focus('#filter-q');
+    await page.keyboard.type(everything[0].name);
+    await navigating(() => page.keyboard.press('Enter'));
+    const focused = await page.evaluate(() => document.activeElement.id);
+    expect(focused === 'results-heading', `after a search the focus is on "${focused}", not the results`);
+  });
+
+  await check('search_narrows', async () => {
+    await open('');
+    const term = everything.at(-1).name;
+    await page.fill('#filter-q', term);
+    await navigating(() => page.click('.filters button[type="submit"]'));
+    const ids = await rowIds();
+    const expected = (await apiIds({ search: term })).map((item) => item.id);
+    expect(ids.includes(everything.at(-1).id), `searching "${term}" does not list ${everything.at(-1).id}`);
+    expect(ids.length < everything.length, `searching "${term}" lists ${ids.length} of ${everything.length}`);
+    expect(JSON.stringify(ids) === JSON.stringify(expected), `listed ${ids}, the API finds ${expected}`);
+    expect((await page.evaluate(() => location.hash)).includes('q='), 'the search is not in the URL');
+    await shoot('search');
+    return `"${term}": ${ids.length} of ${everything.length}`;
+  });
+
+  await check('filters_narrow', async () => {
+    const found = [];
+    for (const [control, value, column, text, filter] of [
+      ['#filter-level', 'VILLAGE', '.levels', '村级', { level: 'VILLAGE' }],
+      ['#filter-audience', 'SPECIFIC_GROUP', null, null, { audience: 'SPECIFIC_GROUP' }],
+      ['#filter-method', 'PROACTIVE', '.method', '主动', { method: 'PROACTIVE' }],
+    ]) {
+      await open('');
+      await page.selectOption(control, value);
+      await navigating(() => page.click('.filters button[type="submit"]'));
+      const ids = await rowIds();
+      const expected = (await apiIds(filter)).map((item) => item.id);
+      expect(JSON.stringify(ids) === JSON.stringify(expected), `${value}: listed ${ids}, the API has ${expected}`);
+      if (column) {
+        const cells = await page.$$eval(`.catalog-table tbody ${column}`, (all) => all.map((cell) => cell.textContent));
+        expect(
+          cells.every((cell) => cell.includes(text)),
+          `${value}: a row without ${text}: ${cells}`,
+        );
+      }
+      found.push(`${value}: ${ids.length}`);
+    }
+    // The level and audience filters must narrow the demo catalog; the shown labels are Chinese.
+    const village = (await apiIds({ level: 'VILLAGE' })).length;
+    const group = (await apiIds({ audience: 'SPECIFIC_GROUP' })).length;
+    expect(village > 0 && village < everything.length, `level VILLAGE keeps ${village} of ${everything.length}`);
+    expect(group > 0 && group < everything.length, `audience SPECIFIC_GROUP keeps ${group} of ${everything.length}`);
+    await open('#/?level=VILLAGE');
+    const option = await page.$eval('#filter-level', (select) => select.selectedOptions[0].textContent);
+    expect(option === '村级', `the level filter shows "${option}"`);
+    await shoot('filter-village-level');
+    return found.join('; ');
+  });
+
+  await check('browse_by_domain_and_unit', async () => {
+    const item = (await graphql('{ catalog(first: 1) { edges { node { id domain unit } } } }')).catalog.edges[0].node;
+    await open('#/domains');
+    await navigating(() => page.click(`.browse-table tr:has(th:text-is("${item.domain}")) a`));
+    let ids = await rowIds();
+    let expected = (await apiIds({ domain: item.domain })).map((found) => found.id);
+    expect(JSON.stringify(ids) === JSON.stringify(expected), `domain ${item.domain}: ${ids} vs ${expected}`);
+    await open('#/units');
+    await shoot('units');
+    await navigating(() => page.click(`.browse-table tr:has(th:text-is("${item.unit}")) a`));
+    ids = await rowIds();
+    expected = (await apiIds({ unit: item.unit })).map((found) => found.id);
+    expect(JSON.stringify(ids) === JSON.stringify(expected), `unit ${item.unit}: ${ids} vs ${expected}`);
+    return `${item.domain}, ${item.unit}`;
+  });
+
+  await check('pagination', async () => {
+    expect(everything.length >= 3, `pagination needs at least 3 items, the demo has ${everything.length}`);
+    await open('#/?first=2');
+    const pages = [await rowIds()];
+    while (await page.$('.pager a.next')) {
+      await navigating(() => page.click('.pager a.next'));
+      const focused = await page.evaluate(() => document.activeElement.id);
+      expect(focused === 'results-heading', `after 下一页 the focus is on "${focused}"`);
+      pages.push(await rowIds());
+      expect(pages.length < 100, 'too many pages');
+    }
+    const expectedPages = Math.ceil(everything.length / 2);
+    expect(pages.length === expectedPages, `${pages.length} pages, expected ${expectedPages}`);
+    expect(
+      JSON.stringify(pages.flat()) === JSON.stringify(everything.map((item) => item.id)),
+      `the pages list ${pages.flat()}, the API ${everything.map((item) => item.id)}`,
+    );
+    expect(pages.slice(0, -1).every((ids) => ids.length === 2), 'a page before the last is not full');
+    const last = await summary();
+    expect(last.includes(`第 ${expectedPages} / ${expectedPages} 页`), `the last page says "${last}"`);
+    await shoot('pagination-last');
+    await navigating(() => page.click('.pager a.previous'));
+    expect(
+      JSON.stringify(await rowIds()) === JSON.stringify(pages.at(-2)),
+      '上一页 does not show the page before',
+    );
+    await navigating(() => page.goBack());
+    expect(JSON.stringify(await rowIds()) === JSON.stringify(pages.at(-1)), 'the back button does not return');
+    return `${pages.length} pages of 2`;
+  });
+
+  const adjusted = config.adjusted;
+
+  await check('item_history', async () => {
+    await open('');
+    await navigating(() => page.click(`tr[data-item-id="${adjusted.itemId}"] a.item-link`));
+    const heading = await page.evaluate(() => document.activeElement.tagName);
+    expect(heading === 'H1', `after opening an item the focus is on ${heading}`);
+    const terms = await page.$$eval('.elements dt', (all) => all.map((term) => term.textContent));
+    for (const term of [
+      '一级事项',
+      '二级事项',
+      '三级事项',
+      '公开内容（要素）',
+      '公开依据',
+      '公开时限',
+      '公开主体',
+      '公开渠道和载体',
+      '公开对象',
+      '公开方式',
+      '公开层级',
+    ]) {
+      expect(terms.includes(term), `the item page lacks ${term}`);
+    }
+    const content = await page.textContent('dd[data-element="公开内容（要素）"]');
+    expect(content === adjusted.newContent, `the item shows "${content}", not the newest version`);
+    const history = await page.$$eval('.history-table tbody tr', (rows) =>
+      rows.map((row) => ({ version: row.dataset.version, text: row.textContent, current: row.ariaCurrent })),
+    );
+    expect(history.length >= 2, `the history has ${history.length} row(s)`);
+    const change = history.find((row) => row.version === String(adjusted.newVersion));
+    expect(change && change.text.includes('变更'), `no 变更 row for version ${adjusted.newVersion}`);
+    expect(change.text.includes(adjusted.reason), `the 变更 row does not give the reason "${adjusted.reason}"`);
+    expect(change.current === 'true', 'the newest version is not marked as the one shown');
+    await shoot('item');
+    return `${history.length} versions`;
+  });
+
+  await check('as_of_shows_older_version', async () => {
+    await open('');
+    await page.fill('#filter-asof-date', adjusted.asOfDate);
+    await page.fill('#filter-asof-time', adjusted.asOfTime);
+    await navigating(() => page.click('.filters button[type="submit"]'));
+    const banner = await page.textContent('#asof-banner');
+    expect(banner.includes('历史目录'), `no as-of banner: "${banner}"`);
+    const asOf = `${adjusted.asOfDate}T${adjusted.asOfTime}+08:00`;
+    const expected = (await apiIds({}, asOf)).map((item) => item.id);
+    const ids = await rowIds();
+    expect(JSON.stringify(ids) === JSON.stringify(expected), `as of ${asOf}: listed ${ids}, the API ${expected}`);
+    const versionCell = await page.textContent(`tr[data-item-id="${adjusted.itemId}"] td[data-label="版本"]`);
+    expect(versionCell.includes(`第 ${adjusted.oldVersion} 版`), `the list shows "${versionCell}"`);
+    await shoot('as-of-catalog');
+    await navigating(() => page.click(`tr[data-item-id="${adjusted.itemId}"] a.item-link`));
+    const content = await page.textContent('dd[data-element="公开内容（要素）"]');
+    expect(content === adjusted.oldContent, `as of ${asOf} the item shows "${content}"`);
+    const line = await page.textContent('.version-line');
+    expect(line.includes(`第 ${adjusted.oldVersion} 版`), `the version line says "${line}"`);
+    const later = await page.$$eval('.history-table tr.later', (rows) => rows.map((row) => row.dataset.version));
+    expect(later.includes(String(adjusted.newVersion)), 'the later version is not marked as after the chosen time');
+    expect((await page.evaluate(() => location.hash)).includes('asOf='), 'the item link drops asOf');
+    await shoot('as-of-item');
+    await navigating(() => page.click('#asof-banner a'));
+    const now = await page.textContent('dd[data-element="公开内容（要素）"]');
+    expect(now === adjusted.newContent, '返回当前目录 does not show the newest version');
+    return `as of ${asOf}: version ${adjusted.oldVersion}`;
+  });
+
+  await check('village_list', async () => {
+    await open('#/village');
+    const ids = await page.$$eval('.village-table tbody tr', (rows) => rows.map((row) => row.dataset.itemId));
+    const expected = (await apiIds({ level: 'VILLAGE' })).map((item) => item.id);
+    expect(ids.length > 0, 'the village list is empty');
+    expect(
+      JSON.stringify([...ids].sort()) === JSON.stringify([...expected].sort()),
+      `the village list has ${ids}, the API ${expected}`,
+    );
+    await shoot('village');
+    return `${ids.length} village-level items`;
+  });
+
+  await check('print', async () => {
+    const hiddenInPrint = ['.site-nav', '.filters', '.api-note'];
+    for (const [hash, name] of [
+      ['#/village', 'village-print'],
+      [`#/item/${encodeURIComponent(config.adjusted.itemId)}`, 'item-print'],
+    ]) {
+      await open(hash);
+      await page.emulateMedia({ media: 'print' });
+      const shown = await page.evaluate(
+        (selectors) =>
+          selectors.filter((selector) => {
+            const element = document.querySelector(selector);
+            return element && getComputedStyle(element).display !== 'none';
+          }),
+        hiddenInPrint,
+      );
+      expect(shown.length === 0, `${name}: print shows ${shown}`);
+      const table = await page.$eval('main table', (element) => getComputedStyle(element).display);
+      expect(table === 'table', `${name}: the table prints as ${table}`);
+      await shoot(name);
+      if (name === 'village-print') {
+        const pdf = path.join(config.screenshots, `${name}.pdf`);
+        await page.pdf({ path: pdf, preferCSSPageSize: true });
+        screenshots.push(pdf);
+      }
+      await page.emulateMedia({ media: 'screen' });
+    }
+  });
+
+  await check('log_head', async () => {
+    const health = await (await fetch(`${base}/healthz`)).json();
+    await open('');
+    const hash = await page.textContent('#log-hash');
+    expect(hash === health.head_hash, `the page shows ${hash}, /healthz ${health.head_hash}`);
+    const position = await page.textContent('#log-position');
+    expect(position === String(health.position), `the page shows position ${position}, /healthz ${health.position}`);
+    const footer = await page.textContent('.log-head');
+    expect(footer.includes('registry verify'), 'the footer does not say how to verify');
+    return hash;
+  });
+
+  await check('phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, name] of [
+      ['', 'phone-catalog'],
+      [`#/item/${encodeURIComponent(adjusted.itemId)}`, 'phone-item'],
+      ['#/village', 'phone-village'],
+    ]) {
+      await open(hash);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow <= 0, `${name} scrolls sideways by ${overflow}px`);
+      await shoot(name);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await context.close();
+} finally {
+  await browser.close();
+}
+
+console.log(
+  JSON.stringify({ checks, problems, screenshots, seconds: Math.round((Date.now() - started) / 100) / 10 }),
+);

@@ -1,0 +1,202 @@
+"""The reference portal page in headless Chromium, against `registry serve` on the demo data.
+
+One run of portal.mjs (playwright-core driving Debian's chromium) checks every behaviour; each test here asserts
+one of its checks. Screenshots (and a PDF of the printed village list) go to tests/portal/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.portal.browser import (
+    CHROMIUM,
+    HERE,
+    REGISTRY_BIN,
+    RUN_KEY,
+    SCREENSHOTS,
+    SCRIPT,
+    clear_screenshots,
+    environment,
+    missing_tools,
+    serving,
+)
+
+BEIJING = timezone(timedelta(hours=8))
+BROWSER_SECONDS = 300
+
+# The demo item whose pending adjustment (变更) the fixture carries to publication, so that it has two published
+# versions; the demo's own actors do each step.
+ADJUSTED = "czj-juesuan"
+ADJUSTMENT = {
+    "trigger": "法律法规修订",
+    "reason": "浏览器测试：公开内容增加转移支付安排情况",
+    "content": "一般公共预算、政府性基金预算、国有资本经营预算、社会保险基金预算决算，政府债务情况，转移支付安排情况",
+}
+STEPS: list[tuple[str, list[str]]] = [  # (the item's status before the step, the step)
+    (
+        "published",
+        [
+            "--as",
+            "李财政",
+            "adjust",
+            ADJUSTED,
+            "--trigger",
+            ADJUSTMENT["trigger"],
+            "--reason",
+            ADJUSTMENT["reason"],
+            "--content",
+            ADJUSTMENT["content"],
+        ],
+    ),
+    ("draft", ["--as", "李财政", "submit", ADJUSTED]),
+    ("submitted", ["--as", "孙初审", "review", ADJUSTED, "--stage", "preliminary", "--pass", "--comment", "要素齐全"]),
+    ("preliminary_reviewed", ["--as", "周法务", "review", ADJUSTED, "--stage", "legality", "--pass"]),
+    ("legality_reviewed", ["--as", "王审议", "approve", ADJUSTED, "--reference", "2021年第3次政府常务会议"]),
+    ("approved", ["--as", "吴发布", "publish", ADJUSTED]),
+]
+
+
+def _registry(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [str(REGISTRY_BIN), "--db", "sqlite:///demo.db", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment(),
+        timeout=120,
+    )
+    assert done.returncode == 0, f"registry {' '.join(args)} exited {done.returncode}: {done.stderr}{done.stdout}"
+    return done.stdout
+
+
+def _show(cwd: Path) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(_registry(cwd, "show", ADJUSTED, "--json"))
+    return shown
+
+
+def _published_at(shown: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(shown["published_at"]).replace("Z", "+00:00"))
+
+
+def _publish_new_version(cwd: Path) -> dict[str, Any]:
+    """Carry ADJUSTED through the rest of an adjustment with the CLI; what the as-of check needs to know."""
+    before = _show(cwd)
+    status = before["status"]
+    statuses = [step_status for step_status, _ in STEPS]
+    assert status in statuses, f"{ADJUSTED} is {status}: the demo changed; pick another item to adjust"
+    for step_status, step in STEPS[statuses.index(status) :]:
+        if step_status == "approved":
+            # The as-of time falls a whole second after the old publication and before the new one.
+            wait = 2 - (datetime.now(UTC) - _published_at(before)).total_seconds()
+            time.sleep(max(0.0, wait))
+        _registry(cwd, *step)
+    after = _show(cwd)
+    old, new = _published_at(before), _published_at(after)
+    between = (old + (new - old) / 2).astimezone(BEIJING).replace(microsecond=0)
+    assert old <= between < new
+    return {
+        "itemId": ADJUSTED,
+        "oldVersion": before["published_version"],
+        "newVersion": after["published_version"],
+        "oldContent": before["elements"]["content"],
+        "newContent": after["elements"]["content"],
+        "reason": (before["pending"] or {}).get("reason") or ADJUSTMENT["reason"],
+        "asOfDate": between.strftime("%Y-%m-%d"),
+        "asOfTime": between.strftime("%H:%M:%S"),
+    }
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> dict[str, Any]:
+    """The result of portal.mjs: {"checks": {name: {"ok", "detail"}}, "problems", "screenshots", "seconds"}."""
+    missing = missing_tools()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {missing}")
+        pytest.skip(missing)
+    work = tmp_path_factory.mktemp("portal")
+    _registry(work, "demo", "--no-serve")
+    adjusted = _publish_new_version(work)
+    clear_screenshots()
+    with serving(work) as url:
+        config = {"url": url, "chromium": CHROMIUM, "screenshots": str(SCREENSHOTS), "adjusted": adjusted}
+        started = time.monotonic()
+        done = subprocess.run(
+            ["node", str(SCRIPT), json.dumps(config, ensure_ascii=False)],
+            capture_output=True,
+            text=True,
+            cwd=HERE,
+            timeout=BROWSER_SECONDS,
+        )
+        seconds = time.monotonic() - started
+    assert done.returncode == 0, f"portal.mjs exited {done.returncode}:\n{done.stderr}\n{done.stdout}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    pytestconfig.stash[RUN_KEY] = (SCREENSHOTS, seconds)
+    return result
+
+
+def _passed(portal: dict[str, Any], name: str) -> None:
+    check = portal["checks"].get(name)
+    assert check is not None, f"portal.mjs ran no check named {name}"
+    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"
+
+
+def test_the_page_loads_without_console_errors(portal: dict[str, Any]) -> None:
+    _passed(portal, "loads")
+    assert portal["problems"] == [], "\n".join(portal["problems"])
+
+
+def test_every_form_control_has_a_label(portal: dict[str, Any]) -> None:
+    _passed(portal, "labelled_controls")
+
+
+def test_the_page_works_from_the_keyboard(portal: dict[str, Any]) -> None:
+    _passed(portal, "keyboard")
+
+
+def test_search_narrows_the_list(portal: dict[str, Any]) -> None:
+    _passed(portal, "search_narrows")
+
+
+def test_filters_by_level_audience_and_method_narrow_the_list(portal: dict[str, Any]) -> None:
+    _passed(portal, "filters_narrow")
+
+
+def test_browsing_by_domain_and_by_unit_lists_their_items(portal: dict[str, Any]) -> None:
+    _passed(portal, "browse_by_domain_and_unit")
+
+
+def test_pagination_follows_the_cursors_forward_and_back(portal: dict[str, Any]) -> None:
+    _passed(portal, "pagination")
+
+
+def test_an_item_page_shows_every_element_and_its_version_history(portal: dict[str, Any]) -> None:
+    _passed(portal, "item_history")
+
+
+def test_the_as_of_view_shows_the_version_then_in_force(portal: dict[str, Any]) -> None:
+    _passed(portal, "as_of_shows_older_version")
+
+
+def test_the_village_list_holds_the_village_level_items(portal: dict[str, Any]) -> None:
+    _passed(portal, "village_list")
+
+
+def test_pages_print_without_their_controls(portal: dict[str, Any]) -> None:
+    _passed(portal, "print")
+
+
+def test_the_log_head_is_shown_with_how_to_verify_it(portal: dict[str, Any]) -> None:
+    _passed(portal, "log_head")
+
+
+def test_the_page_fits_a_phone(portal: dict[str, Any]) -> None:
+    _passed(portal, "phone")

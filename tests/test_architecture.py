@@ -1,0 +1,87 @@
+"""Dependencies point inward: the pure domain needs only stdlib and pydantic; nothing imports api or cli."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# decide/evolve, the rules, the commands and state, and the event vocabulary with its codec.
+PURE = (
+    "registry/decider.py",
+    "registry/rules.py",
+    "registry/command.py",
+    "registry/state.py",
+    "registry/actor.py",
+    "events/event.py",
+    "events/elements.py",
+    "events/codec.py",
+)
+# The jurisdiction profile is data the rules read; it is held to the same standard as the modules that use it.
+PURE_DATA = ("registry/profile.py",)
+PURE_MODULES = {path.removesuffix(".py").replace("/", ".") for path in PURE + PURE_DATA}
+THIRD_PARTY_ALLOWED = {"pydantic", "pydantic_core", "typing_extensions"}
+INNER_PACKAGES = ("registry", "events", "projections")
+EDGES = {"api", "cli"}
+HEAVY = {"sqlalchemy", "alembic", "typer", "click", "rich", "graphene", "psycopg", "api", "cli", "projections"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth of the file (functions and TYPE_CHECKING blocks included)."""
+    package = path.relative_to(ROOT).parent.parts
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            found.add(module)
+            # `from events import codec` imports the module events.codec.
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def allowed_in_pure_code(module: str) -> bool:
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or top == "__future__" or top in THIRD_PARTY_ALLOWED:
+        return True
+    if module in PURE_MODULES:
+        return True
+    # `from registry.decider import decide` also lists registry.decider.decide: a name inside a pure module.
+    return module.rsplit(".", 1)[0] in PURE_MODULES or module in {"registry", "events"}
+
+
+@pytest.mark.parametrize("path", PURE + PURE_DATA)
+def test_a_pure_domain_module_imports_only_the_standard_library_pydantic_and_the_pure_domain(path: str) -> None:
+    imports = imported_modules(ROOT / path)
+
+    assert sorted(module for module in imports if not allowed_in_pure_code(module)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(str(p.relative_to(ROOT)) for package in INNER_PACKAGES for p in (ROOT / package).rglob("*.py")),
+)
+def test_no_module_of_the_domain_the_log_or_the_projections_imports_the_api_or_the_cli(path: str) -> None:
+    imports = imported_modules(ROOT / path)
+
+    assert sorted(module for module in imports if module.split(".")[0] in EDGES) == []
+
+
+def test_importing_the_pure_domain_loads_no_database_web_or_command_line_library() -> None:
+    """Package initialisers run too: this catches what they would drag in."""
+    modules = ", ".join(sorted(PURE_MODULES))
+    probe = f"import sys, {modules}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+
+    assert sorted(set(loaded.stdout.split()) & HEAVY) == []
