@@ -161,7 +161,7 @@ class RegistryGraphQL(GraphQL):
         """Derived from the public catalog's position (and the log head when the query asks for it) and the request."""
         with self.snapshot() as conn:
             # Checkpoints are signed at public changes, and on demand by `registry checkpoint`.
-            state = f"{public_query.public_position(conn)}:{public_query.checkpoint_size(conn)}"
+            state = ":".join(str(n) for n in public_query.cache_state(conn))
             if _may_select_log(request, body):
                 state += ":" + str(public_query.log_head(conn)[0])
         if b"coverage" in body or "coverage" in request.url.query:

@@ -223,11 +223,6 @@ def log_head(conn: Connection) -> tuple[int, str]:
     return (int(row.position), str(row.hash)) if row else (0, "0" * 64)
 
 
-def checkpoint_size(conn: Connection) -> int:
-    """The tree size of the newest signed checkpoint (0 if none)."""
-    return int(conn.execute(select(func.coalesce(func.max(checkpoints.c.size), 0))).scalar_one())
-
-
 def checkpoint_page(conn: Connection, after: int | None, first: int) -> tuple[list[dict[str, Any]], bool]:
     """Signed checkpoints, newest first, starting below size `after`."""
     query = select(checkpoints).order_by(checkpoints.c.size.desc())
@@ -248,3 +243,14 @@ def publication_position(conn: Connection, item_id: str, version: int) -> int | 
 
 def event_hash(conn: Connection, position: int) -> str:
     return str(conn.execute(select(events.c.hash).where(events.c.position == position)).scalar_one())
+
+
+def cache_state(conn: Connection) -> tuple[int, int]:
+    """(last public change's position, newest checkpoint's size) in one statement: what public answers depend on."""
+    row = conn.execute(
+        select(
+            select(func.coalesce(func.max(public_changes.c.position), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(checkpoints.c.size), 0)).scalar_subquery(),
+        )
+    ).one()
+    return int(row[0]), int(row[1])

@@ -21,6 +21,7 @@ PURE = (
     "events/event.py",
     "events/elements.py",
     "events/codec.py",
+    "events/chain.py",  # the canonical form and the hash of a row: stdlib only (`registry history` imports it)
 )
 # The jurisdiction profile is data the rules read; it is held to the same standard as the modules that use it.
 PURE_DATA = ("registry/profile.py",)

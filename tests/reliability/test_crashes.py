@@ -90,6 +90,15 @@ class Series:
     url: str
     directory: Path
     kills: list[Kill] = field(default_factory=list)
+    # How long to wait before a kill "at any time", per kind of writer: shortened whenever a writer finished first,
+    # lengthened a little when it was still running, so that most kills land mid-run whatever the machine's speed.
+    horizons: dict[str, float] = field(
+        default_factory=lambda: {
+            "writer (service)": 0.5,
+            "import (service)": 0.3 + IMPORT_ROWS * 0.01,
+            "registry import (CLI)": 1.5 + IMPORT_ROWS * 0.01,
+        }
+    )
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -106,15 +115,16 @@ def kill_one(series: Series, number: int, rng: random.Random) -> Kill:
     before = registry.store.head()[0]
     target: Callable[..., None]
     arguments: tuple[object, ...]
+    horizon = series.horizons[kind]
     if kind == "writer (service)":
         target, arguments = write_until_killed, (url, f"k{number}", str(directory / "registry.key"), number)
-        horizon, settle = 0.5, 0.01
+        settle = 0.01
     else:
         names = [f"k{number}事项{row:05d}" for row in range(IMPORT_ROWS)]
         path = write_catalog_csv(directory / f"big-{number:03d}.csv", names)
         series.files.append(path.name)
         target, arguments = import_until_killed, (url, str(path))
-        horizon, settle = 0.3 + IMPORT_ROWS * 0.012, IMPORT_ROWS * 0.008
+        settle = series.horizons["import (service)"] / 2  # the write transaction is most of an import's time
     if kind == "registry import (CLI)":
         environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
         command = [str(REGISTRY_BIN), "--db", url, "--as", "李财政", "import", str(path), "--unit", "财政局"]
@@ -122,7 +132,6 @@ def kill_one(series: Series, number: int, rng: random.Random) -> Kill:
             command, cwd=directory, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         victim = Victim(lambda: cli.poll() is None, cli.kill, cli.wait)
-        horizon += 1.5  # the console script's start-up
     else:
         process = forkserver().Process(target=target, args=arguments)
         process.start()
@@ -139,6 +148,7 @@ def kill_one(series: Series, number: int, rng: random.Random) -> Kill:
     finished_first = not victim.alive()
     victim.kill()
     victim.wait()
+    series.horizons[kind] *= 0.6 if finished_first else 1.1
     facts = read_facts(registry.store)
     problems = log_problems(registry.store, facts)
     problems += [f"{file} is in the log {count} times" for file, count in facts.sources.items() if count != IMPORT_ROWS]
