@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from events import merkle
 from events.proof import ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "merkle"
+# RFC 6962/9162 test vectors from transparency-dev/merkle (Apache-2.0, see tests/data/merkle/README.md).
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "merkle"
 
 
 def _vectors(kind: str) -> list[Path]:
