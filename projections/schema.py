@@ -58,6 +58,27 @@ item_versions = Table(
     PrimaryKeyConstraint("item_id", "version"),
 )
 
+
+def element_columns() -> list[Column[str]]:
+    """A published version's elements as columns, for the public tables; channels, audience, method and levels
+    hold canonical JSON lists."""
+    names = (
+        "category",
+        "name",
+        "subname",
+        "content",
+        "basis",
+        "time_limit",
+        "body",
+        "channels",
+        "audience",
+        "audience_note",
+        "method",
+        "levels",
+    )
+    return [Column(name, Text, nullable=False) for name in names]
+
+
 # The authoritative published version of each item in the public catalog: nothing else is ever here.
 public_catalog = Table(
     "public_catalog",
@@ -66,18 +87,7 @@ public_catalog = Table(
     Column("version", Integer, nullable=False),
     Column("domain", String(200), nullable=False),
     Column("unit", String(200), nullable=False),
-    Column("category", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("subname", Text, nullable=False),
-    Column("content", Text, nullable=False),
-    Column("basis", Text, nullable=False),
-    Column("time_limit", Text, nullable=False),
-    Column("body", Text, nullable=False),
-    Column("channels", Text, nullable=False),  # JSON list
-    Column("audience", Text, nullable=False),  # JSON list
-    Column("audience_note", Text, nullable=False),
-    Column("method", Text, nullable=False),  # JSON list
-    Column("levels", Text, nullable=False),  # JSON list
+    *element_columns(),
     Column("published_at", String(32), nullable=False),
     Column("approval_reference", Text, nullable=False),
     Column("position", BigInteger, nullable=False),
@@ -115,18 +125,7 @@ published_versions = Table(
     Column("version", Integer, nullable=False),
     Column("domain", String(200), nullable=False),
     Column("unit", String(200), nullable=False),
-    Column("category", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("subname", Text, nullable=False),
-    Column("content", Text, nullable=False),
-    Column("basis", Text, nullable=False),
-    Column("time_limit", Text, nullable=False),
-    Column("body", Text, nullable=False),
-    Column("channels", Text, nullable=False),
-    Column("audience", Text, nullable=False),
-    Column("audience_note", Text, nullable=False),
-    Column("method", Text, nullable=False),
-    Column("levels", Text, nullable=False),
+    *element_columns(),
     Column("published_at", String(32), nullable=False),
     Column("superseded_at", String(32), nullable=True),
     Column("approval_reference", Text, nullable=False),
