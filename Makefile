@@ -36,7 +36,7 @@ pytest: $(STAMP)
 bench: bench-deps
 	$(BIN)/python -m benchmarks.run
 
-## bench-quick: the same at the small sizes, to check the harness in a few minutes (also rewrites the page)
+## bench-quick: the same at the small sizes, to check the harness in a few minutes (page: benchmarks/.data/)
 bench-quick: bench-deps
 	$(BIN)/python -m benchmarks.run --quick
 

@@ -10,7 +10,6 @@ Run alone: python -m benchmarks.replay [--quick]
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -46,21 +45,34 @@ print(replay(sys.argv[1]))
 """
 
 
+# Runs the command in a child of its own and prints that child's ru_maxrss (KiB). A process's ru_maxrss keeps the
+# high-water mark of the memory it was forked from (Linux carries it across exec), so a child of this process
+# would report at least this process's own peak: the launcher, a bare interpreter (-I -S), is small.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\nmaxrss_kib={usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed(command: list[str]) -> dict[str, Any]:
-    """Wall seconds and peak resident memory (MB, the child's own ru_maxrss) of a cold child process; and the last
-    line it printed."""
+    """Wall seconds and peak resident memory (MB, the command's own ru_maxrss) of a cold process running
+    `command`; and the last line it printed."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(child.pid, 0)
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *command], stdout=out, stderr=err)
         seconds = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        printed = out.read().strip().splitlines()
-        if child.returncode:
-            raise RuntimeError(f"{command[:3]} failed: {err.read()[-2000:]}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "output": printed[-1] if printed else ""}
+        printed, errors = out.read().strip().splitlines(), err.read()
+    if done.returncode:
+        raise RuntimeError(f"{command[:3]} failed: {errors[-2000:]}")
+    peak_kib = int(errors.rsplit("maxrss_kib=", 1)[1].split()[0])
+    return {"seconds": seconds, "peak_mb": peak_kib / 1024, "output": printed[-1] if printed else ""}
 
 
 def empty_projections(path: Path) -> None:

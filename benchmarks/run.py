@@ -3,7 +3,8 @@
 python -m benchmarks.run [--quick] [--only W,R,H,Q] [--render]
 
 --render writes the page again from the last results (benchmarks/.data/results.json) without running anything.
-The hand-written findings come from benchmarks/findings.md and are put under the generated tables.
+The hand-written findings come from benchmarks/findings.md and are put under the generated tables. --quick writes
+its page and results under benchmarks/.data/ instead, so that a harness check never replaces the real figures.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "benchmarks.md"
 FINDINGS = Path(__file__).with_name("findings.md")
 RESULTS = DATA / "results.json"
+QUICK_PAGE, QUICK_RESULTS = DATA / "benchmarks-quick.md", DATA / "results-quick.json"
 QUICK_NOTE = " with the QUICK sizes (a harness check, not the figures)"
 SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api"}
 
@@ -31,6 +33,7 @@ def run_scenario(module: str, quick: bool) -> dict[str, Any]:
     """The scenario's JSON result, with its process's wall time and peak memory (its own ru_maxrss)."""
     command = [sys.executable, "-m", f"benchmarks.{module}", *(["--quick"] if quick else [])]
     log(f"running {' '.join(command[1:])}")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -40,7 +43,7 @@ def run_scenario(module: str, quick: bool) -> dict[str, Any]:
     if child.returncode:
         raise SystemExit(f"benchmarks.{module} failed (exit {child.returncode})")
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    result["process"] = {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024}
+    result["process"] = {"started": started, "seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024}
     return result
 
 
@@ -50,20 +53,21 @@ def main() -> None:
     parser.add_argument("--only", default="W,R,H,Q")
     parser.add_argument("--render", action="store_true")
     args = parser.parse_args()
+    page, results_file = (QUICK_PAGE, QUICK_RESULTS) if args.quick else (PAGE, RESULTS)
     if args.render:
-        results = json.loads(RESULTS.read_text())
+        results = json.loads(results_file.read_text())
     else:
         from benchmarks.machine import describe
 
         results = {"machine": describe(), "quick": args.quick, "scenarios": {}}
-        if RESULTS.exists() and args.only != "W,R,H,Q":
-            results["scenarios"] = json.loads(RESULTS.read_text()).get("scenarios", {})
+        if results_file.exists() and args.only != "W,R,H,Q":
+            results["scenarios"] = json.loads(results_file.read_text()).get("scenarios", {})
         for name in args.only.split(","):
             results["scenarios"][name] = run_scenario(SCENARIOS[name], args.quick)
             DATA.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
-    PAGE.write_text(render(results))
-    log(f"wrote {PAGE}")
+            results_file.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    page.write_text(render(results))
+    log(f"wrote {page}")
 
 
 # -- the page -----------------------------------------------------------------------------------------------
@@ -98,6 +102,11 @@ def render(results: dict[str, Any]) -> str:
         "",
     ]
     targets: list[str] = []
+    for name, result in scenarios.items():
+        process = result.get("process", {})
+        if "started" in process:
+            lines.append(f"- {name} ran at {process['started']} for {process['seconds'] / 60:.1f} minutes.")
+    lines.append("")
     if "W" in scenarios:
         lines += _write_path(scenarios["W"], targets)
     if "R" in scenarios:

@@ -23,7 +23,17 @@ _APPEND_LOCK = 0x52454749  # "REGI"
 
 # The statements of every append, built once: SQLAlchemy then reuses their compiled form.
 _STREAM_VERSION = select(func.max(events.c.version)).where(events.c.stream_id == bindparam("stream_id"))
-_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+# The stream's version and the log's head in one round trip (a dozen make up a command on PostgreSQL).
+_VERSION_AND_HEAD = (
+    select(
+        _STREAM_VERSION.scalar_subquery().label("stream_version"),
+        events.c.position,
+        events.c.hash,
+        events.c.recorded_at,
+    )
+    .order_by(events.c.position.desc())
+    .limit(1)
+)
 _STREAM = select(events).where(events.c.stream_id == bindparam("stream_id")).order_by(events.c.version)
 _COMMAND = select(events).where(events.c.command_id == bindparam("command_id")).order_by(events.c.position)
 _INSERT = events.insert()
@@ -97,10 +107,10 @@ class EventStore:
             earlier = self.find_command(conn, metadata.command_id)
             if earlier:
                 return AppendResult(stream_id=earlier[0].stream_id, events=tuple(earlier), replayed=True)
-        actual = self.stream_version(conn, stream_id)
+        head = conn.execute(_VERSION_AND_HEAD, {"stream_id": stream_id}).first()  # None: the log is empty
+        actual = int(head.stream_version or 0) if head else 0
         if actual != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, actual)
-        head = conn.execute(_HEAD).first()
         position, prev_hash = (head.position, head.hash) if head else (0, GENESIS)
         moment = format_time(now or datetime.now(UTC))
         if head and head.recorded_at > moment:

@@ -50,17 +50,23 @@ def positions(conn: Connection) -> dict[str, int]:
     return {row.name: row.position for row in conn.execute(select(projection_positions))}
 
 
-def rebuild(conn: Connection, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(
+    conn: Connection,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    *,
+    rows_per_insert: int = 20_000,
+) -> int:
     """Empty every projection and fold the whole log into them again; returns the last position.
 
     The log is read in stream order, `batch` events at a time, and folded by the same appliers as inline, into the
-    current stream's rows in memory (BufferedRows); finished streams' rows are inserted in batches. Memory stays
-    bounded by one stream and one batch, whatever the size of the log.
+    current stream's rows in memory (BufferedRows); finished streams' rows are inserted once `rows_per_insert` of
+    them wait. Memory stays bounded by one stream and one batch, whatever the size of the log.
     """
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
-    rows = BufferedRows(conn, PROJECTION_TABLES)
+    rows = BufferedRows(conn, PROJECTION_TABLES, rows_per_insert)
     key = tuple_(events.c.stream_id, events.c.version)
     after: tuple[str, int] | None = None
     stream = None

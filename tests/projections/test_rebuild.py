@@ -76,6 +76,15 @@ def test_rebuilding_the_projections_gives_the_rows_kept_incrementally(demo: Regi
     assert snapshot(demo.engine) == incremental
 
 
+def test_rebuilding_in_many_small_inserts_gives_the_rows_kept_incrementally(demo: Registry) -> None:
+    incremental = snapshot(demo.engine)
+
+    with demo.store.writing() as conn:
+        rebuild(conn, batch=3, rows_per_insert=2)
+
+    assert snapshot(demo.engine) == incremental
+
+
 def test_rebuilding_returns_the_last_position_of_the_log(demo: Registry) -> None:
     with demo.store.writing() as conn:
         last = rebuild(conn)
