@@ -32,7 +32,7 @@ PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-## bench: the four benchmarks (write, replay, read, history) at full size; rewrites docs/benchmarks.md (most of an hour)
+## bench: the five benchmarks (write, replay, history, read, proofs) at full size; rewrites docs/benchmarks.md (most of an hour)
 bench: bench-deps
 	$(BIN)/python -m benchmarks.run
 

@@ -1,6 +1,6 @@
 """Runs every scenario, each in its own process, and writes docs/benchmarks.md from their JSON results.
 
-python -m benchmarks.run [--quick] [--only W,R,H,Q] [--render]
+python -m benchmarks.run [--quick] [--only W,R,H,Q,P] [--render]
 
 --render writes the page again from the last results (benchmarks/.data/results.json) without running anything.
 The hand-written findings come from benchmarks/findings.md and are put under the generated tables. --quick writes
@@ -26,7 +26,8 @@ FINDINGS = Path(__file__).with_name("findings.md")
 RESULTS = DATA / "results.json"
 QUICK_PAGE, QUICK_RESULTS = DATA / "benchmarks-quick.md", DATA / "results-quick.json"
 QUICK_NOTE = " with the QUICK sizes (a harness check, not the figures)"
-SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api"}
+SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api", "P": "proof"}
+ALL = ",".join(SCENARIOS)
 
 
 def run_scenario(module: str, quick: bool) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def run_scenario(module: str, quick: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="W,R,H,Q")
+    parser.add_argument("--only", default=ALL)
     parser.add_argument("--render", action="store_true")
     args = parser.parse_args()
     page, results_file = (QUICK_PAGE, QUICK_RESULTS) if args.quick else (PAGE, RESULTS)
@@ -60,7 +61,7 @@ def main() -> None:
         from benchmarks.machine import describe
 
         results = {"machine": describe(), "quick": args.quick, "scenarios": {}}
-        if results_file.exists() and args.only != "W,R,H,Q":
+        if results_file.exists() and args.only != ALL:
             results["scenarios"] = json.loads(results_file.read_text()).get("scenarios", {})
         for name in args.only.split(","):
             results["scenarios"][name] = run_scenario(SCENARIOS[name], args.quick)
@@ -115,6 +116,8 @@ def render(results: dict[str, Any]) -> str:
         lines += _history(scenarios["H"], targets)
     if "Q" in scenarios:
         lines += _read(scenarios["Q"], targets)
+    if "P" in scenarios:
+        lines += _proofs(scenarios["P"], scenarios.get("W"))
     lines += ["## Targets", "", "| target | figure | verdict |", "|---|---|---|", *targets, ""]
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
@@ -146,6 +149,51 @@ def _write_path(w: dict[str, Any], targets: list[str]) -> list[str]:
     if not w.get("postgres"):
         lines.append("\nPostgreSQL was not reachable: its rows are missing.")
     return [*lines, ""]
+
+
+def _tree_cost(w: dict[str, Any]) -> list[str]:
+    if not all("tree_ms_per_command" in f for f in w["results"].values()):
+        return []
+    lines = [
+        "The Merkle tree's cost on the write path, from the same run: the time the registry spent in"
+        " `merkle_store.append` (reading the frontier nodes, hashing, inserting the new nodes, inside each"
+        " append's transaction), and the registry's rate with that time taken out.",
+        "",
+        "| database | tree per command | share of the registry's time | registry | registry without the tree |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, f in w["results"].items():
+        lines.append(
+            f"| {name} | {f['tree_ms_per_command']:.3f} ms | {f['tree_share']:.1%} | {f['registry']:,.0f}/s |"
+            f" {f['without_tree']:,.0f}/s |"
+        )
+    return [*lines, ""]
+
+
+def _proofs(p: dict[str, Any], w: dict[str, Any] | None) -> list[str]:
+    large, small = p["results"]["large"], p["results"]["small"]
+    lines = [
+        f"## P, proofs: inclusion and consistency proofs at {large['size']:,} events",
+        "",
+        f"In one process on the SQLite file: {p['proofs']:,} inclusion proofs of random leaves against the whole"
+        f" log, and {p['proofs']:,} consistency proofs from random sizes to the whole log, as `registry prove`"
+        " and GraphQL's `proof` build them (`events.merkle_store`); each proof is then checked by the offline"
+        f" verifier, untimed. And `registry prove ITEM --json` in a cold process (median of {p['runs']}), its"
+        " file checked against the signing key. The smaller log shows the growth with the log's size.",
+        "",
+        "| log | inclusion p50 | p99 | statements | hashes | consistency p50 | p99 | statements | hashes"
+        " | cold `registry prove` |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in (small, large):
+        i, c = f["inclusion"], f["consistency"]
+        lines.append(
+            f"| {f['size']:,} | {i['p50_ms']:.2f} ms | {i['p99_ms']:.2f} ms | {i['statements']} | {i['hashes']} |"
+            f" {c['p50_ms']:.2f} ms | {c['p99_ms']:.2f} ms | {c['statements']} | {c['hashes']} |"
+            f" {f['cli_seconds'] * 1000:,.0f} ms |"
+        )
+    lines.append("")
+    return [*lines, *(_tree_cost(w) if w else [])]
 
 
 def _replay(r: dict[str, Any], targets: list[str]) -> list[str]:

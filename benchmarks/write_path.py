@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from benchmarks.sample import (
     publication_path,
     report,
 )
+from events import merkle_store
 from events.checkpoint import Signer
 from events.database import open_engine
 from events.schema import events
@@ -56,7 +58,34 @@ def registry_engine(url: str, durable: bool) -> Engine:
     return create_engine(url, connect_args={"options": "-csynchronous_commit=off"})
 
 
-def run_registry(url: str, durable: bool, items: int) -> tuple[float, Rows]:
+class TreeClock:
+    """Adds up the time the registry spends growing the Merkle tree (`merkle_store.append`, called by the store
+    inside each append's transaction): the tree's cost on the write path, measured in the same run."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    @contextmanager
+    def around(self) -> Iterator[None]:
+        original = merkle_store.append
+
+        def timed(*args: Any, **kwargs: Any) -> None:
+            start = time.perf_counter()
+            try:
+                original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.calls += 1
+
+        merkle_store.append = timed
+        try:
+            yield
+        finally:
+            merkle_store.append = original
+
+
+def run_registry(url: str, durable: bool, items: int, tree: TreeClock) -> tuple[float, Rows]:
     """Seconds for every command of `items` publication paths; and the event rows they wrote, per command."""
     engine = registry_engine(url, durable)
     upgrade(engine)
@@ -67,7 +96,7 @@ def run_registry(url: str, durable: bool, items: int) -> tuple[float, Rows]:
     for actor in people.values():
         registry.register_actor(actor.actor_id, actor.unit, actor.roles)
     commands = [command for n in range(items) for command in publication_path(n, people)]
-    with Timer() as timer:
+    with tree.around(), Timer() as timer:
         for command in commands:
             registry.execute(command)
     with engine.connect() as conn:
@@ -162,8 +191,9 @@ def measure(backend: str, durable: bool, items: int) -> dict[str, float]:
     """Commands per second of each contender on `backend` at one durability."""
     database: Callable[[], Any] = sqlite_file if backend == "sqlite" else (lambda: postgres_url(durable))
     commands = items * COMMANDS_PER_ITEM
+    tree = TreeClock()
     with database() as url:
-        registry_seconds, rows = run_registry(url, durable, items)
+        registry_seconds, rows = run_registry(url, durable, items, tree)
     with database() as url:
         floor_seconds = (floor_sqlite if backend == "sqlite" else floor_postgres)(url, durable, rows)
     with database() as url:
@@ -172,9 +202,14 @@ def measure(backend: str, durable: bool, items: int) -> dict[str, float]:
         "registry": commands / registry_seconds,
         "eventsourcing": commands / peer_seconds,
         "floor": commands / floor_seconds,
+        "tree_ms_per_command": tree.seconds / commands * 1000,
+        "tree_share": tree.seconds / registry_seconds,
+        "without_tree": commands / (registry_seconds - tree.seconds),
     }
     log(
-        f"W {backend} {'durable' if durable else 'relaxed'}: " + ", ".join(f"{k} {v:.0f}/s" for k, v in figures.items())
+        f"W {backend} {'durable' if durable else 'relaxed'}: "
+        + ", ".join(f"{k} {v:.0f}/s" for k, v in figures.items() if "tree" not in k)
+        + f"; the tree {figures['tree_ms_per_command']:.3f} ms per command ({figures['tree_share']:.1%})"
     )
     return figures
 

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import Connection, select
 
 from events import merkle_store
-from events.envelope import format_time
 from events.proof import checkpoint_body
 from events.schema import checkpoints
+from events.timestamp import format_time
 
 
 class SigningKeyError(Exception):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from events.event import AnyEvent
+from events.timestamp import TIME_FORMAT, format_time, parse_time
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+__all__ = ["TIME_FORMAT", "Metadata", "StoredEvent", "format_time", "parse_time"]
 
 
 class Metadata(BaseModel):
@@ -41,14 +42,3 @@ class StoredEvent:
     recorded_at: datetime
     prev_hash: str
     hash: str
-
-
-def format_time(moment: datetime) -> str:
-    """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text)."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def parse_time(text: str) -> datetime:
-    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":
-        return datetime.fromisoformat(text)  # the stored form; ~20 times faster than strptime, which replay feels
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)

@@ -1,0 +1,21 @@
+"""The stored form of a time: UTC, microseconds, a trailing Z, so that it sorts as text.
+
+Apart from the envelope (and its pydantic models), so that a read that only shows times starts quickly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(moment: datetime) -> str:
+    """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text)."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":
+        return datetime.fromisoformat(text)  # the stored form; ~20 times faster than strptime, which replay feels
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
