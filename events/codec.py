@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from events.chain import canonical_json
@@ -55,6 +56,15 @@ def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
     """(type name, schema version, JSON payload) of `event`."""
     name = _NAMES[type(event)]
     return name, EVENT_TYPES[name][1], event.model_dump(mode="json")
+
+
+def decode_json(name: str, schema_version: int, payload: str) -> AnyEvent:
+    """The event stored as `name` at `schema_version` with this JSON text; pydantic parses the text itself when
+    no upcast is needed (a fifth faster than json.loads and validating the objects, which replay feels)."""
+    found = EVENT_TYPES.get(name)
+    if found is not None and found[1] == schema_version:
+        return found[0].model_validate_json(payload)  # type: ignore[return-value]
+    return decode(name, schema_version, json.loads(payload))
 
 
 def decode(name: str, schema_version: int, payload: dict[str, Any]) -> AnyEvent:

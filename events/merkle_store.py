@@ -13,6 +13,7 @@ from events.merkle import Getter, Key
 from events.schema import events, merkle_nodes
 
 _CHUNK = 100
+_INSERT = merkle_nodes.insert()  # built once, so that SQLAlchemy reuses its compiled form
 _NODES: dict[int, Executable] = {}
 
 
@@ -59,11 +60,18 @@ def _computed(conn: Connection, compute: Callable[[Getter], bytes | list[bytes]]
     return compute(get)
 
 
-def append(conn: Connection, first_index: int, event_hashes: list[str]) -> None:
-    """Store the nodes that the new leaves (event hashes, hex) complete. Call in the append's transaction."""
-    known = _fetch(conn, merkle.frontier(first_index))
+def append(
+    conn: Connection, first_index: int, event_hashes: list[str], frontier: dict[Key, bytes] | None = None
+) -> dict[Key, bytes]:
+    """Store the nodes that the new leaves (event hashes, hex) complete. Call in the append's transaction.
+
+    `frontier`: the frontier nodes of the tree of `first_index` leaves if the caller knows them (read from the
+    database otherwise). Returns the frontier of the grown tree, for the next append.
+    """
+    known = dict(frontier) if frontier is not None else _fetch(conn, merkle.frontier(first_index))
     created = merkle.grow(first_index, (bytes.fromhex(h) for h in event_hashes), known)
-    conn.execute(merkle_nodes.insert(), [{"level": k[0], "index": k[1], "hash": v} for k, v in created.items()])
+    conn.execute(_INSERT, [{"level": k[0], "index": k[1], "hash": v} for k, v in created.items()])
+    return {key: known[key] for key in merkle.frontier(first_index + len(event_hashes))}
 
 
 def root(conn: Connection, size: int) -> bytes:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text
 
 from events import merkle_store
 from events.chain import GENESIS, row_hash
-from events.codec import canonical_json, decode, encode
+from events.codec import canonical_json, decode_json, encode
 from events.database import reading
 from events.envelope import Metadata, StoredEvent, format_time, parse_time
 from events.event import Event
+from events.merkle import Key
 from events.schema import events
 
 # Any constant will do: every writer of this registry takes the same transaction-scoped lock.
@@ -69,6 +70,11 @@ class EventStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The Merkle frontier after this store's last append, with the log head (position, hash) it belongs to.
+        # The head's hash chains over every event before it, so a log whose head is the same holds the same
+        # leaves and the same frontier: another writer's append, or a rolled-back one, changes the head, and the
+        # frontier is then read from the database again. Saves a statement per command.
+        self._frontier: tuple[int, str, dict[Key, bytes]] | None = None
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -151,7 +157,12 @@ class EventStore:
             )
             prev_hash = digest
         conn.execute(_INSERT, rows)
-        merkle_store.append(conn, stored[0].position - 1, [event.hash for event in stored])
+        first = stored[0].position - 1
+        cached = self._frontier
+        known = cached[2] if cached is not None and cached[:2] == (first, stored[0].prev_hash) else None
+        self._frontier = None  # until the nodes are stored
+        frontier = merkle_store.append(conn, first, [event.hash for event in stored], known)
+        self._frontier = (position, prev_hash, frontier)
         return AppendResult(stream_id=stream_id, events=tuple(stored))
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
@@ -194,6 +205,12 @@ class EventStore:
         return (int(row.position), str(row.hash)) if row else (0, GENESIS)
 
 
+@lru_cache(maxsize=256)
+def _metadata(text: str) -> Metadata:
+    """A command's events share their metadata (Metadata is frozen, so they can share the object too)."""
+    return Metadata.model_validate_json(text)
+
+
 def to_stored(row: Row[tuple[object, ...]]) -> StoredEvent:
     r = row._mapping
     return StoredEvent(
@@ -202,8 +219,8 @@ def to_stored(row: Row[tuple[object, ...]]) -> StoredEvent:
         version=int(r["version"]),
         type=str(r["type"]),
         schema_version=int(r["schema_version"]),
-        data=decode(str(r["type"]), int(r["schema_version"]), json.loads(str(r["payload"]))),
-        metadata=Metadata.model_validate_json(str(r["metadata"])),
+        data=decode_json(str(r["type"]), int(r["schema_version"]), str(r["payload"])),
+        metadata=_metadata(str(r["metadata"])),
         recorded_at=parse_time(str(r["recorded_at"])),
         prev_hash=str(r["prev_hash"]),
         hash=str(r["hash"]),

@@ -6,10 +6,12 @@ Apart from the envelope (and its pydantic models), so that a read that only show
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+@lru_cache(maxsize=256)  # a command's events share their time, and the projections format each several times
 def format_time(moment: datetime) -> str:
     """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text)."""
     return moment.astimezone(UTC).strftime(TIME_FORMAT)

@@ -275,3 +275,48 @@ def test_read_all_fetches_each_batch_only_when_it_gets_there(store: EventStore) 
     seen.extend(e.position for e in reader)
 
     assert seen == [1, 2, 3, 4, 5, 6, 7]
+
+
+# -- the Merkle frontier each store keeps after its own append ------------------------------------------------
+
+
+def _tree_is_right(store: EventStore) -> None:
+    from events import merkle_store
+    from events.proof import leaf_hash, node_hash
+
+    problem = merkle_store.check(store.reading)
+    assert problem is None, problem.what
+    with store.reading() as conn:
+        hashes = [bytes.fromhex(h) for h in conn.execute(select(events.c.hash).order_by(events.c.position)).scalars()]
+        stored = merkle_store.root(conn, len(hashes))
+
+    def reference(leaves: list[bytes]) -> bytes:  # RFC 9162 2.1.1, recursively, from the events' hashes alone
+        if len(leaves) == 1:
+            return leaf_hash(leaves[0])
+        k = 1 << ((len(leaves) - 1).bit_length() - 1)
+        return node_hash(reference(leaves[:k]), reference(leaves[k:]))
+
+    assert stored == reference(hashes)
+
+
+def test_two_writers_taking_turns_grow_one_right_tree(engine: Engine) -> None:
+    """Each store remembers the frontier of its last append; the other's appends in between must make it read the
+    frontier again, not grow the tree from a stale one."""
+    first, second = EventStore(engine), EventStore(engine)
+    for turn in range(7):
+        append(first, f"a-{turn}", some_events(f"a-{turn}", 1 + turn % 3))
+        append(first, f"b-{turn}", some_events(f"b-{turn}", 2))  # from its own cached frontier
+        append(second, f"c-{turn}", some_events(f"c-{turn}", 1 + turn % 2))
+    _tree_is_right(first)
+
+
+def test_a_rolled_back_append_leaves_no_stale_frontier(engine: Engine) -> None:
+    store = EventStore(engine)
+    append(store, "kept", some_events("kept", 3))
+    with pytest.raises(RuntimeError), store.writing() as conn:
+        store.append(conn, "lost", 0, some_events("lost", 2), WHO)
+        raise RuntimeError("the command failed after its append")
+    append(store, "after", some_events("after", 1))
+    append(store, "after-2", some_events("after-2", 4))
+    assert event_count(store) == 8
+    _tree_is_right(store)
