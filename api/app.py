@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.executor import LeafShortcutContext
 from api.limits import MAX_TOKENS, refusals
 from api.schema import schema
 from projections import public_query
@@ -115,6 +116,7 @@ class RegistryGraphQL(GraphQL):
                     allowed_operation_types=allowed_operation_types,
                     validation_rules=self.rules,
                     validate_document=False,  # checked() did, once per query text
+                    execution_context_class=LeafShortcutContext,
                 )
 
         try:
