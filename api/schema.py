@@ -240,7 +240,9 @@ class CatalogFilter(graphene.InputObjectType):
     level = graphene.Field(Level)
     audience = graphene.Field(Audience)
     method = graphene.Field(Method)
-    search = graphene.String(description="text in the name (一级/二级/三级事项), content or basis")
+    search = graphene.String(
+        description="text in the name (一级/二级/三级事项), content or basis (Latin letters in any case)"
+    )
 
 
 class DomainInfo(graphene.ObjectType):

@@ -70,7 +70,7 @@ def api(shared_registry: Registry) -> Iterator[Api]:
         unit="生态环境分局",
         category="环境影响评价",
         name="建设项目环评审批",
-        content="审批结果、环境影响报告书全文",
+        content="审批结果、环境影响报告书全文、PM2.5监测数据",
         basis="《中华人民共和国环境影响评价法》",
         body="生态环境分局",
     )
@@ -158,6 +158,11 @@ def test_a_method_filter_returns_the_items_disclosed_that_way(api: Api) -> None:
 )
 def test_search_matches_the_name_content_and_basis(api: Api, text: str, expected: list[str]) -> None:
     assert ids(api, search=text) == expected
+
+
+@pytest.mark.parametrize("text", ["PM2.5", "pm2.5", "Pm2.5"])
+def test_search_ignores_the_case_of_latin_letters_on_every_backend(api: Api, text: str) -> None:
+    assert ids(api, search=text) == ["sthj-huanping"]
 
 
 def test_search_takes_percent_and_underscore_literally(api: Api) -> None:
