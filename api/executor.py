@@ -5,11 +5,14 @@ resolve info, the arguments, the awaitable checks, the completion of the value (
 them are leaves read straight off the parent (graphene's default resolver) and serialized: for those, this context
 reads and serializes the value itself. Anything else, and anything unusual about a leaf's value (null, a value its
 type refuses, an error), goes through graphql-core's own `execute_field`, which then reports it exactly as usual:
-the short path only ever skips work whose outcome it already knows.
+the short path only ever skips work whose outcome it already knows. (A value read on the short path and found
+unusual is read again by graphql-core: graphene's default resolvers read plain attributes and keys, which here
+have no side effects.) With middleware, every field goes through graphql-core, since middleware wraps resolvers.
 """
 
 from __future__ import annotations
 
+from asyncio import gather
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -39,8 +42,7 @@ _DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver, dict_resolver)
 class _Leaf:
     """How to produce a plain leaf field: the attribute (or key) to read, and how to serialize it."""
 
-    name: str
-    default: Any
+    read: Callable[[Any], Any]  # what graphene's default resolver of the field returns for a parent
     serialize: Callable[[Any], Any]
     is_list: bool
 
@@ -65,7 +67,16 @@ def _plan(field_def: Any, node: FieldNode) -> _Leaf | None:
     if not isinstance(output, GraphQLScalarType | GraphQLEnumType):
         return None
     name, default = resolve.args
-    return _Leaf(name=name, default=default, serialize=output.serialize, is_list=is_list)
+    return _Leaf(read=_reader(resolve.func, name, default), serialize=output.serialize, is_list=is_list)
+
+
+def _reader(resolver: Callable[..., Any], name: str, default: Any) -> Callable[[Any], Any]:
+    """The value graphene's `resolver` gives for attribute or key `name` (with `default`), without the resolve info."""
+    if resolver is attr_resolver:
+        return lambda source: getattr(source, name, default)
+    if resolver is dict_resolver:
+        return lambda source: source.get(name, default)
+    return lambda source: source.get(name, default) if isinstance(source, dict) else getattr(source, name, default)
 
 
 # Per schema, per (type, field): the field's short path, or None. A schema does not change once built.
@@ -77,9 +88,7 @@ class _Fallback(Exception):
 
 
 def _value(leaf: _Leaf, source: Any) -> Any:
-    value = (
-        source.get(leaf.name, leaf.default) if isinstance(source, dict) else getattr(source, leaf.name, leaf.default)
-    )
+    value = leaf.read(source)
     if value is None:
         raise _Fallback  # null, and whether that is allowed: graphql-core's to decide and report
     if not leaf.is_list:
@@ -130,7 +139,10 @@ class LeafShortcutContext(ExecutionContext):
         path: Path | None,
         fields: dict[str, list[FieldNode]],
     ) -> Any:
+        if self.middleware_manager:  # middleware wraps every resolver: no short path
+            return super().execute_fields(parent_type, source_value, path, fields)
         results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
         for response_name, field_nodes, leaf in self._plans_for(parent_type, fields):
             if leaf is not None:
                 try:
@@ -143,4 +155,14 @@ class LeafShortcutContext(ExecutionContext):
             )
             if result is not Undefined:
                 results[response_name] = result
-        return results
+                if self.is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:  # as graphql-core does, for an asynchronous execution
+            values = await gather(*(results[name] for name in awaitable_fields))
+            results.update(zip(awaitable_fields, values, strict=True))
+            return results
+
+        return get_results()

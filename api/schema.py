@@ -241,7 +241,7 @@ class CatalogFilter(graphene.InputObjectType):
     audience = graphene.Field(Audience)
     method = graphene.Field(Method)
     search = graphene.String(
-        description="text in the name (一级/二级/三级事项), content or basis (Latin letters in any case)"
+        description="text in the name (一级/二级/三级事项), content or basis (ASCII letters in any case)"
     )
 
 

@@ -70,10 +70,10 @@ class TreeClock:
     def around(self) -> Iterator[None]:
         original = merkle_store.append
 
-        def timed(*args: Any, **kwargs: Any) -> None:
+        def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
-                original(*args, **kwargs)
+                return original(*args, **kwargs)  # the grown frontier, which the store keeps for its next append
             finally:
                 self.seconds += time.perf_counter() - start
                 self.calls += 1

@@ -11,10 +11,15 @@ from functools import lru_cache
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-@lru_cache(maxsize=256)  # a command's events share their time, and the projections format each several times
 def format_time(moment: datetime) -> str:
     """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text)."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    return _format_utc(moment.astimezone(UTC))
+
+
+@lru_cache(maxsize=256)  # a command's events share their time, and the projections format each several times
+def _format_utc(moment: datetime) -> str:
+    # Keyed by the UTC time: equal keys are the same instant (local times equal but for `fold` are not).
+    return moment.strftime(TIME_FORMAT)
 
 
 def parse_time(text: str) -> datetime:

@@ -85,7 +85,7 @@ def _filtered(table: Table, conditions: list[ColumnElement[bool]], flt: CatalogF
         where.append(
             or_(
                 *(
-                    c.ilike(pattern, escape="\\")  # Latin letters in any case, alike on SQLite and PostgreSQL
+                    c.ilike(pattern, escape="\\")  # ASCII letters in any case on both backends (more on PostgreSQL)
                     for c in (table.c.category, table.c.name, table.c.subname, table.c.content, table.c.basis)
                 )
             )

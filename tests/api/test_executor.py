@@ -140,3 +140,66 @@ def test_a_leaf_that_goes_wrong_is_reported_as_graphql_core_reports_it(query: st
     plain, short = both(BROKEN, query)
 
     assert short == plain
+
+
+def _resolver_schema() -> GraphQLSchema:
+    """Fields resolved by each of graphene's default resolvers, an asynchronous one, on a dict parent."""
+    from functools import partial
+
+    from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_resolver
+    from graphql import GraphQLField, GraphQLObjectType, GraphQLString
+
+    async def later(_parent: Any, _info: Any) -> str:
+        return "async"
+
+    row = GraphQLObjectType(
+        "Row",
+        {
+            "byAttr": GraphQLField(GraphQLString, resolve=partial(attr_resolver, "a", None)),
+            "byKey": GraphQLField(GraphQLString, resolve=partial(dict_resolver, "a", None)),
+            "byEither": GraphQLField(GraphQLString, resolve=partial(dict_or_attr_resolver, "a", None)),
+            "later": GraphQLField(GraphQLString, resolve=later),
+        },
+    )
+    query = GraphQLObjectType("Query", {"row": GraphQLField(row, resolve=lambda *_: {"a": "from dict"})})
+    return GraphQLSchema(query)
+
+
+RESOLVERS = _resolver_schema()
+
+
+def test_each_default_resolver_reads_as_graphene_reads() -> None:
+    plain, short = both(RESOLVERS, "{ row { byAttr byKey byEither } }")
+
+    assert '"byEither": "from dict"' in short and '"byAttr": null' in short
+    assert short == plain
+
+
+def test_an_asynchronous_execution_awaits_what_the_resolvers_return() -> None:
+    import asyncio
+
+    from graphql import execute
+
+    document = parse("{ row { byEither later } }")
+
+    async def run(context_class: Any) -> ExecutionResult:
+        result = execute(RESOLVERS, document, execution_context_class=context_class)
+        assert not isinstance(result, ExecutionResult)
+        return await result
+
+    plain, short = asyncio.run(run(None)), asyncio.run(run(LeafShortcutContext))
+
+    assert short.data == plain.data == {"row": {"byEither": "from dict", "later": "async"}}
+
+
+def test_middleware_still_sees_every_field() -> None:
+    def shout(next_: Any, root: Any, info: Any, **args: Any) -> Any:
+        value = next_(root, info, **args)
+        return value.upper() if isinstance(value, str) else value
+
+    document = parse("{ row { byEither } }")
+    plain = execute_sync(RESOLVERS, document, middleware=[shout])
+    short = execute_sync(RESOLVERS, document, middleware=[shout], execution_context_class=LeafShortcutContext)
+
+    assert outcome(short) == outcome(plain)
+    assert short.data == {"row": {"byEither": "FROM DICT"}}

@@ -320,3 +320,16 @@ def test_a_rolled_back_append_leaves_no_stale_frontier(engine: Engine) -> None:
     append(store, "after-2", some_events("after-2", 4))
     assert event_count(store) == 8
     _tree_is_right(store)
+
+
+def test_a_frontier_from_a_rolled_back_append_is_not_taken_for_another_writers_events(engine: Engine) -> None:
+    """A store's rolled-back append of k events, then another writer's k other events at the same positions: the
+    first store's remembered frontier names the right position but the wrong log, and must not be used."""
+    first, second = EventStore(engine), EventStore(engine)
+    append(first, "kept", some_events("kept", 3))
+    with pytest.raises(RuntimeError), first.writing() as conn:
+        first.append(conn, "lost", 0, some_events("lost", 2), WHO)
+        raise RuntimeError("the command failed after its append")
+    append(second, "other", some_events("other", 2))  # the same two positions, other events
+    append(first, "after", some_events("after", 1))
+    _tree_is_right(first)
