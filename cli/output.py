@@ -19,12 +19,37 @@ if TYPE_CHECKING:
     errors: Console
 
 
+# C1 control characters (U+0080-U+009F) are valid text in an element or a comment, but some terminals act on them
+# (U+009B is CSI, the start of a control sequence): a drafter's text must not move the cursor or recolour the
+# screen of the person reading `registry history`. Shown as \x80 ... \x9f. (rich already drops C0 controls such
+# as CR, and the registry refuses ESC and the other C0 controls in what it records.)
+_C1_VISIBLE = {code: f"\\x{code:02x}" for code in range(0x80, 0xA0)}
+
+
+class _VisibleControls:
+    """The process's stdout or stderr (looked up at each write, as rich does), with C1 controls made visible."""
+
+    def __init__(self, stderr: bool) -> None:
+        self.stderr = stderr
+
+    @property
+    def target(self) -> Any:
+        return sys.stderr if self.stderr else sys.stdout
+
+    def write(self, text: str) -> int:
+        return int(self.target.write(text.translate(_C1_VISIBLE)))
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding: the stream's own
+        return getattr(self.target, name)
+
+
 def __getattr__(name: str) -> Any:
     """`console` and `errors`, made when first imported."""
     if name in ("console", "errors"):
         from rich.console import Console
 
-        made = Console(stderr=name == "errors", highlight=False, soft_wrap=True)
+        stderr = name == "errors"
+        made = Console(file=_VisibleControls(stderr), stderr=stderr, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
         globals()[name] = made
         return made
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
