@@ -150,11 +150,8 @@ class CatalogItem(graphene.ObjectType):
     published_at = graphene.DateTime(required=True)
     approval_reference = graphene.String(required=True, description="the meeting or document that approved it")
     history = graphene.List(
-        graphene.NonNull(PublicVersion),
-        required=True,
-        description="the public changes of the item, oldest first (up to asOf, when the item was asked for asOf)",
+        graphene.NonNull(PublicVersion), required=True, description="the public changes of the item, oldest first"
     )
-    as_of: datetime | None = None  # the time the item was asked for; not a field: its history stops there
     proof = graphene.Field(
         lambda: InclusionProof,
         size=graphene.Argument(graphene.Int, description="the checkpoint's tree size (default: the latest)"),
@@ -179,8 +176,8 @@ class CatalogItem(graphene.ObjectType):
         )
 
     @staticmethod
-    def from_row(row: dict[str, Any], as_of: datetime | None = None) -> CatalogItem:
-        item = CatalogItem(
+    def from_row(row: dict[str, Any]) -> CatalogItem:
+        return CatalogItem(
             id=row["item_id"],
             version=row["version"],
             domain=row["domain"],
@@ -200,19 +197,15 @@ class CatalogItem(graphene.ObjectType):
             published_at=parse_time(row["published_at"]),
             approval_reference=row["approval_reference"],
         )
-        item.as_of = as_of
-        return item
 
     @staticmethod
     def resolve_history(parent: CatalogItem, info: graphene.ResolveInfo) -> list[PublicVersion]:
         request = info.context["request_state"]
-        # The history as it stood at the time the item was asked for: no change made after asOf.
-        by_time: dict[datetime | None, dict[str, list[dict[str, Any]]]] = request.setdefault("histories", {})
-        cache = by_time.setdefault(parent.as_of, {})
+        cache: dict[str, list[dict[str, Any]]] = request.setdefault("histories", {})
         if parent.id not in cache:
             # One query for every item listed so far (a catalog page, a feed page), not one per item.
             wanted = {i for i in request.get("item_ids", []) if i not in cache} | {parent.id}
-            cache.update(public_query.histories(info.context["conn"], sorted(wanted), parent.as_of))
+            cache.update(public_query.histories(info.context["conn"], sorted(wanted)))
         return [PublicVersion.from_row(row) for row in cache[parent.id]]
 
 
@@ -472,11 +465,7 @@ class Query(graphene.ObjectType):
             info.context["conn"], Filter(**given), _as_of(as_of), size, _uncursor("item", after)
         )
         _listed(info, [row["item_id"] for row in page.rows])
-        moment = _as_of(as_of)
-        edges = [
-            CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r, moment))
-            for r in page.rows
-        ]
+        edges = [CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows]
         return CatalogItemConnection(
             edges=edges,
             total_count=page.total,
@@ -490,9 +479,8 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_item(_root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None) -> Any:
-        moment = _as_of(as_of)
-        row = public_query.item(info.context["conn"], _text("id", id), moment)
-        return CatalogItem.from_row(row, moment) if row else None
+        row = public_query.item(info.context["conn"], _text("id", id), _as_of(as_of))
+        return CatalogItem.from_row(row) if row else None
 
     @staticmethod
     def resolve_domains(_root: None, info: graphene.ResolveInfo) -> list[DomainInfo]:

@@ -137,15 +137,14 @@ def item(conn: Connection, item_id: str, as_of: datetime | None) -> dict[str, An
     return dict(row._mapping) if row else None
 
 
-def histories(conn: Connection, item_ids: list[str], as_of: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The public history (publications, adjustments, retirements) of each item, up to `as_of` (all if None), in
-    one query."""
+def histories(conn: Connection, item_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The public history (publications, adjustments, retirements) of each item, in one query."""
     found: dict[str, list[dict[str, Any]]] = {item_id: [] for item_id in item_ids}
     if not item_ids:
         return found
-    c = public_changes.c
-    until = [c.published_at <= _stored_time(as_of)] if as_of else []
-    rows = conn.execute(select(public_changes).where(c.item_id.in_(item_ids), *until).order_by(c.position))
+    rows = conn.execute(
+        select(public_changes).where(public_changes.c.item_id.in_(item_ids)).order_by(public_changes.c.position)
+    )
     for row in rows:
         found[row.item_id].append(dict(row._mapping))
     return found

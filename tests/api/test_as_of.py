@@ -157,24 +157,3 @@ def test_an_as_of_that_is_not_a_time_is_refused(timeline: Timeline) -> None:
     [error] = timeline.api.errors(ITEM, {"id": "mzj-dibao", "asOf": "last tuesday"})
 
     assert "DateTime cannot represent value" in error["message"]
-
-
-HISTORY = """
-query($id: ID!, $asOf: DateTime) {
-  item(id: $id, asOf: $asOf) { version history { version changeKind } }
-  catalog(asOf: $asOf) { edges { node { id history { version changeKind } } } }
-  now: item(id: $id) { version }
-}
-"""
-
-
-def test_an_item_as_of_a_time_has_the_history_it_had_then(timeline: Timeline) -> None:
-    """What the public could see at asOf: no change published after it, also in the same request as today's."""
-    before = timeline.api.query(HISTORY, {"id": "czj-yusuan", "asOf": at(timeline.adjustment_published - MICROSECOND)})
-    after = timeline.api.query(HISTORY, {"id": "czj-yusuan", "asOf": at(timeline.adjustment_published)})
-
-    assert before["item"]["history"] == [{"version": 1, "changeKind": "ADD"}]
-    listed = {e["node"]["id"]: e["node"]["history"] for e in before["catalog"]["edges"]}
-    assert listed["czj-yusuan"] == [{"version": 1, "changeKind": "ADD"}]
-    assert [change["version"] for change in after["item"]["history"]] == [1, 2]
-    assert before["now"] is None  # retired since: today's catalog no longer has it
