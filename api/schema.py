@@ -150,7 +150,10 @@ class CatalogItem(graphene.ObjectType):
     published_at = graphene.DateTime(required=True)
     approval_reference = graphene.String(required=True, description="the meeting or document that approved it")
     history = graphene.List(
-        graphene.NonNull(PublicVersion), required=True, description="the public changes of the item, oldest first"
+        graphene.NonNull(PublicVersion),
+        required=True,
+        description="the item's public changes, oldest first; all of them, also for an item asked asOf a time: "
+        "those published after asOf are the versions (or the retirement) that followed it",
     )
     proof = graphene.Field(
         lambda: InclusionProof,

@@ -157,3 +157,20 @@ def test_an_as_of_that_is_not_a_time_is_refused(timeline: Timeline) -> None:
     [error] = timeline.api.errors(ITEM, {"id": "mzj-dibao", "asOf": "last tuesday"})
 
     assert "DateTime cannot represent value" in error["message"]
+
+
+HISTORY = """
+query($id: ID!, $asOf: DateTime) { item(id: $id, asOf: $asOf) { version history { version changeKind } } }
+"""
+
+
+def test_an_item_as_of_a_time_carries_its_whole_history_so_a_reader_sees_what_followed(timeline: Timeline) -> None:
+    """The portal says "this version was later replaced / retired" from it (api/static/item.js)."""
+    before = timeline.api.query(HISTORY, {"id": "czj-yusuan", "asOf": at(timeline.adjustment_published - MICROSECOND)})
+
+    assert before["item"]["version"] == 1
+    assert before["item"]["history"] == [
+        {"version": 1, "changeKind": "ADD"},
+        {"version": 2, "changeKind": "CHANGE"},
+        {"version": 3, "changeKind": "CANCEL"},
+    ]
