@@ -218,6 +218,16 @@ class PageInfo(graphene.ObjectType):
     start_cursor = graphene.String()
     end_cursor = graphene.String()
 
+    @staticmethod
+    def of(edges: list[Any], has_next: bool, after: str | None, empty_end: str | None = None) -> PageInfo:
+        """The page info of a forward page of `edges` (each with a `cursor`) read after cursor `after`."""
+        return PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else empty_end,
+        )
+
 
 class CatalogItemEdge(graphene.ObjectType):
     cursor = graphene.String(required=True)
@@ -472,12 +482,7 @@ class Query(graphene.ObjectType):
         return CatalogItemConnection(
             edges=edges,
             total_count=page.total,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, page.has_next, after),
         )
 
     @staticmethod
@@ -529,12 +534,7 @@ class Query(graphene.ObjectType):
         ]
         return ChangeConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else after,
-            ),
+            page_info=PageInfo.of(edges, has_next, after, empty_end=after),
         )
 
     @staticmethod
@@ -568,12 +568,7 @@ class Query(graphene.ObjectType):
         edges = [CheckpointEdge(cursor=_cursor("checkpoint", r["size"]), node=Checkpoint.from_row(r)) for r in rows]
         return CheckpointConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, has_next, after),
         )
 
     @staticmethod

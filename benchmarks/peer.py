@@ -53,22 +53,11 @@ class CatalogItem(Aggregate):
 
 class CatalogApplication(Application[uuid.UUID]):
     def execute(self, command: ItemCommand) -> None:
-        who = {"actor": command.actor.actor_id, "unit": command.actor.unit, "role": required_role(command).value}
         if isinstance(command, DraftItem):
-            item = CatalogItem(command.item_id, command.domain, command.elements.model_dump(mode="json"), who)
+            item = _drafted(command)
         else:
             item = self.repository.get(CatalogItem.create_id(command.item_id))
-            match command:
-                case SubmitItem():
-                    item.submit(1, who)
-                case PassReview():
-                    item.pass_review(1, command.stage.value, command.comment, who)
-                case ApproveItem():
-                    item.approve(1, command.reference, who)
-                case PublishItem():
-                    item.publish(1, item.elements, command.at.isoformat(), who)
-                case _:
-                    raise ValueError(f"the benchmark has no {type(command).__name__}")
+            _carry_out(item, command)
         self.save(item)
 
 
@@ -132,22 +121,36 @@ def generate_log(path: str, events: int, batch: int = 500) -> None:
         application.close()
 
 
+def _who(command: ItemCommand) -> dict[str, str]:
+    return {"actor": command.actor.actor_id, "unit": command.actor.unit, "role": required_role(command).value}
+
+
+def _drafted(command: DraftItem) -> CatalogItem:
+    return CatalogItem(command.item_id, command.domain, command.elements.model_dump(mode="json"), _who(command))
+
+
+def _carry_out(item: CatalogItem, command: ItemCommand) -> None:
+    """The aggregate method for one command of the publication path after the draft."""
+    who = _who(command)
+    match command:
+        case SubmitItem():
+            item.submit(1, who)
+        case PassReview():
+            item.pass_review(1, command.stage.value, command.comment, who)
+        case ApproveItem():
+            item.approve(1, command.reference, who)
+        case PublishItem():
+            item.publish(1, item.elements, command.at.isoformat(), who)
+        case _:
+            raise ValueError(f"the benchmark has no {type(command).__name__}")
+
+
 def _carry_out_in_memory(commands: list[ItemCommand]) -> CatalogItem:
     first = commands[0]
     assert isinstance(first, DraftItem)
-    who = {"actor": first.actor.actor_id, "unit": first.actor.unit, "role": required_role(first).value}
-    item = CatalogItem(first.item_id, first.domain, first.elements.model_dump(mode="json"), who)
+    item = _drafted(first)
     for command in commands[1:]:
-        who = {"actor": command.actor.actor_id, "unit": command.actor.unit, "role": required_role(command).value}
-        match command:
-            case SubmitItem():
-                item.submit(1, who)
-            case PassReview():
-                item.pass_review(1, command.stage.value, command.comment, who)
-            case ApproveItem():
-                item.approve(1, command.reference, who)
-            case PublishItem():
-                item.publish(1, item.elements, command.at.isoformat(), who)
+        _carry_out(item, command)
     return item
 
 

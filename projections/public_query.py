@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, case, func, or_, select
 
+from events.elements import ItemElements
 from events.envelope import TIME_FORMAT
 from events.schema import checkpoints, events
 from projections.schema import public_catalog, public_changes, published_versions
@@ -52,6 +53,38 @@ def _stored_time(moment: datetime) -> str:
     """
     utc = moment.astimezone(UTC)
     return utc.strftime(TIME_FORMAT.replace("%Y", f"{utc.year:04d}"))
+
+
+_LIST_ELEMENTS = ("channels", "audience", "method", "levels")  # stored as canonical JSON lists
+
+
+@dataclass(frozen=True)
+class PublishedEntry:
+    """A published version as the public tables hold it (public_catalog, published_versions)."""
+
+    item_id: str
+    version: int
+    domain: str
+    unit: str
+    elements: ItemElements
+    published_at: str
+    approval_reference: str
+
+    @staticmethod
+    def from_row(row: Any) -> PublishedEntry:
+        """From a row (or row mapping) of public_catalog or published_versions."""
+        elements = ItemElements.model_validate(
+            {name: json.loads(row[name]) if name in _LIST_ELEMENTS else row[name] for name in ItemElements.model_fields}
+        )
+        return PublishedEntry(
+            item_id=row["item_id"],
+            version=row["version"],
+            domain=row["domain"],
+            unit=row["unit"],
+            elements=elements,
+            published_at=row["published_at"],
+            approval_reference=row["approval_reference"],
+        )
 
 
 def _source(as_of: datetime | None) -> tuple[Table, list[ColumnElement[bool]]]:

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from events.elements import ItemElements, Level
+from events.elements import Level
 from events.envelope import format_time
-from projections.public_query import CatalogFilter, catalog_page
+from projections.public_query import CatalogFilter, PublishedEntry, catalog_page
 from registry.catalog_layout import Header, category_runs, header, row, title
 
 Format = Literal["xlsx", "csv", "json", "html"]
@@ -28,19 +28,6 @@ FORMATS: tuple[Format, ...] = ("xlsx", "csv", "json", "html")
 NO_DOMAIN = "未分领域"
 CHINA = ZoneInfo("Asia/Shanghai")
 _PAGE = 1000
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One published version, as exported."""
-
-    item_id: str
-    version: int
-    domain: str
-    unit: str
-    elements: ItemElements
-    published_at: str
-    approval_reference: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +45,10 @@ class Selection:
     def day(self) -> date:
         return (self.as_of or datetime.now(UTC)).astimezone(self.zone).date()
 
+    def title(self, domain: str | None) -> str:
+        """The catalog's official title for `domain` (or the selection's own)."""
+        return title(self.jurisdiction, self.unit, domain, self.village, self.day, self.as_of is not None)
+
 
 @dataclass(frozen=True)
 class _Table:
@@ -65,49 +56,33 @@ class _Table:
     title: str
     subnames: bool
     rows: list[list[str]]
-    entries: list[Entry]
+    entries: list[PublishedEntry]
 
 
-def public_entries(conn: Connection, selection: Selection) -> list[Entry]:
+def public_entries(conn: Connection, selection: Selection) -> list[PublishedEntry]:
     """The selected catalog, ordered by domain, then 一级/二级/三级事项 (keyset pages read in SQL)."""
     flt = CatalogFilter(
         domain=selection.domain, unit=selection.unit, level=Level.VILLAGE.value if selection.village else None
     )
-    entries: list[Entry] = []
+    entries: list[PublishedEntry] = []
     after: str | None = None
     while True:
         page = catalog_page(conn, flt, selection.as_of, _PAGE, after)
-        entries.extend(_entry(r) for r in page.rows)
+        entries.extend(PublishedEntry.from_row(r) for r in page.rows)
         if not page.has_next or not page.rows:
             break
         after = str(page.rows[-1]["item_id"])
     return sorted(entries, key=_order)
 
 
-def _entry(found: dict[str, Any]) -> Entry:
-    lists = ("channels", "audience", "method", "levels")
-    elements = ItemElements.model_validate(
-        {name: json.loads(found[name]) if name in lists else found[name] for name in ItemElements.model_fields}
-    )
-    return Entry(
-        item_id=found["item_id"],
-        version=found["version"],
-        domain=found["domain"],
-        unit=found["unit"],
-        elements=elements,
-        published_at=found["published_at"],
-        approval_reference=found["approval_reference"],
-    )
-
-
-def _order(entry: Entry) -> tuple[bool, str, str, str, str, str]:
+def _order(entry: PublishedEntry) -> tuple[bool, str, str, str, str, str]:
     e = entry.elements
     # Items without a 一级事项 first: below a row that has one, an empty 一级事项 cell means "the same".
     return (not entry.domain, entry.domain, e.category, e.name, e.subname, entry.item_id)
 
 
-def _tables(entries: Sequence[Entry], selection: Selection) -> list[_Table]:
-    groups: dict[str, list[Entry]] = {}
+def _tables(entries: Sequence[PublishedEntry], selection: Selection) -> list[_Table]:
+    groups: dict[str, list[PublishedEntry]] = {}
     for entry in entries:
         groups.setdefault(entry.domain, []).append(entry)
     if not groups:
@@ -116,19 +91,11 @@ def _tables(entries: Sequence[Entry], selection: Selection) -> list[_Table]:
     for domain, members in groups.items():
         subnames = any(e.elements.subname for e in members)
         rows = [row(number, e.elements, subnames) for number, e in enumerate(members, start=1)]
-        heading = title(
-            selection.jurisdiction,
-            selection.unit,
-            domain,
-            selection.village,
-            selection.day,
-            selection.as_of is not None,
-        )
-        tables.append(_Table(domain, heading, subnames, rows, members))
+        tables.append(_Table(domain, selection.title(domain), subnames, rows, members))
     return tables
 
 
-def write_export(path: Path, fmt: Format, entries: Sequence[Entry], selection: Selection) -> None:
+def write_export(path: Path, fmt: Format, entries: Sequence[PublishedEntry], selection: Selection) -> None:
     """Write `entries` to `path` in `fmt`."""
     tables = _tables(entries, selection)
     match fmt:
@@ -142,15 +109,8 @@ def write_export(path: Path, fmt: Format, entries: Sequence[Entry], selection: S
             path.write_text(json.dumps(_document(entries, selection), ensure_ascii=False, indent=2) + "\n", "utf-8")
 
 
-def _document(entries: Sequence[Entry], selection: Selection) -> dict[str, Any]:
-    heading = title(
-        selection.jurisdiction,
-        selection.unit,
-        selection.domain,
-        selection.village,
-        selection.day,
-        selection.as_of is not None,
-    )
+def _document(entries: Sequence[PublishedEntry], selection: Selection) -> dict[str, Any]:
+    heading = selection.title(selection.domain)
     return {
         "title": heading,
         "jurisdiction": selection.jurisdiction,
@@ -276,14 +236,7 @@ tr { page-break-inside: avoid; }
 
 
 def _html(tables: list[_Table], selection: Selection) -> str:
-    heading = title(
-        selection.jurisdiction,
-        selection.unit,
-        selection.domain,
-        selection.village,
-        selection.day,
-        selection.as_of is not None,
-    )
+    heading = selection.title(selection.domain)
     parts = [
         "<!doctype html>",
         '<html lang="zh-CN">',

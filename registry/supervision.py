@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -165,12 +165,7 @@ class Counts:
         return cls(drafting, in_review, published, retired)
 
     def as_json(self) -> dict[str, int]:
-        return {
-            "drafting": self.drafting,
-            "in_review": self.in_review,
-            "published": self.published,
-            "retired": self.retired,
-        }
+        return asdict(self)  # every field is plain JSON
 
 
 @dataclass(frozen=True)
@@ -222,15 +217,7 @@ class StuckItem:
     working_days: int
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "item_id": self.item_id,
-            "domain": self.domain,
-            "unit": self.unit,
-            "title": self.title,
-            "status": self.status,
-            "since": self.since,
-            "working_days": self.working_days,
-        }
+        return asdict(self)  # every field is plain JSON
 
 
 @dataclass(frozen=True)
@@ -244,15 +231,7 @@ class StaleItem:
     days: int  # calendar days since that publication
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "item_id": self.item_id,
-            "domain": self.domain,
-            "unit": self.unit,
-            "title": self.title,
-            "version": self.version,
-            "last_published_at": self.last_published_at,
-            "days": self.days,
-        }
+        return asdict(self)  # every field is plain JSON
 
 
 @dataclass(frozen=True)

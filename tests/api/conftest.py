@@ -7,22 +7,18 @@ module and backend, so that what they read is built once.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from events.database import open_engine
 from registry.profile import load_profile
 from registry.service import Registry
 from tests.api.office import Office
 from tests.api.server import Api, registry_serve, serving
-from tests.conftest import POSTGRES_URL, REGISTRY_BIN, initialise, postgres_problem
+from tests.conftest import REGISTRY_BIN, fresh_postgres_schema, initialise
 
 
 @pytest.fixture
@@ -45,23 +41,8 @@ def shared_registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         with _registry_at(f"sqlite:///{directory / 'registry.db'}") as registry:
             yield registry
         return
-    problem = postgres_problem()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {problem}")
-        pytest.skip(problem)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        with _registry_at(f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}") as registry:
-            yield registry
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema() as url, _registry_at(url) as registry:
+        yield registry
 
 
 @contextmanager

@@ -99,6 +99,13 @@ def free_port() -> int:
 @contextmanager
 def registry_serve(registry_bin: Path, db_url: str, cwd: Path, *flags: str) -> Iterator[Api]:
     """`registry --db DB_URL serve --host 127.0.0.1 --port P FLAGS` as a subprocess, once its /healthz answers."""
+    with serve_process(registry_bin, db_url, cwd, *flags) as url, client(url) as api:
+        yield api
+
+
+@contextmanager
+def serve_process(registry_bin: Path, db_url: str, cwd: Path, *flags: str) -> Iterator[str]:
+    """The real `registry serve` in a subprocess (its output in cwd/serve.log), once /healthz answers: its URL."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     for _attempt in range(3):  # another process may take the free port between probe and bind
         port = free_port()
@@ -113,8 +120,7 @@ def registry_serve(registry_bin: Path, db_url: str, cwd: Path, *flags: str) -> I
         url = f"http://127.0.0.1:{port}"
         try:
             if _wait_for_health(process, url):
-                with client(url) as api:
-                    yield api
+                yield url
                 return
         finally:
             process.terminate()

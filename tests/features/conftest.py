@@ -20,8 +20,9 @@ from events.elements import Audience, ItemElements, Level, Method
 from events.event import ReviewStage
 from projections import query
 from projections.history import ACTION_LABELS
+from projections.public_query import PublishedEntry
 from projections.schema import public_catalog
-from projections.village import VillageEntry, village_list
+from projections.village import village_list
 from registry.actor import Role
 from registry.command import (
     AdjustItem,
@@ -475,7 +476,7 @@ def history_is(registry: Registry, outcome: Outcome, datatable: list[list[str]])
     assert recorded == rows
 
 
-def village_entries(registry: Registry, unit: str | None = None) -> dict[str, VillageEntry]:
+def village_entries(registry: Registry, unit: str | None = None) -> dict[str, PublishedEntry]:
     with registry.store.reading() as conn:
         return {entry.elements.title: entry for entry in village_list(conn, unit)}
 

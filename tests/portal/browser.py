@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.api.server import serve_process
+from tests.conftest import REGISTRY_BIN
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "portal.mjs"
 SCREENSHOTS = HERE / "screenshots"
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
-REGISTRY_BIN = Path(sys.executable).parent / "registry"
-STARTUP_SECONDS = 30
 RUN_KEY = pytest.StashKey[tuple[Path, float]]()  # the screenshots' folder and the browser's seconds, once it ran
 
 
@@ -40,52 +35,11 @@ def environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
 
 
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _healthy(process: subprocess.Popen[bytes], url: str) -> bool:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    return False
-
-
 @contextmanager
 def serving(cwd: Path) -> Iterator[str]:
-    """`registry --db sqlite:///demo.db serve --port P` in a subprocess, once /healthz answers; its base URL."""
-    for _attempt in range(3):  # another process may take the free port between the probe and the bind
-        port = _free_port()
-        with (cwd / "serve.log").open("w") as log:
-            process = subprocess.Popen(
-                [str(REGISTRY_BIN), "--db", "sqlite:///demo.db", "serve", "--port", str(port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env=environment(),
-            )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if _healthy(process, url):
-                yield url
-                return
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    raise RuntimeError(f"`registry serve` did not start: {(cwd / 'serve.log').read_text()}")
+    """`registry --db sqlite:///demo.db serve` in a subprocess, once /healthz answers; its base URL."""
+    with serve_process(REGISTRY_BIN, "sqlite:///demo.db", cwd) as url:
+        yield url
 
 
 def clear_screenshots() -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REGISTRY_BIN
 from tests.portal.browser import (
     CHROMIUM,
     HERE,
-    REGISTRY_BIN,
     RUN_KEY,
     SCREENSHOTS,
     SCRIPT,
