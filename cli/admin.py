@@ -8,10 +8,11 @@ import typer
 from rich.progress import Progress
 
 from cli.app import actor_app, app
-from cli.context import Usage, context
+from cli.context import Context, Usage, context
 from cli.output import console, error, grid, print_json
 from events.checkpoint import create_key
-from events.database import display_url, open_engine
+from events.database import display_url, open_engine, reading
+from projections import signing_keys
 from registry.actor import Role
 from registry.audit import verify as verify_log
 from registry.schema import upgrade
@@ -21,15 +22,67 @@ Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
-    """Create the registry's tables, or migrate them to the newest schema."""
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None, typer.Option(help="register this first admin now, so that nobody can claim admin later")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="the first admin's unit; default the profile's 初审 unit")] = None,
+) -> None:
+    """Create the registry's tables, or migrate them to the newest schema; with --admin, register the first admin."""
+    if unit and not admin:
+        raise Usage("--unit is the first admin's unit: give --admin NAME too")
     c = context(ctx)
-    revision = upgrade(open_engine(c.url))
+    engine = open_engine(c.url)
+    revision = upgrade(engine)
     console.print(f"registry ready at {display_url(c.url)} (schema {revision})", markup=False)
-    if create_key(c.key_path):
+    with reading(engine) as conn:
+        on_record = signing_keys.current(conn)
+    engine.dispose()
+    # A registry whose key is on record gets no new one by accident: its key file is restored, or rotated on purpose.
+    if on_record is None and create_key(c.key_path):
         console.print(
             f"created the checkpoint signing key {c.key_path} (owner-only; keep it out of the database "
             "backups' reach); `registry key --public` prints its public half for verifiers",
+            markup=False,
+        )
+    record_signing_key(c)
+    first_admin(c, admin, unit)
+
+
+def record_signing_key(c: Context) -> None:
+    """Record the key file's public key in the log, so that only that key can sign public changes from now on."""
+    registry = c.registry()
+    if registry.signer is None:
+        raise Usage(
+            f"no signing key at {c.key_path}: this registry's key is on record, so restore its file there "
+            "(or pass --key FILE, or set $REGISTRY_KEY_FILE)"
+        )
+    by = registry.actor(c.actor_id) if c.actor_id else None
+    if registry.register_signing_key(by) is not None:
+        console.print(
+            f"recorded the signing key {registry.signer.key_id} in the log: publications, adjustments and "
+            "retirements are signed with it, and refused without it",
+            markup=False,
+        )
+
+
+def first_admin(c: Context, name: str | None, unit: str | None) -> None:
+    """Register `name` as the first admin; without a name, say so while no admin exists."""
+    registry = c.registry()
+    admins = [actor for actor in registry.actors() if actor.has(Role.ADMIN)]
+    if name and any(actor.actor_id == name for actor in admins):
+        console.print(f"{name} is already an admin: nothing to do", markup=False)  # init may run again, as deploys do
+    elif name:
+        unit = unit or registry.profile.review_unit
+        registry.register_actor(name, unit, frozenset({Role.ADMIN}))
+        console.print(
+            f"registered the first admin {name} ({unit}); from now on only an admin registers actors", markup=False
+        )
+    elif not admins:
+        console.print(
+            "no admin yet: until one exists, anyone may register actors, an admin included. Create the first one "
+            "now: `registry init --admin NAME [--unit UNIT]`",
             markup=False,
         )
 
@@ -161,6 +214,7 @@ def demo(
     except NotFound:
         if registry.store.head()[0]:
             raise Usage(f"{display_url(url)} holds another registry or an unfinished demo; use --fresh") from None
+        registry.register_signing_key(None)
         summary = build_demo(registry)
         console.print(f"built the demo registry at {display_url(url)}: {summary}", markup=False)
     console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -40,8 +41,43 @@ def main(
     key: Annotated[
         Path | None,
         typer.Option(
-            "--key", help="the checkpoint signing key (default: $REGISTRY_KEY_FILE, else beside the database)"
+            "--key",
+            help="the checkpoint signing key (default: $REGISTRY_KEY_FILE, else beside a SQLite database, else "
+            "~/.config/catalog-registry/keys/HOST-PORT-DATABASE.key)",
         ),
     ] = None,
+    backfill_at: Annotated[
+        str | None,
+        typer.Option(
+            "--backfill-at",
+            help="补录: record an act from before the registry at this time (ISO 8601 with its offset, e.g. "
+            "2020-06-01T10:00+08:00); not before the item's last event; needs --backfill-by",
+        ),
+    ] = None,
+    backfill_by: Annotated[
+        str | None, typer.Option("--backfill-by", help="the admin who records the backfill (补录)")
+    ] = None,
 ) -> None:
-    ctx.obj = Context(db=db, actor_id=actor, profile_path=profile, key=key)
+    ctx.obj = Context(
+        db=db,
+        actor_id=actor,
+        profile_path=profile,
+        key=key,
+        backfill_at=_aware_time("--backfill-at", backfill_at),
+        backfill_by=backfill_by,
+    )
+
+
+def _aware_time(option: str, text: str | None) -> datetime | None:
+    """A time given with its UTC offset: a bare local time would mean different instants on different servers."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(
+            f"{text!r} has no UTC offset: write it as e.g. {text}+08:00 (Beijing time) or {text}Z", param_hint=option
+        )
+    return moment

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +52,8 @@ class Context:
     actor_id: str | None
     profile_path: Path | None
     key: Path | None = None
+    backfill_at: datetime | None = None
+    backfill_by: str | None = None
 
     @property
     def url(self) -> str:
@@ -57,21 +61,31 @@ class Context:
 
     @property
     def key_path(self) -> Path:
-        """--key, else $REGISTRY_KEY_FILE, else beside a SQLite file (x.db -> x.key), else ./registry.key."""
+        """--key, else $REGISTRY_KEY_FILE, else beside a SQLite file (x.db -> x.key), else the user's key of that
+        server and database: $XDG_CONFIG_HOME/catalog-registry/keys/HOST-PORT-DATABASE[-SCHEMA].key (~/.config when
+        unset; SCHEMA from a search_path in the URL's options).
+
+        Never the current directory: the same database must find the same key wherever the command runs.
+        """
         if self.key:
             return self.key
         if os.environ.get(KEY_VARIABLE):
             return Path(os.environ[KEY_VARIABLE])
         url = make_url(self.url)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            return Path(url.database).with_suffix(".key")
-        return Path("registry.key")
+            return Path(url.database).resolve().with_suffix(".key")
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        parts = [url.host or "local", url.port or "default", url.database or "db"]
+        schema = re.search(r"search_path\s*=\s*([^\s,]+)", str(url.query.get("options", "")))
+        parts += [schema.group(1)] if schema else []  # registries in two schemas of one database are two registries
+        name = "-".join(str(part) for part in parts)
+        return config / "catalog-registry" / "keys" / (re.sub(r"[^\w.-]", "_", name) + ".key")
 
     def signer(self, profile: Profile) -> Signer | None:
         from events.checkpoint import load_signer
 
         path = self.key_path
-        return load_signer(path, f"catalog-registry/{profile.jurisdiction}") if path.exists() else None
+        return load_signer(path, origin(profile)) if path.exists() else None
 
     def registry(self) -> Registry:
         from registry.profile import load_profile
@@ -90,10 +104,25 @@ class Context:
         require_current(engine, self.url)
         return engine
 
+    def backfill(self, registry: Registry) -> Actor | None:
+        """The admin recording a backfill (补录), when --backfill-at is given."""
+        if self.backfill_at is None:
+            if self.backfill_by:
+                raise Usage("--backfill-by names who records a backfill: give --backfill-at TIME too")
+            return None
+        if not self.backfill_by:
+            raise Usage("a backfill (补录) is recorded by an admin: give --backfill-by ADMIN with --backfill-at")
+        return registry.actor(self.backfill_by)
+
     def actor(self, registry: Registry) -> Actor:
         if not self.actor_id:
             raise Usage("say who you are: --as ACTOR (or set REGISTRY_ACTOR)")
         return registry.actor(self.actor_id)
+
+
+def origin(profile: Profile) -> str:
+    """The origin line of this jurisdiction's checkpoints."""
+    return f"catalog-registry/{profile.jurisdiction}"
 
 
 def context(ctx: typer.Context) -> Context:

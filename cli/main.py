@@ -22,7 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
         ("draft", "revise", "submit", "review", "approve", "publish", "adjust", "retire", "discard"), "cli.write"
     ),
 }
-_GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--as", "--profile", "--key"}
+_GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--as", "--profile", "--key", "--backfill-at", "--backfill-by"}
 
 
 def command_name(arguments: list[str]) -> str | None:
@@ -68,7 +68,8 @@ def explain(failure: Exception) -> tuple[str, int] | None:
     """
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-    from events.store import ConcurrencyConflict
+    from events.checkpoint import SigningKeyError
+    from events.store import Conflict
     from registry.missing import NotFound, NotInitialized
     from registry.profile import ProfileError
     from registry.rules import RuleViolation
@@ -76,8 +77,10 @@ def explain(failure: Exception) -> tuple[str, int] | None:
     match failure:
         case RuleViolation():
             return str(failure), Exit.REFUSED
-        case ConcurrencyConflict():
+        case Conflict():
             return str(failure), Exit.CONFLICT
+        case SigningKeyError():
+            return f"refused [签名密钥]: {failure}", Exit.REFUSED
         case NotFound() | NotInitialized():
             return f"error: {failure}", Exit.NOT_FOUND
         case Usage():

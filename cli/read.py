@@ -178,7 +178,7 @@ def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
 
     console.print(f"history of {item}: {len(rows)} event(s)", markup=False)
     for r in rows:
-        when = r["recorded_at"][:19].replace("T", " ")
+        when = r["occurred_at"][:19].replace("T", " ")
         version = f" v{r['version']}" if r["version"] else ""
         chain = "chain ok" if r["verified"] else "CHAIN BROKEN"
         console.print(
@@ -187,6 +187,9 @@ def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
             markup=False,
             style="bold" if r["verified"] else "bold red",
         )
+        if r["backfilled_by"]:
+            recorded = r["recorded_at"][:19].replace("T", " ")
+            console.print(f"    补录 (backfill): recorded {recorded} UTC by {r['backfilled_by']}", markup=False)
         if r["reason"]:
             console.print(f"    reason/comment: {r['reason']}", markup=False)
         for c in r["changes"]:

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import and_, select
 
 from cli.app import app
-from cli.context import Exit, InvalidInput, Usage, context
+from cli.context import Context, Exit, InvalidInput, Usage, context, origin
 from cli.output import console, error, print_json
 from events import checkpoint, merkle_store
 from events.database import reading
@@ -38,15 +38,54 @@ def _signed_registry(ctx: typer.Context) -> Registry:
 def key(
     ctx: typer.Context,
     public: Annotated[bool, typer.Option("--public", help="print the public key (base64 of its 32 bytes)")] = False,
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            "--rotate",
+            help="replace the signing key with a new one (an admin's act, recorded in the log; --as ADMIN); the old "
+            "file is kept beside it as NAME.KEYID.retired.key",
+        ),
+    ] = False,
 ) -> None:
-    """The checkpoint signing key: where it is, and its public half for verifiers."""
+    """The checkpoint signing key: where it is, its public half for verifiers, or its rotation."""
     c = context(ctx)
+    if rotate:
+        _rotate(c)
+        return
     registry = _signed_registry(ctx)
     assert registry.signer is not None
     if public:
         typer.echo(registry.signer.public_key)
     else:
-        console.print(f"signing key {c.key_path} (Ed25519); public key {registry.signer.public_key}", markup=False)
+        console.print(
+            f"signing key {c.key_path} (Ed25519, id {registry.signer.key_id}); public key {registry.signer.public_key}",
+            markup=False,
+        )
+
+
+def _rotate(c: Context) -> None:
+    """A new key is written beside the old, recorded in the log, and only then put in the old one's place."""
+    from registry.service import Registry
+
+    registry = c.registry()
+    admin = c.actor(registry)
+    fresh = c.key_path.with_name(c.key_path.name + ".new")
+    fresh.unlink(missing_ok=True)
+    checkpoint.create_key(fresh)
+    try:
+        signer = checkpoint.load_signer(fresh, origin(registry.profile))
+        Registry(registry.engine, registry.profile, signer).register_signing_key(admin, rotate=True)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    if registry.signer is not None and c.key_path.exists():
+        c.key_path.rename(c.key_path.with_name(f"{c.key_path.stem}.{registry.signer.key_id}.retired.key"))
+    fresh.rename(c.key_path)
+    console.print(
+        f"rotated: checkpoints are signed with {signer.key_id} ({c.key_path}) from now on; verifiers need its public "
+        "half: `registry key --public`",
+        markup=False,
+    )
 
 
 @app.command("checkpoint")
@@ -55,6 +94,7 @@ def record_checkpoint(ctx: typer.Context, as_json: Json = False) -> None:
     registry = _signed_registry(ctx)
     assert registry.signer is not None
     with registry.store.writing() as conn:
+        registry.require_signer(conn)
         size = registry.store.head_in(conn)[0]
         if size == 0:
             raise Usage("the log is empty: nothing to sign")

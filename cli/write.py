@@ -65,14 +65,17 @@ def _run(
     c = context(ctx)
     registry = c.registry()
     actor = c.actor(registry)
+    backfill_by = c.backfill(registry)
     try:
-        command = build(item_id=item_id, actor=actor, at=now(), **fields)
+        command = build(item_id=item_id, actor=actor, at=c.backfill_at or now(), **fields)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
         )
         raise InvalidInput(f"invalid value(s): {problems}") from error
-    receipt = registry.execute(command, command_id=command_id, expected_version=expected_version)
+    receipt = registry.execute(
+        command, command_id=command_id, expected_version=expected_version, backfill_by=backfill_by
+    )
     if as_json:
         print_json(receipt.as_json())
     else:
@@ -128,7 +131,7 @@ def draft(
     _run(
         ctx,
         DraftItem,
-        item_id or new_item_id(),
+        item_id or new_item_id(command_id),
         as_json,
         command_id,
         None,

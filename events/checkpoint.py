@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,8 +42,17 @@ class Signer:
         raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return base64.b64encode(raw).decode()
 
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
     def sign(self, size: int, root: bytes, signed_at: str) -> str:
         return base64.b64encode(self.key.sign(checkpoint_body(self.origin, size, root, signed_at))).decode()
+
+
+def key_id(public_key: str) -> str:
+    """A short name of a public key (base64 of its raw bytes): the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]
 
 
 def create_key(path: Path) -> bool:

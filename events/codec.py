@@ -22,6 +22,7 @@ from events.event import (
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
+    SigningKeyRegistered,
 )
 
 __all__ = ["EVENT_TYPES", "UPCASTERS", "UnknownEventType", "canonical_json", "decode", "encode"]
@@ -41,6 +42,7 @@ EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
     "ItemRetired": (ItemRetired, 1),
     "DraftDiscarded": (DraftDiscarded, 1),
     "PendingChangeWithdrawn": (PendingChangeWithdrawn, 1),
+    "SigningKeyRegistered": (SigningKeyRegistered, 1),
 }
 _NAMES = {cls: name for name, (cls, _) in EVENT_TYPES.items()}
 

@@ -62,9 +62,34 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """A read transaction that takes no write lock (SQLite: BEGIN DEFERRED; writers use BEGIN IMMEDIATE)."""
-    with engine.connect() as conn:
+def snapshot(conn: Connection) -> Iterator[Connection]:
+    """A read-only transaction on `conn` that sees the database as it was at its first read, whatever commits
+    meanwhile, and takes no lock that a writer waits for: SQLite's BEGIN DEFERRED in WAL mode (writers use BEGIN
+    IMMEDIATE), PostgreSQL's REPEATABLE READ, READ ONLY."""
+    if conn.dialect.name == "postgresql":
+        # Stated here, as every transaction of the registry states its level: the server's default may be anything.
+        conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    else:
         conn = conn.execution_options(sqlite_begin="DEFERRED")
-        with conn.begin():
-            yield conn
+    with conn.begin():
+        yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A `snapshot` on a connection of its own."""
+    with engine.connect() as conn, snapshot(conn) as read:
+        yield read
+
+
+@contextmanager
+def scratch(conn: Connection) -> Iterator[Connection]:
+    """A transaction on `conn` for its temporary tables only, which takes no write lock either: SQLite's BEGIN
+    DEFERRED (the temporary database is the connection's own), PostgreSQL's READ COMMITTED, read-write (a read-only
+    transaction makes no table, not even a temporary one)."""
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="READ COMMITTED", postgresql_readonly=False)
+    else:
+        conn = conn.execution_options(sqlite_begin="DEFERRED")
+    with conn.begin():
+        yield conn

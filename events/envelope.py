@@ -25,7 +25,13 @@ class Metadata(BaseModel):
     command_id: str | None = None
     correlation_id: str | None = None
     source: str | None = None
-    occurred_at: str | None = None  # when the actor acted (the command's time); recorded_at is the store's
+    # The time the caller's clock gave (information only); the event's effective time is the store's recorded_at,
+    # except for a backfill (补录), an admin's record of an act from before the registry: then it is this time.
+    occurred_at: str | None = None
+    backfilled_by: str | None = (
+        None  # the admin who recorded this backfill (补录); None for acts recorded as they happen
+    )
+    fingerprint: str | None = None  # the command's digest: a command id names one command (type, stream, payload)
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,10 @@ class StoredEvent:
     recorded_at: datetime
     prev_hash: str
     hash: str
+
+    @property
+    def effective_at(self) -> datetime:
+        """When this took effect: the store's time, or the backfilled time an admin recorded (补录)."""
+        if self.metadata.backfilled_by and self.metadata.occurred_at:
+            return parse_time(self.metadata.occurred_at)
+        return self.recorded_at

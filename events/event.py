@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from events.elements import FieldChange, ItemElements
 
@@ -43,6 +42,14 @@ class ActorRegistered(Event):
     actor_id: str
     unit: str
     roles: tuple[str, ...]
+
+
+class SigningKeyRegistered(Event):
+    """The registry signs its checkpoints with this Ed25519 key from now on (the key it replaces, if any, retires)."""
+
+    key_id: str
+    public_key: str  # base64 of the 32 raw bytes
+    replaces: str | None = None
 
 
 class ItemDrafted(Event):
@@ -102,7 +109,7 @@ class ItemPublished(Event):
     version: int
     kind: ChangeKind
     elements: ItemElements
-    published_at: datetime
+    published_at: AwareDatetime
 
 
 class AdjustmentProposed(Event):
@@ -131,7 +138,7 @@ class ItemRetired(Event):
     version: int
     trigger: str
     reason: str
-    retired_at: datetime
+    retired_at: AwareDatetime
 
 
 class DraftDiscarded(Event):
@@ -163,4 +170,4 @@ ItemEvent = (
     | DraftDiscarded
     | PendingChangeWithdrawn
 )
-AnyEvent = ItemEvent | ActorRegistered
+AnyEvent = ItemEvent | ActorRegistered | SigningKeyRegistered

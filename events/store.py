@@ -40,7 +40,14 @@ _COMMAND = select(events).where(events.c.command_id == bindparam("command_id")).
 _INSERT = events.insert()
 
 
-class ConcurrencyConflict(Exception):
+_HEAD_TIME = select(events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+
+
+class Conflict(Exception):
+    """The command cannot be recorded as asked, whatever its rules say: the caller must look again (exit 5)."""
+
+
+class ConcurrencyConflict(Conflict):
     """The stream moved on since it was read: another writer won the race."""
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
@@ -48,6 +55,17 @@ class ConcurrencyConflict(Exception):
             f"concurrency conflict on {stream_id}: expected version {expected}, found {actual}; reload and try again"
         )
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+class CommandIdConflict(Conflict):
+    """A command id already names another command: a retry must repeat the command it retries."""
+
+    def __init__(self, command_id: str, stream_id: str) -> None:
+        super().__init__(
+            f"command id {command_id!r} was already used for a different command (on {stream_id}); "
+            "a command id names one command: use a new id for a new command"
+        )
+        self.command_id, self.stream_id = command_id, stream_id
 
 
 @dataclass(frozen=True)
@@ -79,17 +97,24 @@ class EventStore:
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A write transaction that holds the append lock from its start to its commit."""
-        with self.engine.connect() as conn, conn.begin():
-            if conn.dialect.name == "postgresql":
-                # One lock per schema: registries in different schemas of a database do not wait on each other.
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": _APPEND_LOCK}
-                )
-            yield conn
+        with self.engine.connect() as conn:
+            postgresql = conn.dialect.name == "postgresql"
+            if postgresql:
+                # Read committed whatever the server's default: each statement after the lock sees every append
+                # committed before it. A repeatable-read snapshot would date from before the wait for the lock, and
+                # the next position would already be taken.
+                conn = conn.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                if postgresql:
+                    # One lock per schema: registries in different schemas of a database do not wait on each other.
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": _APPEND_LOCK}
+                    )
+                yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A read transaction that takes no write lock."""
+        """A read-only transaction that sees the log as it was at its first read and takes no write lock."""
         with reading(self.engine) as conn:
             yield conn
 
@@ -110,7 +135,7 @@ class EventStore:
         id, or looked for it itself inside this same write transaction.
         """
         if check_replay and metadata.command_id:
-            earlier = self.find_command(conn, metadata.command_id)
+            earlier = self.replay(conn, metadata.command_id, stream_id, metadata.fingerprint)
             if earlier:
                 return AppendResult(stream_id=earlier[0].stream_id, events=tuple(earlier), replayed=True)
         head = conn.execute(_VERSION_AND_HEAD, {"stream_id": stream_id}).first()  # None: the log is empty
@@ -168,6 +193,24 @@ class EventStore:
     def stream_version(self, conn: Connection, stream_id: str) -> int:
         version = conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
         return int(version or 0)
+
+    def clock(self, conn: Connection) -> datetime:
+        """The registry's time for an append: now, never earlier than the log's head. Call inside `writing()`,
+        so that no append can come between this reading and the one it times."""
+        moment = datetime.now(UTC)
+        head = conn.execute(_HEAD_TIME).scalar()
+        return max(moment, parse_time(str(head))) if head is not None else moment
+
+    def replay(self, conn: Connection, command_id: str, stream_id: str, fingerprint: str | None) -> list[StoredEvent]:
+        """The events of an earlier run of this command (empty if none). Raises CommandIdConflict when the id
+        was used for another command: another stream, or another fingerprint (type, actor and payload)."""
+        earlier = self.find_command(conn, command_id)
+        if earlier:
+            recorded = earlier[0].metadata.fingerprint
+            # Events recorded before fingerprints were (None) can only be compared by their stream.
+            if earlier[0].stream_id != stream_id or (recorded and fingerprint and recorded != fingerprint):
+                raise CommandIdConflict(command_id, earlier[0].stream_id)
+        return earlier
 
     def find_command(self, conn: Connection, command_id: str) -> list[StoredEvent]:
         """The events an earlier run of this command recorded (empty if none)."""

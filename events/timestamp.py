@@ -12,7 +12,10 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_time(moment: datetime) -> str:
-    """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text)."""
+    """The stored form of a time: UTC, microseconds, a trailing Z (sorts as text). A naive time is refused: Python
+    would take it as the server's local time, and the edges (CLI, API) read a time without an offset as UTC."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"a time without a timezone cannot be stored: {moment.isoformat()}")
     return _format_utc(moment.astimezone(UTC))
 
 

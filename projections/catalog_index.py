@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, or_, select
 
 from events.elements import ItemElements
+from events.status import Status
 from projections.schema import item_versions, items
 
-_GONE = ("retired", "discarded")
+_GONE = (Status.RETIRED, Status.DISCARDED)
 
 
 @dataclass(frozen=True)

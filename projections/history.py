@@ -19,6 +19,7 @@ from events.event import (
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
+    SigningKeyRegistered,
 )
 from projections.row_store import RowStore
 from projections.schema import item_history
@@ -78,6 +79,8 @@ def describe(stored: StoredEvent) -> tuple[str, int | None, str, tuple[FieldChan
             return "withdraw", event.version, event.reason, ()
         case ActorRegistered():
             return "register_actor", None, reason, ()
+        case SigningKeyRegistered():
+            return "register_signing_key", None, reason, ()
 
 
 def _trigger(trigger: str, reason: str) -> str:
@@ -85,7 +88,7 @@ def _trigger(trigger: str, reason: str) -> str:
 
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
-    if isinstance(stored.data, ActorRegistered):
+    if isinstance(stored.data, ActorRegistered | SigningKeyRegistered):
         return
     action, version, reason, changes = describe(stored)
     meta = stored.metadata
@@ -99,7 +102,9 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             "type": stored.type,
             "action": action,
             "recorded_at": format_time(stored.recorded_at),
-            "occurred_at": meta.occurred_at or format_time(stored.recorded_at),
+            "occurred_at": format_time(stored.effective_at),
+            "claimed_at": meta.occurred_at,
+            "backfilled_by": meta.backfilled_by,
             "actor": meta.actor,
             "unit": meta.unit,
             "role": meta.role,

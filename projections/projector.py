@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, bindparam, delete, func, select, text, tuple_, update
 
+from events.database import scratch
 from events.envelope import StoredEvent
 from events.schema import events
 from events.store import to_stored
-from projections import actors, history, public_catalog, status, versions
+from projections import actors, history, public_catalog, signing_keys, status, versions
 from projections.row_store import BufferedRows, DatabaseRows, RowStore
 from projections.schema import PROJECTION_TABLES, projection_positions
 
 # Order matters: later projections read the versions table that earlier ones keep.
 APPLIERS: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = (
+    ("signing_keys", signing_keys.apply),
     ("actors", actors.apply),
     ("item_versions", versions.apply),
     ("items", status.apply),
@@ -66,7 +69,15 @@ def rebuild(
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
-    rows = BufferedRows(conn, PROJECTION_TABLES, rows_per_insert)
+    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, rows_per_insert), batch, progress)
+    last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
+    if last:
+        _record_position(conn, last)
+    return last
+
+
+def _fold(conn: Connection, rows: BufferedRows, batch: int, progress: Callable[[int], None] | None) -> None:
+    """Every event of the log through every applier, stream by stream, into `rows`, flushed at the end."""
     key = tuple_(events.c.stream_id, events.c.version)
     after: tuple[str, int] | None = None
     stream = None
@@ -89,24 +100,45 @@ def rebuild(
             progress(len(found))
     rows.end_stream()
     rows.flush()
-    last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
-    if last:
-        _record_position(conn, last)
-    return last
 
 
-def differences(conn: Connection) -> list[str]:
-    """The projection tables whose rows differ from a fresh fold of the log. Rebuilds inside `conn`: roll back."""
-    for table in PROJECTION_TABLES:
-        conn.execute(text(f"CREATE TEMP TABLE verify_{table.name} AS SELECT * FROM {table.name}"))
-    rebuild(conn)
+_FRESH = "fresh_"  # the scratch tables' names: a projection table's name after this
+
+
+@contextmanager
+def scratch_tables(conn: Connection) -> Iterator[None]:
+    """Empty temporary tables shaped like the projection tables, on `conn`, for `differences` to fold the log into.
+
+    Made before and dropped after, each time in a short transaction of its own that writes nothing but them (so the
+    caller's transaction in between may be read-only: PostgreSQL makes no table in a read-only transaction).
+    """
+    with scratch(conn):
+        for table in PROJECTION_TABLES:
+            conn.execute(text(f"CREATE TEMP TABLE {_FRESH}{table.name} AS SELECT * FROM {table.name} WHERE 1 = 0"))
+    try:
+        yield
+    finally:
+        with scratch(conn):
+            for table in PROJECTION_TABLES:
+                conn.execute(text(f"DROP TABLE {_FRESH}{table.name}"))
+
+
+def differences(conn: Connection, batch: int = 5000) -> list[str]:
+    """The projection tables whose rows differ from a fresh fold of the log, both read in `conn`'s transaction.
+
+    Call inside `scratch_tables(conn)`: the fold goes into them, and the projections are left as they are, so the
+    transaction may be read-only and hold no lock. In one snapshot (`events.database.snapshot`) the projections
+    hold the rows of exactly the events the fold reads: every append writes its rows in the append's transaction.
+    """
+    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, prefix=_FRESH), batch, None)
     found = []
     for table in PROJECTION_TABLES:
+        stored, fresh = table.name, _FRESH + table.name
         extra = conn.execute(
-            text(f"SELECT COUNT(*) FROM (SELECT * FROM verify_{table.name} EXCEPT SELECT * FROM {table.name}) d")
+            text(f"SELECT COUNT(*) FROM (SELECT * FROM {stored} EXCEPT SELECT * FROM {fresh}) d")
         ).scalar()
         missing = conn.execute(
-            text(f"SELECT COUNT(*) FROM (SELECT * FROM {table.name} EXCEPT SELECT * FROM verify_{table.name}) d")
+            text(f"SELECT COUNT(*) FROM (SELECT * FROM {fresh} EXCEPT SELECT * FROM {stored}) d")
         ).scalar()
         if extra or missing:
             found.append(f"{table.name}: {extra} row(s) not in a fresh fold of the log, {missing} row(s) missing")

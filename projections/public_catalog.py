@@ -79,6 +79,7 @@ def _feed(rows: RowStore, stored: StoredEvent, item_id: str, version: int, kind:
             "kind": kind,
             "published_at": moment,
             "reason": why,
+            "backfilled": stored.metadata.backfilled_by is not None,
         },
     )
 

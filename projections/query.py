@@ -68,6 +68,8 @@ def history(conn: Connection, item_id: str) -> list[dict[str, Any]]:
             "action": r.action,
             "recorded_at": r.recorded_at,
             "occurred_at": r.occurred_at,
+            "claimed_at": r.claimed_at,
+            "backfilled_by": r.backfilled_by,
             "actor": r.actor,
             "unit": r.unit,
             "role": r.role,

@@ -100,10 +100,12 @@ class BufferedRows:
     Memory holds one stream and one batch, whatever the size of the log.
     """
 
-    def __init__(self, conn: Connection, tables: tuple[Table, ...], batch: int = 20_000) -> None:
+    def __init__(self, conn: Connection, tables: tuple[Table, ...], batch: int = 20_000, prefix: str = "") -> None:
+        """`prefix`: the rows go into the tables of the same names with it in front (a fold into scratch tables)."""
         self.conn = conn
         self.tables = tables
         self.batch = batch
+        self.prefix = prefix
         self.current: dict[str, list[dict[str, Any]]] = {table.name: [] for table in tables}
         self.pending: dict[str, list[dict[str, Any]]] = {table.name: [] for table in tables}
         self.waiting = 0
@@ -136,14 +138,16 @@ class BufferedRows:
         """Insert the waiting rows, table by table, with the driver's executemany (rows as tuples: SQLAlchemy's
         per-row parameter processing was a third of a rebuild's time)."""
         dialect = self.conn.dialect
+        preparer = dialect.identifier_preparer
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         for table in self.tables:
             rows = self.pending[table.name]
             if rows:
                 columns = [column.name for column in table.columns]
+                target = preparer.quote(self.prefix + table.name) if self.prefix else preparer.format_table(table)
                 statement = (
-                    f"INSERT INTO {dialect.identifier_preparer.format_table(table)}"
-                    f" ({', '.join(dialect.identifier_preparer.quote(name) for name in columns)})"
+                    f"INSERT INTO {target}"
+                    f" ({', '.join(preparer.quote(name) for name in columns)})"
                     f" VALUES ({', '.join([mark] * len(columns))})"
                 )
                 self.conn.exec_driver_sql(statement, [tuple(row.get(name) for name in columns) for row in rows])

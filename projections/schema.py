@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
 from events.schema import metadata
 
@@ -106,7 +106,9 @@ item_history = Table(
     Column("type", String(100), nullable=False),
     Column("action", String(100), nullable=False),
     Column("recorded_at", String(32), nullable=False),
-    Column("occurred_at", String(32), nullable=False),
+    Column("occurred_at", String(32), nullable=False),  # when it took effect: the store's time, or a backfill's
+    Column("claimed_at", String(32), nullable=True),  # the caller's clock, as information
+    Column("backfilled_by", String(200), nullable=True),  # 补录: the admin who recorded an earlier act
     Column("actor", String(200), nullable=False),
     Column("unit", String(200), nullable=False),
     Column("role", String(50), nullable=False),
@@ -144,7 +146,28 @@ public_changes = Table(
     Column("kind", String(10), nullable=False),
     Column("published_at", String(32), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("backfilled", Boolean, nullable=False),  # 补录: recorded later by an admin, at its own time
     Index("ix_public_changes_item", "item_id", "position"),
 )
 
-PROJECTION_TABLES = (actors, items, item_versions, public_catalog, item_history, published_versions, public_changes)
+# The keys that have signed or may sign checkpoints, as the log records them; the current one has no retired_at.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+    Column("retired_at", String(32), nullable=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+PROJECTION_TABLES = (
+    signing_keys,
+    actors,
+    items,
+    item_versions,
+    public_catalog,
+    item_history,
+    published_versions,
+    public_changes,
+)

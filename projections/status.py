@@ -17,6 +17,7 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+from events.status import PASSED, Status
 from projections.row_store import RowStore
 from projections.schema import items
 from projections.versions import elements_of, latest_published
@@ -24,7 +25,7 @@ from projections.versions import elements_of, latest_published
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
     event = stored.data
-    moment = format_time(stored.recorded_at)
+    moment = format_time(stored.effective_at)
     values: dict[str, object]
     match event:
         case ItemDrafted():
@@ -35,7 +36,7 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
                     "domain": event.domain,
                     "unit": event.unit,
                     "title": event.elements.title,
-                    "status": "draft",
+                    "status": Status.DRAFT,
                     "version": 1,
                     "published_version": None,
                     "pending_kind": "add",
@@ -48,38 +49,38 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
         case ItemRevised():
             values = {"title": elements_of(rows, event.item_id, event.version).title}
         case ItemSubmitted():
-            values = {"status": "submitted", "rejection": ""}
+            values = {"status": Status.SUBMITTED, "rejection": ""}
         case ReviewPassed():
-            values = {"status": f"{event.stage.value}_reviewed"}
+            values = {"status": PASSED[event.stage]}
         case ReviewRejected():
-            values = {"status": "draft", "rejection": event.comment}
+            values = {"status": Status.DRAFT, "rejection": event.comment}
         case ItemApproved():
-            values = {"status": "approved"}
+            values = {"status": Status.APPROVED}
         case ItemPublished():
             values = {
-                "status": "published",
+                "status": Status.PUBLISHED,
                 "published_version": event.version,
                 "pending_kind": None,
                 "title": event.elements.title,
             }
         case AdjustmentProposed():
             values = {
-                "status": "draft",
+                "status": Status.DRAFT,
                 "version": event.version,
                 "pending_kind": "change",
                 "rejection": "",
                 "title": elements_of(rows, event.item_id, event.version).title,
             }
         case RetirementProposed():
-            values = {"status": "draft", "version": event.version, "pending_kind": "cancel", "rejection": ""}
+            values = {"status": Status.DRAFT, "version": event.version, "pending_kind": "cancel", "rejection": ""}
         case ItemRetired():
-            values = {"status": "retired", "pending_kind": None}
+            values = {"status": Status.RETIRED, "pending_kind": None}
         case DraftDiscarded():
-            values = {"status": "discarded", "pending_kind": None}
+            values = {"status": Status.DISCARDED, "pending_kind": None}
         case PendingChangeWithdrawn():
             published = latest_published(rows, event.item_id)
             values = {
-                "status": "published",
+                "status": Status.PUBLISHED,
                 "pending_kind": None,
                 "rejection": "",
                 "title": elements_of(rows, event.item_id, published or 1).title,

@@ -14,27 +14,28 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
 from events.envelope import format_time
+from events.status import Status
 from projections.schema import item_history, items
 
 # The status an item is in after each action of its history (the `items` projection, told in history's words).
 # A revision leaves the status as it is; an action this table does not know (a newer event type) does too.
 STATUS_AFTER = {
-    "draft": "draft",
-    "submit": "submitted",
-    "preliminary_review_passed": "preliminary_reviewed",
-    "legality_review_passed": "legality_reviewed",
-    "preliminary_rejected": "draft",
-    "legality_rejected": "draft",
-    "approval_rejected": "draft",
-    "approve": "approved",
-    "publish": "published",
-    "propose_adjustment": "draft",
-    "propose_retirement": "draft",
-    "retire": "retired",
-    "discard": "discarded",
-    "withdraw": "published",
+    "draft": Status.DRAFT,
+    "submit": Status.SUBMITTED,
+    "preliminary_review_passed": Status.PRELIMINARY_REVIEWED,
+    "legality_review_passed": Status.LEGALITY_REVIEWED,
+    "preliminary_rejected": Status.DRAFT,
+    "legality_rejected": Status.DRAFT,
+    "approval_rejected": Status.DRAFT,
+    "approve": Status.APPROVED,
+    "publish": Status.PUBLISHED,
+    "propose_adjustment": Status.DRAFT,
+    "propose_retirement": Status.DRAFT,
+    "retire": Status.RETIRED,
+    "discard": Status.DISCARDED,
+    "withdraw": Status.PUBLISHED,
 }
-REVIEW_STATUSES = ("submitted", "preliminary_reviewed", "legality_reviewed", "approved")
+REVIEW_STATUSES = (Status.SUBMITTED, Status.PRELIMINARY_REVIEWED, Status.LEGALITY_REVIEWED, Status.APPROVED)
 _PENDING_KIND = {"draft": "add", "propose_adjustment": "change", "propose_retirement": "cancel"}
 _CLOSES_PENDING = {"publish", "retire", "withdraw", "discard"}
 
@@ -55,7 +56,7 @@ class Timeline:
     unit: str
     title: str
     events: int = 0  # how many of the item's events had happened: the stream's first `events`
-    status: str = "new"
+    status: Status = Status.NEW
     since: str = ""  # when the item entered `status`
     version: int = 0  # the newest version, pending or published
     published_version: int | None = None  # the authoritative public version, if any

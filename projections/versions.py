@@ -22,8 +22,12 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
 )
+from events.status import PASSED, Status
 from projections.row_store import RowStore, one
 from projections.schema import item_versions
+
+# A version's own states besides the lifecycle's: no item is ever in them.
+SUPERSEDED, WITHDRAWN = "superseded", "withdrawn"
 
 
 def elements_of(rows: RowStore, item_id: str, version: int) -> ItemElements:
@@ -32,7 +36,7 @@ def elements_of(rows: RowStore, item_id: str, version: int) -> ItemElements:
 
 
 def latest_published(rows: RowStore, item_id: str) -> int | None:
-    published = rows.rows(item_versions, {"item_id": item_id, "state": "published"})
+    published = rows.rows(item_versions, {"item_id": item_id, "state": Status.PUBLISHED})
     return max((int(row["version"]) for row in published), default=None)
 
 
@@ -43,25 +47,25 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             _insert(rows, event.item_id, 1, ChangeKind.ADD, event.elements)
         case ItemRevised():
             elements = apply_changes(elements_of(rows, event.item_id, event.version), event.changes)
-            _set(rows, event.item_id, event.version, state="draft", elements=canonical_json(elements.as_json()))
+            _set(rows, event.item_id, event.version, state=Status.DRAFT, elements=canonical_json(elements.as_json()))
         case ItemSubmitted():
-            _set(rows, event.item_id, event.version, state="submitted", approval_reference="")
+            _set(rows, event.item_id, event.version, state=Status.SUBMITTED, approval_reference="")
         case ReviewPassed():
-            _set(rows, event.item_id, event.version, state=f"{event.stage.value}_reviewed")
+            _set(rows, event.item_id, event.version, state=PASSED[event.stage])
         case ReviewRejected():
-            _set(rows, event.item_id, event.version, state="draft")
+            _set(rows, event.item_id, event.version, state=Status.DRAFT)
         case ItemApproved():
-            _set(rows, event.item_id, event.version, state="approved", approval_reference=event.reference)
+            _set(rows, event.item_id, event.version, state=Status.APPROVED, approval_reference=event.reference)
         case ItemPublished():
             moment = format_time(event.published_at)
             previous = latest_published(rows, event.item_id)
             if previous is not None:
-                _set(rows, event.item_id, previous, state="superseded", superseded_at=moment)
+                _set(rows, event.item_id, previous, state=SUPERSEDED, superseded_at=moment)
             _set(
                 rows,
                 event.item_id,
                 event.version,
-                state="published",
+                state=Status.PUBLISHED,
                 published_at=moment,
                 elements=canonical_json(event.elements.as_json()),
             )
@@ -79,12 +83,12 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             moment = format_time(event.retired_at)
             previous = latest_published(rows, event.item_id)
             if previous is not None:
-                _set(rows, event.item_id, previous, state="superseded", superseded_at=moment)
-            _set(rows, event.item_id, event.version, state="retired", published_at=moment)
+                _set(rows, event.item_id, previous, state=SUPERSEDED, superseded_at=moment)
+            _set(rows, event.item_id, event.version, state=Status.RETIRED, published_at=moment)
         case DraftDiscarded():
-            _set(rows, event.item_id, 1, state="discarded")
+            _set(rows, event.item_id, 1, state=Status.DISCARDED)
         case PendingChangeWithdrawn():
-            _set(rows, event.item_id, event.version, state="withdrawn")
+            _set(rows, event.item_id, event.version, state=WITHDRAWN)
         case _:
             pass
 
@@ -104,7 +108,7 @@ def _insert(
             "item_id": item_id,
             "version": version,
             "kind": kind.value,
-            "state": "draft",
+            "state": Status.DRAFT,
             "elements": canonical_json(elements.as_json()),
             "trigger": trigger,
             "reason": reason,

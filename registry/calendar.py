@@ -62,9 +62,10 @@ class WorkingCalendar:
         return day
 
     def day_of(self, moment: datetime) -> date:
-        """The jurisdiction's calendar day at `moment` (a naive moment is taken as UTC)."""
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).date()
+        """The jurisdiction's calendar day at `moment` (timezone-aware: a naive one is refused)."""
+        if moment.tzinfo is None:
+            raise ValueError(f"a time without a timezone has no calendar day: {moment.isoformat()}")
+        return moment.astimezone(self.zone).date()
 
     def end_of(self, day: date) -> datetime:
         """The moment (UTC) the jurisdiction's `day` ends: everything before it happened on or before `day`."""

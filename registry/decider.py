@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import assert_never
 
 from events.elements import ItemElements, apply_changes, diff
@@ -22,6 +23,7 @@ from events.event import (
     ReviewPassed,
     ReviewRejected,
     ReviewStage,
+    SigningKeyRegistered,
 )
 from registry.actor import Actor, Role
 from registry.command import (
@@ -44,6 +46,7 @@ from registry.rules import (
     owning_unit,
     require_approval_reference,
     require_approver,
+    require_backfill,
     require_change,
     require_discardable,
     require_drafter_of,
@@ -83,6 +86,15 @@ def required_role(command: ItemCommand) -> Role:
             return Role.PUBLISHER
         case _:
             assert_never(command)
+
+
+def effective(command: ItemCommand, clock: datetime, last: datetime | None, backfill_by: Actor | None) -> ItemCommand:
+    """`command` as it takes effect: at the registry's `clock` (read inside the append lock), or, for a backfill
+    (补录) recorded by the admin `backfill_by`, at the command's own time. `last` is the item's last event's time."""
+    if backfill_by is None:
+        return command.model_copy(update={"at": clock})
+    require_backfill(backfill_by, command.at, last, clock)
+    return command
 
 
 def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[ItemEvent]:
@@ -362,3 +374,22 @@ def decide_registration(
     if not roles:
         raise RuleViolation(Rule.ACTOR_REGISTRATION, "an actor needs at least one role")
     return ActorRegistered(actor_id=actor_id, unit=known.name, roles=tuple(sorted(roles)))
+
+
+def decide_signing_key(
+    key_id: str, public_key: str, current: str | None, by: Actor | None, admins_exist: bool, *, rotate: bool
+) -> list[SigningKeyRegistered]:
+    """Record the key that signs checkpoints (none if it already does). The first key is recorded when the registry
+    is set up (by an admin once one exists); replacing the current key is a rotation, an admin's explicit act."""
+    if current == key_id:
+        return []
+    needs_admin = admins_exist or current is not None
+    if needs_admin and (by is None or not by.has(Role.ADMIN)):
+        raise RuleViolation(Rule.SIGNING_KEY, "only an admin (管理员) records or rotates the signing key (--as ADMIN)")
+    if current is not None and not rotate:
+        raise RuleViolation(
+            Rule.SIGNING_KEY,
+            f"this registry signs with key {current}, and the key file holds {key_id}: restore the registry's key "
+            "file, or replace the key on purpose with `registry key --rotate` (an admin's act, recorded)",
+        )
+    return [SigningKeyRegistered(key_id=key_id, public_key=public_key, replaces=current)]

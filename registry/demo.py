@@ -280,18 +280,22 @@ def build_demo(registry: Registry) -> str:
         if admin is None:
             admin = registry.actor(name)
     people = {name: registry.actor(name) for name, _, _ in ACTORS}
+    assert admin is not None
     for spec in ITEMS:
-        _walk(registry, people, spec)
+        _walk(registry, people, spec, admin)
     return f"{len(ACTORS)} actors, {len(ITEMS)} items in every state"
 
 
-def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any]) -> None:
+def _walk(registry: Registry, people: dict[str, Actor], spec: dict[str, Any], admin: Actor) -> None:
+    """One item's story. Its times are 2020's, so the admin records it as a backfill (补录), as a county entering its
+    paper catalogs would: the registry keeps its own time of recording beside each."""
     item_id, path, drafter = spec["id"], spec["path"], people[spec["by"]]
     timeline = spec["timeline"]
     clock = _Clock(WorkingCalendar.of(registry.profile), timeline["start"], timeline["pace"])
 
     def run(command_type: type, actor: Actor, **fields: Any) -> None:
-        registry.execute(command_type(item_id=item_id, actor=actor, at=clock.tick(), **fields))
+        command = command_type(item_id=item_id, actor=actor, at=clock.tick(), **fields)
+        registry.execute(command, backfill_by=admin)
 
     run(
         DraftItem,

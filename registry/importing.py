@@ -34,6 +34,7 @@ from registry.rules import (
     require_portal,
 )
 from registry.service import Registry, now
+from registry.state import Status
 
 IMPORT_TRIGGER = "其他：导入更新"
 ID_PREFIX = "imp-"
@@ -349,7 +350,7 @@ class _Importer:
         assert base is not None
         changed = frozenset(f for f in row.fields if getattr(row.elements, f) != getattr(base, f))
         plan.result = base.model_copy(update={f: getattr(row.elements, f) for f in changed})
-        if item.status == "published":
+        if item.status == Status.PUBLISHED:
             plan.command = AdjustItem(
                 item_id=item.item_id,
                 actor=self.actor,

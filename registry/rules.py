@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import Enum
 
 from events.elements import PORTAL, Audience, ItemElements, Method
@@ -31,6 +32,8 @@ class Rule(Enum):
     NOTHING_DISAPPEARS = ("留痕不删", "nothing disappears")
     KNOWN_ITEM = ("事项存在", "the item exists")
     ACTOR_REGISTRATION = ("人员登记", "actor registration")
+    SIGNING_KEY = ("签名密钥", "the checkpoint signing key")
+    BACKFILL = ("补录", "a backfill is an admin's record of an earlier act")
 
     @property
     def code(self) -> str:
@@ -275,4 +278,20 @@ def require_discardable(item: ItemState) -> None:
             Rule.NOTHING_DISAPPEARS,
             f"only a draft can be discarded or a pending change withdrawn; the item is at {STAGE_NAMES[item.status]}"
             + ("; a published item can only be retired (registry retire)" if item.published else ""),
+        )
+
+
+def require_backfill(by: Actor, at: datetime, last: datetime | None, clock: datetime) -> None:
+    """补录: an admin records an act from before the registry at its own time, after the item's last event and not
+    in the registry's future; the item's record then reads in order, whenever it was entered."""
+    if Role.ADMIN not in by.roles:
+        raise RuleViolation(Rule.BACKFILL, f"only an admin (管理员) records a backfill; {by.actor_id} is not one")
+    if at > clock:
+        raise RuleViolation(
+            Rule.BACKFILL, f"a backfill records the past: {at.isoformat()} is after the registry's clock"
+        )
+    if last is not None and at < last:
+        raise RuleViolation(
+            Rule.BACKFILL,
+            f"the item has events up to {last.isoformat()}: a backfill cannot be dated before them",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -11,13 +12,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select
 
 from events import checkpoint
-from events.checkpoint import Signer
+from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
-from events.event import ActorRegistered, ItemEvent, ItemPublished, ItemRetired
+from events.event import ActorRegistered, ItemPublished, ItemRetired, SigningKeyRegistered
 from events.schema import events
 from events.store import AppendResult, ConcurrencyConflict, EventStore, to_stored
 from projections import actors as actor_projection
+from projections import signing_keys
 from projections.projector import project
 from projections.schema import actors
 from registry.actor import Actor, Role
@@ -30,8 +32,17 @@ from registry.command import (
     PassReview,
     RejectItem,
     RetireItem,
+    fingerprint,
 )
-from registry.decider import decide, decide_registration, evolve, fold, required_role
+from registry.decider import (
+    decide,
+    decide_registration,
+    decide_signing_key,
+    effective,
+    evolve,
+    fold,
+    required_role,
+)
 from registry.missing import NotFound, NotInitialized
 from registry.profile import Profile, load_profile
 from registry.rules import Rule, RuleViolation
@@ -39,6 +50,7 @@ from registry.schema import require_current
 from registry.state import ItemState, Status
 
 ACTOR_STREAM = "actor:"
+RESERVED_STREAMS = (ACTOR_STREAM, "key:")
 __all__ = ["ACTOR_STREAM", "NotFound", "NotInitialized", "Receipt", "Registry", "new_item_id", "now"]
 
 
@@ -53,6 +65,15 @@ class Receipt:
 
     def as_json(self) -> dict[str, object]:
         return {"item_id": self.item_id, "version": self.version, "position": self.position}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The time a command takes effect: the registry's clock, or an admin's backfill after the item's `last` event."""
+
+    clock: datetime
+    last: datetime | None
+    backfill_by: Actor | None
 
 
 class Registry:
@@ -97,21 +118,62 @@ class Registry:
         *,
         command_id: str | None = None,
     ) -> Receipt:
+        """Register an actor in one write transaction. Raises RuleViolation.
+
+        Whether an admin exists is read under the append lock: of two first registrations at once, the second sees
+        the first one's admin, so at most one actor ever becomes admin without an admin registering them.
+        """
         stream = ACTOR_STREAM + actor_id
-        with self.store.reading() as conn:
-            if command_id and (earlier := self.store.find_command(conn, command_id)):
+        asked: dict[str, object] = {"actor_id": actor_id, "unit": unit, "roles": sorted(roles)}
+        digest = fingerprint("RegisterActor", registrar.actor_id if registrar else "", asked)
+        with self.store.writing() as conn:
+            if command_id and (earlier := self.store.replay(conn, command_id, stream, digest)):
                 return Receipt(actor_id, earlier[-1].version, earlier[-1].position, replayed=True)
             version = self.store.stream_version(conn, stream)
             admins = [r for r in conn.execute(select(actors.c.roles)).scalars() if '"admin"' in r]
-        event = decide_registration(actor_id, unit, roles, registrar, bool(admins), version > 0, self.profile)
-        metadata = Metadata(
-            actor=registrar.actor_id if registrar else "bootstrap",
-            unit=registrar.unit if registrar else "",
-            role=Role.ADMIN.value if registrar else "",
-            command_id=command_id or str(uuid.uuid4()),
-        )
-        result = self._append(stream, version, [event], metadata)
-        return Receipt(actor_id, result.version, result.position, result.replayed)
+            event = decide_registration(actor_id, unit, roles, registrar, bool(admins), version > 0, self.profile)
+            metadata = Metadata(
+                actor=registrar.actor_id if registrar else "bootstrap",
+                unit=registrar.unit if registrar else "",
+                role=Role.ADMIN.value if registrar else "",
+                command_id=command_id or str(uuid.uuid4()),
+                fingerprint=digest,
+            )
+            # Inside the write lock: the command id was looked for in this transaction above.
+            result = self.store.append(conn, stream, version, [event], metadata, check_replay=False)
+            self.after_append(conn, result)
+        return Receipt(actor_id, result.version, result.position)
+
+    def register_signing_key(self, by: Actor | None, *, rotate: bool = False) -> Receipt | None:
+        """Record this registry's signer as the key that signs its checkpoints (None: it already is), and sign a
+        checkpoint with it at once. Raises RuleViolation, or SigningKeyError without a signer."""
+        if self.signer is None:
+            raise SigningKeyError("no signing key to record: pass --key FILE or set $REGISTRY_KEY_FILE")
+        with self.store.writing() as conn:
+            current = signing_keys.current(conn)
+            admins = any('"admin"' in r for r in conn.execute(select(actors.c.roles)).scalars())
+            new_events = decide_signing_key(
+                self.signer.key_id,
+                self.signer.public_key,
+                current.key_id if current else None,
+                by,
+                admins,
+                rotate=rotate,
+            )
+            if not new_events:
+                return None
+            metadata = Metadata(
+                actor=by.actor_id if by else "bootstrap",
+                unit=by.unit if by else "",
+                role=Role.ADMIN.value if by else "",
+                reason="rotate" if rotate else "",
+                command_id=str(uuid.uuid4()),
+            )
+            version = self.store.stream_version(conn, signing_keys.KEY_STREAM)
+            result = self.store.append(conn, signing_keys.KEY_STREAM, version, new_events, metadata, check_replay=False)
+            project(conn, result.events)
+            checkpoint.record(conn, self.signer, result.position)
+        return Receipt(signing_keys.KEY_STREAM, result.version, result.position)
 
     # -- items ----------------------------------------------------------------------------------
 
@@ -119,7 +181,7 @@ class Registry:
         """The item's state and its events. Raises NotFound for an item never drafted."""
         with self.store.reading() as conn:
             stored = self.store.read_stream(conn, item_id)
-        if not stored or item_id.startswith(ACTOR_STREAM):
+        if not stored or item_id.startswith(RESERVED_STREAMS):
             raise NotFound(f"no item {item_id!r}")
         return _fold(stored), stored
 
@@ -131,11 +193,16 @@ class Registry:
         correlation_id: str | None = None,
         expected_version: int | None = None,
         source: str | None = None,
+        backfill_by: Actor | None = None,
     ) -> Receipt:
-        """Carry out `command` in one write transaction. Raises RuleViolation, ConcurrencyConflict or NotFound."""
+        """Carry out `command` in one write transaction, at the registry's time. Raises RuleViolation, Conflict
+        (ConcurrencyConflict, CommandIdConflict), NotFound or SigningKeyError.
+
+        `backfill_by`: the admin recording an act from before the registry (补录) at the command's own `at`.
+        """
         require_item_stream(command.item_id)
         with self.store.writing() as conn:
-            if command_id and (earlier := self.store.find_command(conn, command_id)):
+            if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, command.fingerprint)):
                 item = _fold(self.store.read_stream(conn, earlier[0].stream_id))
                 return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
             stored = self.store.read_stream(conn, command.item_id)
@@ -143,8 +210,17 @@ class Registry:
                 raise NotFound(f"no item {command.item_id!r}")
             if expected_version is not None and expected_version != len(stored):
                 raise ConcurrencyConflict(command.item_id, expected_version, len(stored))
+            clock = self.store.clock(conn)
+            last = stored[-1].effective_at if stored else None
             item, result = self._carry_out(
-                conn, command, _fold(stored), len(stored), command_id, correlation_id, source
+                conn,
+                command,
+                _fold(stored),
+                len(stored),
+                Stamp(clock, last, backfill_by),
+                command_id,
+                correlation_id,
+                source,
             )
             return Receipt(command.item_id, _version(item), result.position)
 
@@ -154,12 +230,17 @@ class Registry:
         command: ItemCommand,
         item: ItemState,
         version: int,
+        stamp: Stamp,
         command_id: str | None,
         correlation_id: str | None,
         source: str | None,
     ) -> tuple[ItemState, AppendResult]:
         """Decide, append at `version`, project; returns the item afterwards. Call inside a write transaction."""
+        claimed = command.at
+        command = effective(command, stamp.clock, stamp.last, stamp.backfill_by)
         new_events = decide(command, item, self.profile)
+        if any(isinstance(event, ItemPublished | ItemRetired) for event in new_events):
+            self.require_signer(conn)
         metadata = Metadata(
             actor=command.actor.actor_id,
             unit=command.actor.unit,
@@ -168,14 +249,37 @@ class Registry:
             command_id=command_id or str(uuid.uuid4()),
             correlation_id=correlation_id,
             source=source,
-            occurred_at=format_time(command.at),
+            occurred_at=format_time(claimed),
+            backfilled_by=stamp.backfill_by.actor_id if stamp.backfill_by else None,
+            fingerprint=command.fingerprint,
         )
         # Inside the write lock: execute() looked for a given command id in this transaction; any other id is new.
-        result = self.store.append(conn, command.item_id, version, new_events, metadata, check_replay=False)
+        result = self.store.append(
+            conn, command.item_id, version, new_events, metadata, now=stamp.clock, check_replay=False
+        )
         self.after_append(conn, result)
         for event in new_events:
             item = evolve(item, event, command.actor.actor_id)
         return item, result
+
+    def require_signer(self, conn: Connection) -> None:
+        """A public change is signed by the registry's current key, in its own transaction, or not made at all."""
+        current = signing_keys.current(conn)
+        if current is None:
+            raise SigningKeyError(
+                "this registry has no checkpoint signing key on record, so nothing can be made public: "
+                "run `registry init` (it records the key) or `registry key rotate` as an admin"
+            )
+        if self.signer is None:
+            raise SigningKeyError(
+                f"a public change must be signed, and the signing key {current.key_id} is not here: "
+                "pass --key FILE or set $REGISTRY_KEY_FILE (nothing was recorded)"
+            )
+        if self.signer.key_id != current.key_id:
+            raise SigningKeyError(
+                f"the signing key given ({self.signer.key_id}) is not this registry's current key ({current.key_id}): "
+                "nothing was recorded"
+            )
 
     def check_all(
         self, commands: Sequence[ItemCommand], *, progress: Callable[[int], None] | None = None
@@ -222,12 +326,14 @@ class Registry:
         receipts: list[Receipt] = []
         with self.store.writing() as conn:
             streams = _streams(conn, [c.item_id for c in commands])
+            clock = self.store.clock(conn)
             for index, command in enumerate(commands):
                 item, version = streams[command.item_id]
                 source = sources[index] if index < len(sources) else None
                 try:
                     require_item_stream(command.item_id)
-                    item, result = self._carry_out(conn, command, item, version, None, correlation_id, source)
+                    stamp = Stamp(clock, None, None)
+                    item, result = self._carry_out(conn, command, item, version, stamp, None, correlation_id, source)
                 except RuleViolation as refusal:
                     raise RuleViolation(
                         refusal.rule, f"command {index + 1} of {len(commands)} ({command.item_id}): {refusal.message}"
@@ -238,15 +344,6 @@ class Registry:
                     progress(1)
         return receipts
 
-    def _append(
-        self, stream_id: str, version: int, new_events: list[ItemEvent] | list[ActorRegistered], metadata: Metadata
-    ) -> AppendResult:
-        with self.store.writing() as conn:
-            result = self.store.append(conn, stream_id, version, new_events, metadata)
-            if not result.replayed:
-                self.after_append(conn, result)
-        return result
-
     def after_append(self, conn: Connection, result: AppendResult) -> None:
         """In the append's transaction: update the projections, and sign a checkpoint after a public change."""
         project(conn, result.events)
@@ -255,10 +352,11 @@ class Registry:
 
 
 def require_item_stream(item_id: str) -> None:
-    """Item ids share the log's stream namespace with actors: an `actor:` id would write into an actor's stream."""
-    if item_id.startswith(ACTOR_STREAM):
+    """Item ids share the log's stream namespace with actors and keys: `actor:x` would write into an actor's stream."""
+    if item_id.startswith(RESERVED_STREAMS):
         raise RuleViolation(
-            Rule.KNOWN_ITEM, f"item ids never start with {ACTOR_STREAM!r}: that prefix names actor registrations"
+            Rule.KNOWN_ITEM,
+            f"item ids never start with {' or '.join(map(repr, RESERVED_STREAMS))}: they name actors and keys",
         )
 
 
@@ -266,12 +364,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def new_item_id() -> str:
+def new_item_id(command_id: str | None = None) -> str:
+    """A new random id; with a command id, the same id for every retry of that command (so the retry is one)."""
+    if command_id:
+        return hashlib.sha256(command_id.encode()).hexdigest()[:12]
     return uuid.uuid4().hex[:12]
 
 
 def _fold(stored: list[StoredEvent]) -> ItemState:
-    return fold([(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorRegistered)])
+    return fold(
+        [(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorRegistered | SigningKeyRegistered)]
+    )
 
 
 def _streams(conn: Connection, item_ids: Sequence[str]) -> dict[str, tuple[ItemState, int]]:

@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from events.elements import ItemElements
 from events.event import ChangeKind
+from events.status import Status
 
-
-class Status(StrEnum):
-    """Where the item (or its pending version) stands."""
-
-    NEW = "new"
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    PRELIMINARY_REVIEWED = "preliminary_reviewed"
-    LEGALITY_REVIEWED = "legality_reviewed"
-    APPROVED = "approved"
-    PUBLISHED = "published"
-    RETIRED = "retired"
-    DISCARDED = "discarded"
-
-    @property
-    def label(self) -> str:
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS = {
-    Status.NEW: "未起草",
-    Status.DRAFT: "梳理中",
-    Status.SUBMITTED: "待初审",
-    Status.PRELIMINARY_REVIEWED: "待合法性审查",
-    Status.LEGALITY_REVIEWED: "待审议",
-    Status.APPROVED: "待公布",
-    Status.PUBLISHED: "已公布",
-    Status.RETIRED: "已取消",
-    Status.DISCARDED: "已废弃",
-}
+__all__ = ["ItemState", "Pending", "Published", "Status", "initial_state"]
 
 
 class Published(BaseModel):

@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 import projections.schema  # noqa: F401  (registers the projection tables)
 from events.database import open_engine
 from events.schema import metadata
-from registry.profile import load_profile
 from registry.schema import HEAD
 from registry.service import Registry
+from tests.signing import signed_registry
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REGISTRY_BIN = Path(sys.executable).parent / "registry"
@@ -105,7 +105,7 @@ def registry(db_url: str) -> Iterator[Registry]:
     """An initialised, empty registry with the default profile."""
     engine = open_engine(db_url)
     initialise(engine)
-    yield Registry(engine, load_profile())
+    yield signed_registry(engine)
     engine.dispose()
 
 
@@ -122,6 +122,7 @@ def cli(tmp_path: Path) -> Callable[..., Result]:
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        environment["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # a PostgreSQL registry's default key lives there
         environment.update(env or {})
         done = subprocess.run(
             [str(REGISTRY_BIN), *args],

@@ -19,6 +19,7 @@ PURE = (
     "registry/state.py",
     "registry/actor.py",
     "events/event.py",
+    "events/status.py",
     "events/elements.py",
     "events/codec.py",
     "events/chain.py",  # the canonical form and the hash of a row: stdlib only (`registry history` imports it)

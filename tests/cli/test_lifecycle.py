@@ -23,10 +23,10 @@ from events.event import ReviewStage
 from events.schema import events
 from registry.actor import Role
 from registry.command import AdjustItem, ApproveItem, DraftItem, PassReview, PublishItem, SubmitItem
-from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.conftest import POSTGRES_URL, REGISTRY_BIN, Result, postgres_problem
+from tests.signing import signed_registry
 
 Cli = Callable[..., Result]
 
@@ -83,6 +83,7 @@ class Registered:
 
     def __call__(self, *args: str) -> Result:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        environment["XDG_CONFIG_HOME"] = str(self.directory / "config")  # a PostgreSQL registry's key lives there
         done = subprocess.run(
             [str(REGISTRY_BIN), "--db", self.url, *args],
             capture_output=True,
@@ -150,7 +151,7 @@ def with_registry(registered: Registered, build: Callable[[Registry], None]) -> 
     """`registered`, initialised and filled by `build` through the application service."""
     engine = open_engine(registered.url)
     upgrade(engine)
-    build(Registry(engine, load_profile()))
+    build(signed_registry(engine))
     engine.dispose()
     return registered
 
@@ -235,7 +236,7 @@ def history(registry_cli: Registered) -> list[dict[str, Any]]:
 def test_each_write_command_prints_the_item_its_version_and_its_log_position(life: Life) -> None:
     receipts = [json.loads(result.out) for result in life.receipts]
 
-    assert receipts == [{"item_id": ITEM, "version": 1, "position": position} for position in range(6, 12)]
+    assert receipts == [{"item_id": ITEM, "version": 1, "position": position} for position in range(7, 13)]
 
 
 def test_show_prints_the_published_version(registry_cli: Registered) -> None:
@@ -491,7 +492,7 @@ def test_a_write_command_at_the_right_expected_version_prints_its_receipt(
 
     result = clean(cli("--db", db_url, "--as", "李财政", *ADJUST, "--expected-version", "6", "--json"))
 
-    assert (result.code, json.loads(result.out)) == (0, {"item_id": ITEM, "version": 2, "position": 12})
+    assert (result.code, json.loads(result.out)) == (0, {"item_id": ITEM, "version": 2, "position": 13})
 
 
 # -- the demo --------------------------------------------------------------------------------------------

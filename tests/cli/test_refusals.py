@@ -182,6 +182,14 @@ CASES = {
     ),
     "published item discarded": Case("留痕不删", reaching("published"), "李财政", ("discard", ITEM), "retire"),
     "actor stream id": Case("事项存在", nothing, "李财政", ("draft", "--id", "actor:李财政", "--name", "x"), "actor"),
+    "publication without the signing key": Case("签名密钥", reaching("审议"), "吴发布", ("publish", ITEM), "key"),
+    "backfill by a non-admin": Case(
+        "补录",
+        nothing,
+        "李财政",
+        ("--backfill-at", "2020-06-01T10:00+08:00", "--backfill-by", "李财政", "draft", "--id", ITEM, "--name", "x"),
+        "admin",
+    ),
     "actor registered by a non-admin": Case(
         "人员登记", an_admin, "李财政", ("actor", "add", "赵财政", "--unit", "财政局", "--role", "drafter"), "admin"
     ),

@@ -22,6 +22,7 @@ from registry.schema import upgrade
 from registry.service import Registry
 from tests.conftest import Result
 from tests.registry.catalog_files import complete, people, publish, write_messy_xlsx, write_rows_xlsx
+from tests.signing import signed_registry
 
 Cli = Callable[..., Result]
 
@@ -44,7 +45,7 @@ RICH = complete(
 def registry(db_url: str) -> Iterator[Registry]:
     engine = open_engine(db_url)
     upgrade(engine)
-    found = Registry(engine, load_profile())
+    found = signed_registry(engine)
     people(found)
     yield found
     engine.dispose()
@@ -292,7 +293,8 @@ def test_export_as_of_gives_the_catalog_as_it_was_then(
     cli: Cli, published: Registry, db_url: str, tmp_path: Path
 ) -> None:
     who = people(published)
-    later = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    later = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the caller's clock: the registry's own time counts
+    between = datetime.now(UTC)
     steps: list[Any] = [
         AdjustItem(
             item_id="czj-yusuan",
@@ -317,8 +319,8 @@ def test_export_as_of_gives_the_catalog_as_it_was_then(
         return [i["elements"]["content"] for i in json.loads(out.read_text("utf-8"))["items"]]
 
     assert content_as_of(None) == ["第二版内容"]
-    assert content_as_of("2026-02-01") == ["政府预算的内容"]
-    assert content_as_of("2026-03-02T08:59:00Z") == ["政府预算的内容"]
+    assert content_as_of(between.isoformat()) == ["政府预算的内容"]
+    assert content_as_of(later.isoformat()) == []  # before anything was published, whatever the commands said
     assert content_as_of("2025-12-31") == []
 
 

@@ -48,7 +48,8 @@ def test_every_publication_records_a_signed_checkpoint(demo: str, cli: Cli, tmp_
         publishing = [
             p
             for (p,) in conn.execute(
-                "SELECT position FROM events WHERE type IN ('ItemPublished', 'ItemRetired') ORDER BY position"
+                "SELECT position FROM events WHERE type IN ('ItemPublished', 'ItemRetired', 'SigningKeyRegistered') "
+                "ORDER BY position"
             )
         ]
         sizes = [s for (s,) in conn.execute("SELECT size FROM checkpoints ORDER BY size")]

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, inspect, update
 
+from events import database
 from events.elements import ItemElements
 from events.schema import events
-from projections.projector import differences, rebuild
+from projections.projector import differences, rebuild, scratch_tables
 from projections.schema import PROJECTION_TABLES, public_catalog
 from registry.command import AdjustItem, DiscardItem, ReviseItem
 from registry.demo import build_demo
@@ -29,6 +30,12 @@ def snapshot(engine: Engine) -> Snapshot:
             name: sorted((tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"')), key=repr)
             for name in tables
         }
+
+
+def fresh_differences(registry: Registry) -> list[str]:
+    """What `registry verify` finds: a fresh fold compared with the projections, in one read-only snapshot."""
+    with registry.engine.connect() as conn, scratch_tables(conn), database.snapshot(conn):
+        return differences(conn, batch=7)
 
 
 @pytest.fixture
@@ -104,20 +111,14 @@ def test_rebuilding_repairs_a_projection_row_changed_behind_the_logs_back(demo: 
 
 
 def test_a_fresh_fold_finds_no_differences_in_projections_kept_incrementally(demo: Registry) -> None:
-    with demo.store.writing() as conn:
-        found = differences(conn)
-        conn.rollback()
-
-    assert found == []
+    assert fresh_differences(demo) == []
 
 
 def test_a_fresh_fold_names_a_projection_changed_behind_the_logs_back(demo: Registry) -> None:
     with demo.store.writing() as conn:
         conn.execute(update(public_catalog).where(public_catalog.c.item_id == "czj-yusuan").values(content="篡改"))
 
-    with demo.store.writing() as conn:
-        found = differences(conn)
-        conn.rollback()
+    found = fresh_differences(demo)
 
     assert [problem.split(":")[0] for problem in found] == ["public_catalog"]
 
@@ -127,8 +128,6 @@ def test_looking_for_differences_leaves_the_projections_as_they_were(demo: Regis
         conn.execute(update(public_catalog).where(public_catalog.c.item_id == "czj-yusuan").values(content="篡改"))
     before = snapshot(demo.engine)
 
-    with demo.store.writing() as conn:
-        differences(conn)
-        conn.rollback()
+    fresh_differences(demo)
 
     assert snapshot(demo.engine) == before

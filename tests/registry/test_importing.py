@@ -14,7 +14,6 @@ from events.event import AdjustmentProposed, ItemDrafted, ItemRevised
 from registry.catalog_table import NotACatalog
 from registry.command import DiscardItem, DraftItem, SubmitItem
 from registry.importing import IMPORT_TRIGGER, ImportReport, derived_id, identity, import_catalog
-from registry.profile import load_profile
 from registry.rules import RuleViolation
 from registry.schema import upgrade
 from registry.service import Registry
@@ -32,6 +31,7 @@ from tests.registry.catalog_files import (
     write_rows_xlsx,
     write_xls,
 )
+from tests.signing import signed_registry
 
 HEADER = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体"]
 HEADER += ["公开对象", "公开方式", "公开层级"]
@@ -302,7 +302,7 @@ def test_ten_thousand_rows_import_in_one_run(sqlite_url: str, tmp_path: Path) ->
     # SQLite only: the write path costs the same per event on PostgreSQL, which the other tests cover.
     engine = open_engine(sqlite_url)
     upgrade(engine)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)

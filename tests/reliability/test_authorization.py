@@ -33,6 +33,7 @@ from tests.api.test_canary import every_field, schema_of
 from tests.conftest import Result
 from tests.registry.test_rule_matrix import ACTORS, COMMANDS, ELEMENTS, HISTORIES, MATRIX, NOON, expected, state
 from tests.reliability.catalog_file import write_catalog_csv
+from tests.signing import signed_registry
 
 Cli = Callable[..., Result]
 
@@ -66,7 +67,7 @@ def matrix(module_db_url: str) -> Iterator[Registry]:
     actors registered, so that the CLI can act as them."""
     engine = open_engine(module_db_url)
     upgrade(engine)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     admin = ACTORS["admin"][0]
     registry.register_actor(admin.actor_id, admin.unit, admin.roles)
     for name, (actor, _) in ACTORS.items():
@@ -211,6 +212,7 @@ def canaries(db_url: str, tmp_path: Path) -> Iterator[Canaries]:
     key = tmp_path / "registry.key"
     create_key(key)
     registry = Registry(engine, profile, load_signer(key, f"catalog-registry/{profile.jurisdiction}"))
+    registry.register_signing_key(None)  # as `registry init` does
     keys = ("admin", "preliminary", "legality", "approver", "publisher", "drafter:财政局")
     names = {key: canary(f"人员{number}") for number, key in enumerate(keys)}
     comments = [canary("comment") for _ in range(4)]

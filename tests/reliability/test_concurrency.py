@@ -14,12 +14,12 @@ import pytest
 
 from events.database import open_engine
 from registry.audit import verify
-from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry
 from tests.reliability.invariant import log_problems, read_facts
 from tests.reliability.scale import COMMANDS_PER_WRITER, PRIVATE_ITEMS, SHARED_ITEMS, WRITERS
 from tests.reliability.worker import TIMEOUT, forkserver, race, register_people
+from tests.signing import signed_registry
 
 
 @dataclass
@@ -37,7 +37,7 @@ def finished_race(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) 
     db_url, tmp_path = module_db_url, tmp_path_factory.mktemp("race")
     engine = open_engine(db_url)
     upgrade(engine)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     register_people(registry)
     setup_commands = set(read_facts(registry.store).commands)
     context = forkserver()

@@ -40,6 +40,7 @@ from tests.reliability.worker import (
     register_people,
     write_until_killed,
 )
+from tests.signing import signed_registry
 
 LOCK_WAIT = 60.0  # seconds to wait for a writer to reach its write transaction
 
@@ -164,7 +165,7 @@ def series(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     engine = open_engine(module_db_url)
     upgrade(engine)
     create_key(directory / "registry.key")
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     register_people(registry)
     found = Series(registry, module_db_url, directory)
     rng = random.Random(20260)

@@ -39,6 +39,7 @@ def served(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     key = tmp_path_factory.mktemp("key") / "registry.key"
     create_key(key)
     registry = Registry(engine, profile, load_signer(key, f"catalog-registry/{profile.jurisdiction}"))
+    registry.register_signing_key(None)  # as `registry init` does
     office = Office(registry)
     for number in range(3):
         office.publish_new(f"czj-{number}", name=f"事项{number}")

@@ -35,7 +35,6 @@ from registry.actor import Actor
 from registry.catalog_table import NotACatalog
 from registry.command import DiscardItem, DraftItem
 from registry.importing import import_catalog
-from registry.profile import load_profile
 from registry.rules import RuleViolation
 from registry.schema import upgrade
 from registry.service import Registry, now
@@ -44,6 +43,7 @@ from tests.conftest import Result
 from tests.registry.catalog_files import complete, people, publish, write_rows_xlsx
 from tests.reliability.catalog_file import HEADER, row
 from tests.reliability.scale import HOSTILE_CLI_EXAMPLES, HOSTILE_SERVICE_EXAMPLES
+from tests.signing import signed_registry
 
 Cli = Callable[..., Result]
 
@@ -108,7 +108,7 @@ def drafter(registry: Registry) -> Actor:
 def sqlite_registry(sqlite_url: str) -> Iterator[Registry]:
     engine = open_engine(sqlite_url)
     upgrade(engine)
-    yield Registry(engine, load_profile())
+    yield signed_registry(engine)
     engine.dispose()
 
 

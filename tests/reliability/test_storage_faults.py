@@ -25,12 +25,12 @@ from events.database import open_engine
 from events.elements import ItemElements
 from registry.audit import verify
 from registry.command import DraftItem
-from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.conftest import REGISTRY_BIN, Result
 from tests.registry.catalog_files import complete, people, publish
 from tests.reliability.invariant import log_problems
+from tests.signing import signed_registry
 
 
 def run(*args: str, cwd: Path, prefix: tuple[str, ...] = ()) -> Result:
@@ -45,7 +45,7 @@ def registry_at(url: str) -> Registry:
     """An initialised registry with the test's people and one published item."""
     engine = open_engine(url)
     upgrade(engine)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     publish(registry, "czj-yusuan", complete("政府预算"))
     return registry
 

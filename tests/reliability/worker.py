@@ -39,6 +39,7 @@ from registry.profile import load_profile
 from registry.rules import RuleViolation
 from registry.service import NotFound, Registry, now
 from registry.state import ItemState, Status
+from tests.signing import signed_registry
 
 TIMEOUT = 300
 CRASHED = 70  # a writer's exit code when any of its commands raised something other than a refusal or a conflict
@@ -146,7 +147,7 @@ def race(
     are sent again with the same command id, as a client retries after a lost reply.
     """
     engine = open_engine(url)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     rng = random.Random(writer)
     who = people(registry)
     mine, theirs = private_items(writer, writers, private), shared_items(shared)
@@ -233,7 +234,7 @@ def write_until_killed(url: str, prefix: str, key: str, seed: int) -> None:
 def import_until_killed(url: str, path: str) -> None:
     """`registry import` of a large file through the service, as the CLI runs it."""
     engine = open_engine(url)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     import_catalog(registry, Path(path), unit="财政局", actor=people(registry)["drafter"])
 
 

@@ -1,0 +1,56 @@
+"""The checkpoint signing keys the log has registered: which one signs now, and which signed before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from events.envelope import StoredEvent, format_time
+from events.event import SigningKeyRegistered
+from projections.row_store import RowStore
+from projections.schema import signing_keys
+
+KEY_STREAM = "key:checkpoint"  # every registration and rotation, in order: one stream, so each knows the one before
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    key_id: str
+    public_key: str
+
+
+def apply(rows: RowStore, stored: StoredEvent) -> None:
+    match stored.data:
+        case SigningKeyRegistered(key_id=key_id, public_key=public_key, replaces=replaces):
+            moment = format_time(stored.recorded_at)
+            if replaces is not None:
+                rows.update(signing_keys, {"key_id": replaces}, {"retired_at": moment})
+            rows.insert(
+                signing_keys,
+                {
+                    "key_id": key_id,
+                    "public_key": public_key,
+                    "registered_at": moment,
+                    "retired_at": None,
+                    "position": stored.position,
+                },
+            )
+        case _:
+            pass
+
+
+def current(conn: Connection) -> SigningKey | None:
+    """The key that signs the registry's checkpoints now, if one is registered."""
+    row = conn.execute(
+        select(signing_keys.c.key_id, signing_keys.c.public_key)
+        .where(signing_keys.c.retired_at.is_(None))
+        .order_by(signing_keys.c.position.desc())
+        .limit(1)
+    ).first()
+    return SigningKey(row.key_id, row.public_key) if row else None
+
+
+def known(conn: Connection) -> set[str]:
+    """Every public key (base64) the log has registered, current or retired."""
+    return set(conn.execute(select(signing_keys.c.public_key)).scalars())
