@@ -17,7 +17,7 @@ from events import checkpoint, merkle_store
 from events.database import reading
 from events.proof import ProofError, read_public_key, verify_file
 from events.schema import events
-from projections.schema import public_catalog, published_versions
+from projections.schema import public_catalog, published_versions, signing_keys
 from registry.missing import NotFound
 
 if TYPE_CHECKING:
@@ -56,11 +56,16 @@ def key(
     assert registry.signer is not None
     if public:
         typer.echo(registry.signer.public_key)
-    else:
-        console.print(
-            f"signing key {c.key_path} (Ed25519, id {registry.signer.key_id}); public key {registry.signer.public_key}",
-            markup=False,
-        )
+        return
+    console.print(
+        f"signing key {c.key_path} (Ed25519, id {registry.signer.key_id}); public key {registry.signer.public_key}",
+        markup=False,
+    )
+    with registry.store.reading() as conn:
+        on_record = conn.execute(select(signing_keys).order_by(signing_keys.c.position)).all()
+    for row in on_record:
+        until = f", retired {row.retired_at}" if row.retired_at else " (current)"
+        console.print(f"  on record: {row.key_id} since {row.registered_at}{until}", markup=False)
 
 
 def _rotate(c: Context) -> None:
