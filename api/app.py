@@ -6,16 +6,29 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from graphql import DocumentNode, ExecutionResult, GraphQLError, parse, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from graphql_server.asgi import GraphQL
 from graphql_server.exceptions import GraphQLValidationError
@@ -23,35 +36,76 @@ from graphql_server.http import GraphQLHTTPResponse, process_result
 from graphql_server.http.exceptions import HTTPException
 from graphql_server.runtime import execute_sync
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
-from api.executor import LeafShortcutContext
-from api.limits import MAX_TOKENS, refusals
+from api.admission import Admission
+from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
+from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
+from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
 from api.schema import schema
 from projections import public_query
+from registry.calendar import WorkingCalendar
 from registry.profile import Profile
 
 log = logging.getLogger("registry.api")
 MAX_BODY = 64 * 1024
-_MENTIONS_LOG = re.compile(r"\blog\b")
+_DRAIN = 1024 * 1024  # bytes of a body over MAX_BODY read and dropped before the 413 (see _body)
 STATIC = Path(__file__).with_name("static")  # the portal page: plain HTML, CSS and JavaScript modules
 _CHECKED_QUERIES = 256  # query texts whose parsed and validated document is kept
 _UNCACHEABLE = "registry.uncacheable"  # set in the ASGI scope when a response must not carry an ETag
+_DEADLINE = "registry.deadline"  # the request's Deadline, in the ASGI scope
+_NOW = "registry.now"  # the request's time, in the ASGI scope: `coverage` and the ETag judge the same day
+
+# What a root field's answer depends on besides the request and the public catalog's state (its last public change
+# and newest checkpoint, which every ETag includes): "log", the log's head, which moves with every event, drafts and
+# reviews included; "day", the day, as deadlines pass without any public change. A root field not named here (a new
+# one) is never answered with an ETag.
+DEPENDS_ON: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("catalog", "item", "domains", "units", "changes", "checkpoints", "consistency", "labels"), frozenset()
+    ),
+    **dict.fromkeys(("__typename", "__schema", "__type"), frozenset()),
+    "log": frozenset({"log"}),
+    "coverage": frozenset({"day"}),
+}
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one server gives its requests: time, and how many may work at once."""
+
+    deadline: float = 10.0  # seconds from a request's arrival until it is cut off
+    concurrent: int = 8  # GraphQL requests at work at once: each holds a worker thread and a database connection
+    queue: float = 2.0  # seconds a request waits for one of those before it is turned away with 503
 
 
 class RegistryGraphQL(GraphQL):
     """graphql-server's ASGI view with our limits, a read snapshot per request, masked errors and ETags."""
 
-    def __init__(self, engine: Engine, profile: Profile, *, graphiql: bool = True, introspection: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        profile: Profile,
+        *,
+        graphiql: bool = True,
+        introspection: bool = True,
+        limits: ServerLimits = ServerLimits(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         super().__init__(schema.graphql_schema, graphql_ide="graphiql" if graphiql else None)
         self.engine = engine
         self.profile = profile
+        self.limits = limits
+        self.clock = clock
+        self.admission = Admission(limits.concurrent)
         # The cost limits (api.limits) are checked on their own first: the specified rules are what a flood makes slow.
         rules = [*specified_rules]
         if not introspection:
@@ -83,19 +137,36 @@ class RegistryGraphQL(GraphQL):
         self._checked[query] = document
         return document
 
+    def admitted(self, query: str, operation_name: str | None, variables: Any) -> DocumentNode:
+        """`query` checked, and its operation `operation_name` within the cost limit with `variables`; raises
+        GraphQLValidationError."""
+        document = self.checked(query)
+        refused = cost_refusal(cost(self.schema, document, operation_name, variables))
+        if refused is not None:
+            raise GraphQLValidationError([refused])
+        return document
+
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @contextmanager
-    def snapshot(self) -> Iterator[Connection]:
-        """One consistent read snapshot for a whole request."""
+    def snapshot(self, deadline: Deadline | None = None) -> Iterator[Connection]:
+        """One consistent read snapshot for a whole request, whose statements stop at `deadline`."""
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             else:
                 conn = conn.execution_options(sqlite_begin="DEFERRED")
             with conn.begin():
-                yield conn
+                if deadline is None:
+                    yield conn
+                    return
+                with held_to(conn, deadline):
+                    yield conn
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
+        scope = request.scope
+        return {"request": request, "response": response, "deadline": scope[_DEADLINE], "now": scope[_NOW]}
 
     async def execute_operation(
         self, request_adapter: Any, request_data: Any, context: Any, root_value: Any, allowed_operation_types: Any
@@ -103,21 +174,30 @@ class RegistryGraphQL(GraphQL):
         query = request_data.query
         if not isinstance(query, str) or not query:
             raise GraphQLValidationError([GraphQLError("No GraphQL query found in the request")])
+        deadline: Deadline = context["deadline"]
 
         def run() -> ExecutionResult:
-            document = self.checked(query)
-            with self.snapshot() as conn:
-                return execute_sync(
-                    schema=self.schema,
-                    query=document,
-                    variable_values=request_data.variables,
-                    context_value={**context, "conn": conn, "profile": self.profile, "request_state": {}},
-                    operation_name=request_data.operation_name,
-                    allowed_operation_types=allowed_operation_types,
-                    validation_rules=self.rules,
-                    validate_document=False,  # checked() did, once per query text
-                    execution_context_class=LeafShortcutContext,
-                )
+            document = self.admitted(query, request_data.operation_name, request_data.variables)
+            try:
+                with self.snapshot(deadline) as conn:
+                    result = execute_sync(
+                        schema=self.schema,
+                        query=document,
+                        variable_values=request_data.variables,
+                        context_value={**context, "conn": conn, "profile": self.profile, "request_state": {}},
+                        operation_name=request_data.operation_name,
+                        allowed_operation_types=allowed_operation_types,
+                        validation_rules=self.rules,
+                        validate_document=False,  # checked() did, once per query text
+                        execution_context_class=DeadlineContext,
+                    )
+            except (DeadlineExceeded, OperationalError) as error:
+                if not deadline.cut_off(error):
+                    raise
+                return ExecutionResult(None, [deadline.error()])
+            if result.errors and deadline.cut_off(*(error.original_error for error in result.errors)):
+                return ExecutionResult(None, [deadline.error()])  # not a half answer with a null for every field
+            return result
 
         try:
             return await anyio.to_thread.run_sync(run)
@@ -136,60 +216,164 @@ class RegistryGraphQL(GraphQL):
         return process_result(result, strict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        scope[_DEADLINE] = deadline = Deadline.starting_now(self.limits.deadline)
+        scope[_NOW] = self.clock()
+        if scope["method"] not in ("GET", "POST"):
+            await super().__call__(scope, receive, send)  # HEAD: graphql-server answers 405
+            return
         request = Request(scope, receive)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            await PlainTextResponse(f"request body over {MAX_BODY} bytes", status_code=413)(scope, receive, send)
+        body = await _body(request, deadline)
+        if isinstance(body, Response):
+            await body(scope, receive, send)
             return
         if self.graphql_ide and scope["method"] == "GET" and "text/html" in request.headers.get("accept", ""):
-            await super().__call__(scope, _replay(body), send)  # GraphiQL: no caching
+            await super().__call__(scope, _replay(body), with_policy(send, GRAPHIQL_POLICY))  # GraphiQL: no caching
             return
-        etag = await anyio.to_thread.run_sync(self._etag, request, body)
-        if etag in _tags(request.headers.get("if-none-match", "")):
-            await Response(status_code=304, headers={"ETag": etag})(scope, receive, send)
+        give_back = await self.admission.enter(min(self.limits.queue, deadline.remaining()))
+        if give_back is None:
+            busy = PlainTextResponse("too many requests at once: try again shortly", 503, {"Retry-After": "1"})
+            await busy(scope, receive, send)
             return
+        try:
+            etag = await anyio.to_thread.run_sync(self._etag, request, body, deadline)
+            if etag is not None and etag in _tags(request.headers.get("if-none-match", "")):
+                await Response(status_code=304, headers={"ETag": etag})(scope, receive, send)
+                return
 
-        async def send_with_etag(message: Any) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200 and not scope.get(_UNCACHEABLE):
-                message = {**message, "headers": [*message.get("headers", []), (b"etag", etag.encode())]}
-            await send(message)
+            async def send_with_etag(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    give_back()  # the work is done: a slow reader of the response holds no slot
+                    if etag is not None and message["status"] == 200 and not scope.get(_UNCACHEABLE):
+                        message = {**message, "headers": [*message.get("headers", []), (b"etag", etag.encode())]}
+                await send(message)
 
-        await super().__call__(scope, _replay(body), send_with_etag)
+            await super().__call__(scope, _replay(body), send_with_etag)
+        finally:
+            give_back()
 
-    def _etag(self, request: Request, body: bytes) -> str:
-        """Derived from the public catalog's position (and the log head when the query asks for it) and the request."""
-        with self.snapshot() as conn:
-            # Checkpoints are signed at public changes, and on demand by `registry checkpoint`.
-            state = ":".join(str(n) for n in public_query.cache_state(conn))
-            if _may_select_log(request, body):
-                state += ":" + str(public_query.log_head(conn)[0])
-        if b"coverage" in body or "coverage" in request.url.query:
-            # Deadlines pass without any public change: `coverage` answers differently from one day to the next.
-            state += ":" + datetime.now(ZoneInfo(self.profile.timezone)).date().isoformat()
+    def _etag(self, request: Request, body: bytes, deadline: Deadline) -> str | None:
+        """The ETag of the answer to this request, if it may have one: derived from the public catalog's position,
+        and the log head or the day when the operation's root fields depend on them (DEPENDS_ON), and the request.
+
+        None when the request is not a query operation the API would answer (the view reports why), or reaches past
+        the deadline.
+        """
+        asked = _graphql_request(request, body)
+        if asked is None:
+            return None
+        try:
+            document = self.admitted(*asked)
+        except GraphQLValidationError:
+            return None
+        depends = _dependencies(document, asked[1])
+        if depends is None:
+            return None
+        try:
+            with self.snapshot(deadline) as conn:
+                # Checkpoints are signed at public changes, and on demand by `registry checkpoint`.
+                state = ":".join(str(n) for n in public_query.cache_state(conn))
+                if "log" in depends:
+                    state += ":" + str(public_query.log_head(conn)[0])
+        except (DeadlineExceeded, OperationalError) as error:
+            if not deadline.cut_off(error):
+                raise
+            return None  # the view meets the deadline too, and says so
+        if "day" in depends:
+            state += ":" + WorkingCalendar.of(self.profile).day_of(request.scope[_NOW]).isoformat()
         digest = hashlib.sha256(
             f"{state}\n{request.method}\n{request.headers.get('accept', '')}\n{request.url.query}\n".encode() + body
         ).hexdigest()
         return f'"{digest[:32]}"'
 
 
-def _may_select_log(request: Request, body: bytes) -> bool:
-    """Whether the query may select `log`, whose head moves with every event, drafts and reviews included.
+async def _body(request: Request, deadline: Deadline) -> bytes | Response:
+    """The request's body, read as it arrives and never held beyond MAX_BODY; or the response that refuses it.
 
-    Looks at the query text as the view will read it (percent-decoded, JSON-unescaped); when that is not clear,
-    assumes it does.
+    Over MAX_BODY: 413. A body up to _DRAIN bytes longer is read to its end (and dropped) first, so that the client,
+    still sending, does not lose the answer to a reset connection; a longer one is not read any further (nor at all,
+    when its Content-Length says so) and the connection is closed. Not all there by the deadline: 408.
     """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY + _DRAIN:
+        return _too_large(close=True)
+    chunks: list[bytes] = []
+    size = 0
+    with anyio.move_on_after(deadline.remaining()) as waiting:
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY + _DRAIN:
+                    return _too_large(close=True)
+                if size <= MAX_BODY:
+                    chunks.append(chunk)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is there to read it
+    if waiting.cancelled_caught:
+        return PlainTextResponse(
+            f"request body not received within {deadline.seconds:g} s", 408, {"Connection": "close"}
+        )
+    if size > MAX_BODY:
+        return _too_large(close=False)  # read to its end: the connection can carry the next request
+    return b"".join(chunks)
+
+
+def _too_large(*, close: bool) -> Response:
+    return PlainTextResponse(f"request body over {MAX_BODY} bytes", 413, {"Connection": "close"} if close else None)
+
+
+def _graphql_request(request: Request, body: bytes) -> tuple[str, str | None, Any] | None:
+    """The query, operation name and variables of a GraphQL request, as the view reads them; None if it cannot."""
     if request.method == "GET":
-        queries: list[object] = list(request.query_params.getlist("query"))
-    else:
+        payload: Any = dict(request.query_params)
+        try:
+            payload["variables"] = json.loads(payload["variables"]) if payload.get("variables") else None
+        except ValueError:
+            return None
+    elif "application/json" in request.headers.get("content-type", ""):
         try:
             payload = json.loads(body)
         except ValueError:
-            return True
-        queries = [payload.get("query")] if isinstance(payload, dict) else [payload]
-    return any(not isinstance(query, str) or _MENTIONS_LOG.search(query) for query in queries)
+            return None
+    else:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    query, operation_name = payload.get("query"), payload.get("operationName")
+    if not isinstance(query, str) or not (operation_name is None or isinstance(operation_name, str)):
+        return None
+    return query, operation_name, payload.get("variables")
+
+
+def _dependencies(document: DocumentNode, operation_name: str | None) -> frozenset[str] | None:
+    """What the answer to the query operation `operation_name` depends on (DEPENDS_ON); None if it is not a query
+    operation or selects a root field whose dependencies are not known."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.QUERY:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    names = _root_fields(operation.selection_set, fragments, set())
+    if not names <= DEPENDS_ON.keys():
+        return None
+    return frozenset().union(*(DEPENDS_ON[name] for name in names))
+
+
+def _root_fields(
+    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> set[str]:
+    """The names of the fields selected at the root, through fragments (whether or not a directive skips them)."""
+    names: set[str] = set()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            names |= _root_fields(fragments[selection.name.value].selection_set, fragments, seen)
+    return names
 
 
 def _tags(header: str) -> set[str]:
@@ -242,12 +426,21 @@ class _Revalidated(StaticFiles):
         return response
 
 
-def create_app(engine: Engine, profile: Profile, *, graphiql: bool = True, introspection: bool = True) -> Starlette:
-    view = RegistryGraphQL(engine, profile, graphiql=graphiql, introspection=introspection)
+def create_app(
+    engine: Engine,
+    profile: Profile,
+    *,
+    graphiql: bool = True,
+    introspection: bool = True,
+    limits: ServerLimits = ServerLimits(),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Starlette:
+    """The app. `clock` gives the time the `coverage` verdicts and their ETags are judged at (the tests move it)."""
+    view = RegistryGraphQL(engine, profile, graphiql=graphiql, introspection=introspection, limits=limits, clock=clock)
 
     async def healthz(_request: Request) -> JSONResponse:
         def head() -> tuple[int, str]:
-            with view.snapshot() as conn:
+            with view.snapshot(Deadline.starting_now(view.limits.deadline)) as conn:
                 return public_query.log_head(conn)
 
         position, head_hash = await anyio.to_thread.run_sync(head)
@@ -263,5 +456,5 @@ def create_app(engine: Engine, profile: Profile, *, graphiql: bool = True, intro
             Route("/", home),
             Mount("/static", _Revalidated(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(_Guard)],
+        middleware=[Middleware(SecurityHeaders), Middleware(_Guard)],
     )

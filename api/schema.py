@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import graphene
 from graphql import GraphQLError
@@ -22,8 +23,8 @@ from projections import public_query
 from projections.public_query import CatalogFilter as Filter
 from registry.calendar import WorkingCalendar
 from registry.deadline import Verdict as VerdictValue
-from registry.deadline import judge
 from registry.profile import Profile
+from registry.supervision import domain_catalog_judgement
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -105,6 +106,24 @@ def _as_of(value: datetime | None) -> datetime | None:
         raise GraphQLError(f"asOf {value.isoformat()} is out of range") from error
 
 
+_T = TypeVar("_T")
+
+
+def _once(info: graphene.ResolveInfo, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+    """`compute()` for `key`, worked out once per request: aliases that ask the same thing share the answer (or the
+    refusal), so that fifty copies of a page or of a proof cost one."""
+    memo: dict[tuple[Any, ...], Any] = info.context["request_state"].setdefault("once", {})
+    if key not in memo:
+        try:
+            memo[key] = (True, compute())
+        except GraphQLError as error:
+            memo[key] = (False, error)
+    done, found = memo[key]
+    if not done:
+        raise found
+    return found  # type: ignore[no-any-return]
+
+
 def _listed(info: graphene.ResolveInfo, item_ids: list[str]) -> None:
     """Note items this request lists, so that their histories are read in one query if any is asked for."""
     info.context["request_state"].setdefault("item_ids", []).extend(item_ids)
@@ -117,6 +136,11 @@ class PublicVersion(graphene.ObjectType):
     published_at = graphene.DateTime(required=True)
     change_kind = graphene.Field(ChangeKind, required=True)
     reason = graphene.String(required=True, description="the trigger and reason of an adjustment or retirement")
+    backfilled = graphene.Boolean(
+        required=True,
+        description="补录: recorded later by an admin at the time it took effect (from the paper catalogs before the "
+        "registry), not as it happened",
+    )
 
     @staticmethod
     def from_row(row: dict[str, Any]) -> PublicVersion:
@@ -125,6 +149,7 @@ class PublicVersion(graphene.ObjectType):
             published_at=parse_time(row["published_at"]),
             change_kind=row["kind"],
             reason=row["reason"],
+            backfilled=row["backfilled"],
         )
 
 
@@ -164,23 +189,16 @@ class CatalogItem(graphene.ObjectType):
     @staticmethod
     def resolve_proof(parent: CatalogItem, info: graphene.ResolveInfo, size: int | None = None) -> InclusionProof:
         conn = info.context["conn"]
-        position = public_query.publication_position(conn, parent.id, parent.version)
-        signed = _signed(conn, size)
-        if position is None or signed["size"] < position:
+        position: int = parent.publication_position
+        signed = _once(info, ("checkpoint", size), lambda: _signed(conn, size))
+        if signed["size"] < position:
             raise GraphQLError(f"the checkpoint of size {signed['size']} was signed before this version was published")
-        leaf = public_query.event_hash(conn, position)
-        return InclusionProof(
-            leaf_idx=position - 1,
-            tree_size=signed["size"],
-            root=_b64(bytes.fromhex(signed["root"])),
-            leaf_hash=_b64(leaf_hash(bytes.fromhex(leaf))),
-            proof=[_b64(h) for h in merkle_store.inclusion_proof(conn, position - 1, signed["size"])],
-            checkpoint=Checkpoint.from_row(signed),
-        )
+        return _once(info, ("proof", position, signed["size"]), lambda: _inclusion_proof(conn, position, signed))
 
     @staticmethod
     def from_row(row: dict[str, Any]) -> CatalogItem:
-        return CatalogItem(
+        """From a row of public_catalog or published_versions."""
+        item = CatalogItem(
             id=row["item_id"],
             version=row["version"],
             domain=row["domain"],
@@ -200,6 +218,8 @@ class CatalogItem(graphene.ObjectType):
             published_at=parse_time(row["published_at"]),
             approval_reference=row["approval_reference"],
         )
+        item.publication_position = row["position"]  # the event that published the version: for its proof
+        return item
 
     @staticmethod
     def resolve_history(parent: CatalogItem, info: graphene.ResolveInfo) -> list[PublicVersion]:
@@ -273,6 +293,11 @@ class Change(graphene.ObjectType):
     kind = graphene.Field(ChangeKind, required=True)
     published_at = graphene.DateTime(required=True)
     reason = graphene.String(required=True)
+    backfilled = graphene.Boolean(
+        required=True,
+        description="补录: recorded later by an admin at the time it took effect (from the paper catalogs before the "
+        "registry), not as it happened",
+    )
     item = graphene.Field(CatalogItem, description="the version this change published (null for a retirement)")
 
     @staticmethod
@@ -369,6 +394,19 @@ class LogHead(graphene.ObjectType):
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
+
+
+def _inclusion_proof(conn: Any, position: int, signed: dict[str, Any]) -> InclusionProof:
+    """The proof that the event at log `position` is in the tree of the `signed` checkpoint."""
+    leaf = public_query.event_hash(conn, position)
+    return InclusionProof(
+        leaf_idx=position - 1,
+        tree_size=signed["size"],
+        root=_b64(bytes.fromhex(signed["root"])),
+        leaf_hash=_b64(leaf_hash(bytes.fromhex(leaf))),
+        proof=[_b64(h) for h in merkle_store.inclusion_proof(conn, position - 1, signed["size"])],
+        checkpoint=Checkpoint.from_row(signed),
+    )
 
 
 def _signed(conn: Any, size: int | None) -> dict[str, Any]:
@@ -474,26 +512,36 @@ class Query(graphene.ObjectType):
         for key in ("level", "audience", "method"):
             if given.get(key) is not None:
                 given[key] = getattr(given[key], "value", given[key])
-        page = public_query.catalog_page(
-            info.context["conn"], Filter(**given), _as_of(as_of), size, _uncursor("item", after)
-        )
-        _listed(info, [row["item_id"] for row in page.rows])
-        edges = [CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows]
-        return CatalogItemConnection(
-            edges=edges,
-            total_count=page.total,
-            page_info=PageInfo.of(edges, page.has_next, after),
-        )
+        wanted = (Filter(**given), _as_of(as_of), size, _uncursor("item", after))
+
+        def connection() -> CatalogItemConnection:
+            page = public_query.catalog_page(info.context["conn"], *wanted)
+            _listed(info, [row["item_id"] for row in page.rows])
+            edges = [
+                CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows
+            ]
+            return CatalogItemConnection(
+                edges=edges,
+                total_count=page.total,
+                page_info=PageInfo.of(edges, page.has_next, after),
+            )
+
+        return _once(info, ("catalog", *wanted, after), connection)
 
     @staticmethod
     def resolve_item(_root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None) -> Any:
-        row = public_query.item(info.context["conn"], _text("id", id), _as_of(as_of))
-        return CatalogItem.from_row(row) if row else None
+        wanted = (_text("id", id), _as_of(as_of))
+
+        def found() -> CatalogItem | None:
+            row = public_query.item(info.context["conn"], *wanted)
+            return CatalogItem.from_row(row) if row else None
+
+        return _once(info, ("item", *wanted), found)
 
     @staticmethod
     def resolve_domains(_root: None, info: graphene.ResolveInfo) -> list[DomainInfo]:
         profile: Profile = info.context["profile"]
-        counts = public_query.counts_by(info.context["conn"], "domain")
+        counts = _once(info, ("counts", "domain"), lambda: public_query.counts_by(info.context["conn"], "domain"))
         return [
             DomainInfo(
                 name=d.name,
@@ -507,54 +555,45 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_units(_root: None, info: graphene.ResolveInfo) -> list[UnitInfo]:
         profile: Profile = info.context["profile"]
-        counts = public_query.counts_by(info.context["conn"], "unit")
+        counts = _once(info, ("counts", "unit"), lambda: public_query.counts_by(info.context["conn"], "unit"))
         return [UnitInfo(name=u.name, kind=u.kind, item_count=counts.get(u.name, 0)) for u in profile.units]
 
     @staticmethod
     def resolve_changes(
         _root: None, info: graphene.ResolveInfo, after: str | None = None, first: int | None = None
     ) -> ChangeConnection:
-        size = _page_size(first)
-        rows, has_next = public_query.changes(info.context["conn"], _position(after), size)
-        info.context["request_state"]["change_keys"] = [(r["item_id"], r["version"]) for r in rows]
-        _listed(info, [r["item_id"] for r in rows if r["kind"] != ChangeKindValue.CANCEL.value])
-        edges = [
-            ChangeEdge(
-                cursor=_cursor("change", r["position"]),
-                node=Change(
-                    position=r["position"],
-                    item_id=r["item_id"],
-                    version=r["version"],
-                    kind=r["kind"],
-                    published_at=parse_time(r["published_at"]),
-                    reason=r["reason"],
-                ),
+        wanted = (_position(after), _page_size(first))
+
+        def connection() -> ChangeConnection:
+            rows, has_next = public_query.changes(info.context["conn"], *wanted)
+            keys = info.context["request_state"].setdefault("change_keys", [])
+            keys.extend((r["item_id"], r["version"]) for r in rows)
+            _listed(info, [r["item_id"] for r in rows if r["kind"] != ChangeKindValue.CANCEL.value])
+            edges = [
+                ChangeEdge(
+                    cursor=_cursor("change", r["position"]),
+                    node=Change(
+                        position=r["position"],
+                        item_id=r["item_id"],
+                        version=r["version"],
+                        kind=r["kind"],
+                        published_at=parse_time(r["published_at"]),
+                        reason=r["reason"],
+                        backfilled=r["backfilled"],
+                    ),
+                )
+                for r in rows
+            ]
+            return ChangeConnection(
+                edges=edges,
+                page_info=PageInfo.of(edges, has_next, after, empty_end=after),
             )
-            for r in rows
-        ]
-        return ChangeConnection(
-            edges=edges,
-            page_info=PageInfo.of(edges, has_next, after, empty_end=after),
-        )
+
+        return _once(info, ("changes", *wanted, after), connection)
 
     @staticmethod
     def resolve_log(_root: None, info: graphene.ResolveInfo) -> LogHead:
-        conn = info.context["conn"]
-        position, head = public_query.log_head(conn)
-        latest = checkpoint.latest(conn)
-        if latest is None:
-            return LogHead(position=position, head_hash=head)
-        signed = Checkpoint.from_row(latest)
-        return LogHead(
-            position=position,
-            head_hash=head,
-            size=signed.size,
-            root=signed.root,
-            signed_at=signed.signed_at,
-            signature=signed.signature,
-            public_key=signed.public_key,
-            checkpoint=signed,
-        )
+        return _once(info, ("log",), lambda: _log_head(info.context["conn"]))
 
     @staticmethod
     def resolve_checkpoints(
@@ -564,62 +603,45 @@ class Query(graphene.ObjectType):
         start = _uncursor("checkpoint", after)
         if start is not None and not (start.isdigit() and len(start) < 19):
             raise GraphQLError(f"invalid cursor {after!r}")
-        rows, has_next = public_query.checkpoint_page(info.context["conn"], int(start) if start else None, size)
-        edges = [CheckpointEdge(cursor=_cursor("checkpoint", r["size"]), node=Checkpoint.from_row(r)) for r in rows]
-        return CheckpointConnection(
-            edges=edges,
-            page_info=PageInfo.of(edges, has_next, after),
-        )
+        below = int(start) if start else None
+
+        def connection() -> CheckpointConnection:
+            rows, has_next = public_query.checkpoint_page(info.context["conn"], below, size)
+            edges = [CheckpointEdge(cursor=_cursor("checkpoint", r["size"]), node=Checkpoint.from_row(r)) for r in rows]
+            return CheckpointConnection(
+                edges=edges,
+                page_info=PageInfo.of(edges, has_next, after),
+            )
+
+        return _once(info, ("checkpoints", below, size, after), connection)
 
     @staticmethod
     def resolve_consistency(_root: None, info: graphene.ResolveInfo, from_: int, to: int) -> ConsistencyProof:
         conn = info.context["conn"]
         if not 0 < from_ <= to:
             raise GraphQLError(f"from ({from_}) must be at least 1 and at most to ({to})")
-        first, second = _signed(conn, from_), _signed(conn, to)
-        return ConsistencyProof(
-            size1=from_,
-            size2=to,
-            root1=_b64(bytes.fromhex(first["root"])),
-            root2=_b64(bytes.fromhex(second["root"])),
-            proof=[_b64(h) for h in merkle_store.consistency_proof(conn, from_, to)],
-            checkpoint1=Checkpoint.from_row(first),
-            checkpoint2=Checkpoint.from_row(second),
-        )
+
+        def proof() -> ConsistencyProof:
+            first = _once(info, ("checkpoint", from_), lambda: _signed(conn, from_))
+            second = _once(info, ("checkpoint", to), lambda: _signed(conn, to))
+            return ConsistencyProof(
+                size1=from_,
+                size2=to,
+                root1=_b64(bytes.fromhex(first["root"])),
+                root2=_b64(bytes.fromhex(second["root"])),
+                proof=[_b64(h) for h in merkle_store.consistency_proof(conn, from_, to)],
+                checkpoint1=Checkpoint.from_row(first),
+                checkpoint2=Checkpoint.from_row(second),
+            )
+
+        return _once(info, ("consistency", from_, to), proof)
 
     @staticmethod
     def resolve_coverage(
         _root: None, info: graphene.ResolveInfo, as_of: datetime | None = None
     ) -> list[DomainCoverage]:
-        profile: Profile = info.context["profile"]
-        calendar = WorkingCalendar.of(profile)
         moment = _as_of(as_of)
-        today = calendar.day_of(moment or datetime.now(UTC))
-        published = public_query.domain_publications(info.context["conn"], moment)
-        task = profile.task("domain-catalogs")
-        found = []
-        for domain in profile.domains:
-            if not domain.pilot:
-                continue
-            public = published.get(domain.name)
-            first = public.first_published_at if public else None
-            judgement = (
-                judge(task, calendar.day_of(parse_time(first)) if first else None, today, calendar) if task else None
-            )
-            found.append(
-                DomainCoverage(
-                    name=domain.name,
-                    responsible_unit=domain.responsible_unit,
-                    published_count=public.count if public else 0,
-                    first_published_at=_time(first),
-                    last_published_at=_time(public.last_published_at if public else None),
-                    deadline=task.deadline if task else None,
-                    verdict=judgement.verdict.value if judgement else None,
-                    on_time=bool(judgement and judgement.verdict is VerdictValue.ON_TIME),
-                    working_days_late=judgement.working_days_late if judgement else 0,
-                )
-            )
-        return found
+        return _once(info, ("coverage", moment), lambda: _coverage(info.context, moment))
 
     @staticmethod
     def resolve_labels(_root: None, _info: graphene.ResolveInfo) -> list[Label]:
@@ -631,6 +653,54 @@ class Query(graphene.ObjectType):
             ("DeadlineVerdict", VerdictValue),
         ]
         return [Label(enum=name, value=m.name, label=m.label) for name, kind in kinds for m in kind]
+
+
+def _log_head(conn: Any) -> LogHead:
+    position, head = public_query.log_head(conn)
+    latest = checkpoint.latest(conn)
+    if latest is None:
+        return LogHead(position=position, head_hash=head)
+    signed = Checkpoint.from_row(latest)
+    return LogHead(
+        position=position,
+        head_hash=head,
+        size=signed.size,
+        root=signed.root,
+        signed_at=signed.signed_at,
+        signature=signed.signature,
+        public_key=signed.public_key,
+        checkpoint=signed,
+    )
+
+
+def _coverage(context: dict[str, Any], moment: datetime | None) -> list[DomainCoverage]:
+    """The pilot domains' coverage as the public catalog stood at `moment` (now: the request's time, if None)."""
+    profile: Profile = context["profile"]
+    calendar = WorkingCalendar.of(profile)
+    today = calendar.day_of(moment or context["now"])
+    published = public_query.domain_publications(context["conn"], moment)
+    task = profile.task("domain-catalogs")
+    found = []
+    for domain in profile.domains:
+        if not domain.pilot:
+            continue
+        public = published.get(domain.name)
+        first = public.first_published_at if public else None
+        judgement = domain_catalog_judgement(profile, calendar, domain, first, today)
+        found.append(
+            DomainCoverage(
+                name=domain.name,
+                responsible_unit=domain.responsible_unit,
+                published_count=public.count if public else 0,
+                first_published_at=_time(first),
+                last_published_at=_time(public.last_published_at if public else None),
+                deadline=task.deadline if task else None,
+                verdict=judgement.verdict.value if judgement else None,
+                on_time=bool(judgement and judgement.verdict is VerdictValue.ON_TIME),
+                working_days_late=judgement.working_days_late if judgement else 0,
+            )
+        )
+    return found
 
 
 schema = graphene.Schema(query=Query, auto_camelcase=True)

@@ -20,15 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.sample import DATA, START, actors, elements, item_id, log, publication_path
-from events import merkle, merkle_store
+from events import checkpoint, merkle, merkle_store
 from events.chain import GENESIS, ChainCheck, row_hash
 from events.codec import canonical_json, encode
 from events.database import open_engine
 from events.elements import ItemElements
 from events.envelope import Metadata, format_time
-from events.event import Event, ReviewStage
+from events.event import Event, ReviewStage, SigningKeyRegistered
 from events.store import EventStore
 from projections.public_catalog import element_columns
+from projections.signing_keys import KEY_STREAM
 from registry.actor import Actor
 from registry.command import (
     AdjustItem,
@@ -114,6 +115,13 @@ def log_database(events: int) -> Path:
     engine.dispose()
     writer = LogWriter(building)
     profile = load_profile()
+    # The key that signs the log's checkpoints, recorded first, as `registry init` does (benchmarks/proof.py signs).
+    key = path.with_suffix(".key")
+    key.unlink(missing_ok=True)
+    checkpoint.create_key(key)
+    public_key = checkpoint.load_signer(key, "bench").public_key
+    registered = SigningKeyRegistered(key_id=checkpoint.key_id(public_key), public_key=public_key)
+    writer.append(KEY_STREAM, 0, [registered], Metadata(actor="bootstrap"))
     people = {actor.actor_id: actor for actor in actors()}
     for actor in people.values():
         event = decide_registration(actor.actor_id, actor.unit, actor.roles, None, False, False, profile)
@@ -255,10 +263,10 @@ def catalog_database(items: int) -> Path:
             }
             catalog.append(row)
             versions.append({**row, "superseded_at": None})
-            changes.append((row["position"], row["item_id"], 1, "add", moment, ""))
+            changes.append((row["position"], row["item_id"], 1, "add", moment, "", False))
         _insert(conn, "public_catalog", catalog)
         _insert(conn, "published_versions", versions)
-        conn.executemany("INSERT INTO public_changes VALUES (?, ?, ?, ?, ?, ?)", changes)
+        conn.executemany("INSERT INTO public_changes VALUES (?, ?, ?, ?, ?, ?, ?)", changes)
     conn.execute("COMMIT")
     conn.close()
     _checkpoint(building)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import app
 from cli.context import context
 from cli.output import console
+
+if TYPE_CHECKING:
+    from api.app import ServerLimits
 
 
 @app.command()
@@ -20,19 +23,48 @@ def serve(
     introspection: Annotated[
         bool, typer.Option("--introspection/--no-introspection", help="allow schema introspection")
     ] = True,
+    deadline: Annotated[
+        float,
+        typer.Option(
+            min=0.1, help="seconds after which a GraphQL request is cut off (PostgreSQL: each statement's timeout too)"
+        ),
+    ] = 10.0,
+    concurrent: Annotated[
+        int, typer.Option(min=1, help="GraphQL requests worked on at once (each holds a database connection)")
+    ] = 8,
+    queue: Annotated[
+        float, typer.Option(min=0, help="seconds a request waits for one of those before it gets 503 Retry-After")
+    ] = 2.0,
 ) -> None:
     """Serve the authoritative published catalog as GraphQL over HTTP at /graphql (GET and POST), the public
     catalog page on it at /, and /healthz."""
+    from api.app import ServerLimits
+
     registry = context(ctx).registry()
-    serve_registry(registry.engine, registry.profile, host, port, graphiql, introspection)
+    limits = ServerLimits(deadline=deadline, concurrent=concurrent, queue=queue)
+    serve_registry(registry.engine, registry.profile, host, port, graphiql, introspection, limits)
 
 
-def serve_registry(engine: object, profile: object, host: str, port: int, graphiql: bool, introspection: bool) -> None:
+def serve_registry(
+    engine: object,
+    profile: object,
+    host: str,
+    port: int,
+    graphiql: bool,
+    introspection: bool,
+    limits: ServerLimits | None = None,
+) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import ServerLimits, create_app
 
-    application = create_app(engine, profile, graphiql=graphiql, introspection=introspection)  # type: ignore[arg-type]
+    application = create_app(
+        engine,  # type: ignore[arg-type]
+        profile,  # type: ignore[arg-type]
+        graphiql=graphiql,
+        introspection=introspection,
+        limits=limits or ServerLimits(),
+    )
     console.print(
         f"serving the catalog page at http://{host}:{port}/ and GraphQL at http://{host}:{port}/graphql"
         + (" (GraphiQL in a browser)" if graphiql else ""),

@@ -282,13 +282,22 @@ def coverage(registry: Registry, as_of: date | None = None, stuck_after: int = S
     )
 
 
+def domain_catalog_judgement(
+    profile: Profile, calendar: WorkingCalendar, domain: Domain, first_published_at: str | None, day: date
+) -> Judgement | None:
+    """The verdict on `domain`'s catalog (task domain-catalogs), first published at `first_published_at` (None: not
+    yet), seen on `day`; None for a domain that is not a pilot, or a profile without the task. The report and the
+    public API's `coverage` both judge with this."""
+    task = profile.task("domain-catalogs")
+    return judge(task, _day(calendar, first_published_at), day, calendar) if task and domain.pilot else None
+
+
 def _domain(
     profile: Profile, calendar: WorkingCalendar, day: date, domain: Domain, lines: list[Timeline]
 ) -> DomainCoverage:
     first = min((t for x in lines if (t := x.first_published_at)), default=None)
     last = max((t for x in lines if (t := x.last_published_at)), default=None)
-    task = profile.task("domain-catalogs")
-    verdict = judge(task, _day(calendar, first), day, calendar) if task and domain.pilot else None
+    verdict = domain_catalog_judgement(profile, calendar, domain, first, day)
     return DomainCoverage(domain, Counts.of(lines), first, last, verdict)
 
 

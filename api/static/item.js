@@ -10,7 +10,7 @@ query Item($id: ID!, $asOf: DateTime) {
   item(id: $id, asOf: $asOf) {
     id version domain unit category name subname content basis timeLimit body channels
     audience audienceNote method levels publishedAt approvalReference
-    history { version publishedAt changeKind reason }
+    history { version publishedAt changeKind reason backfilled }
   }
 }`;
 
@@ -158,7 +158,14 @@ function history(item, asOf) {
             'tr',
             { class: later ? 'later' : null, 'aria-current': shown ? 'true' : null, 'data-version': entry.version },
             h('td', { 'data-label': '版本' }, `第 ${entry.version} 版`),
-            h('td', { 'data-label': '公布日期' }, formatDateTime(entry.publishedAt)),
+            h(
+              'td',
+              { 'data-label': '公布日期' },
+              formatDateTime(entry.publishedAt),
+              entry.backfilled
+                ? h('span', { class: 'backfill-note', title: '由管理员事后补录，日期为当时的公布日期' }, '（补录）')
+                : null,
+            ),
             h('td', { 'data-label': '调整类型' }, `${label('ChangeKind', entry.changeKind)}`),
             h('td', { 'data-label': '调整原因' }, entry.reason || (entry.changeKind === 'ADD' ? '首次公布' : '—')),
             h(

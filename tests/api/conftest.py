@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from events.database import open_engine
-from registry.profile import load_profile
 from registry.service import Registry
 from tests.api.office import Office
 from tests.api.server import Api, registry_serve, serving
 from tests.conftest import REGISTRY_BIN, fresh_postgres_schema, initialise
+from tests.signing import signed_registry
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def _registry_at(url: str) -> Iterator[Registry]:
     engine = open_engine(url)
     initialise(engine)
     try:
-        yield Registry(engine, load_profile())
+        yield signed_registry(engine)
     finally:
         engine.dispose()
 
@@ -66,7 +66,7 @@ def large_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     """
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('large') / 'registry.db'}", synchronous="OFF")
     initialise(engine)
-    registry = Registry(engine, load_profile())
+    registry = signed_registry(engine)
     office = Office(registry)
     for number in range(LARGE):
         office.publish_new(f"item-{number:03d}", name=f"事项{number:03d}")

@@ -54,6 +54,7 @@ class Office:
         """`names` renames actors by role key (drafter:<unit>, preliminary, legality, approver, publisher, admin)."""
         self.registry = registry
         self.clock = OPENING
+        self.backfill = True
         self.names = {
             "admin": "管理员",
             "preliminary": "孙初审",
@@ -83,8 +84,12 @@ class Office:
         return self.clock
 
     def _run(self, command: type[ItemCommand], item_id: str, actor: str, **fields: Any) -> datetime:
+        """One step of the office's 2024, recorded by its admin as a backfill (补录), so that it has that time; with
+        `self.backfill` off, a step recorded as it happens (at the registry's time: the time returned is then not it).
+        """
         at = self.tick()
-        self.registry.execute(command(item_id=item_id, actor=self.actors[actor], at=at, **fields))
+        admin = self.actors["admin"] if self.backfill else None
+        self.registry.execute(command(item_id=item_id, actor=self.actors[actor], at=at, **fields), backfill_by=admin)
         return at
 
     def _drafter(self, item_id: str) -> str:

@@ -66,9 +66,10 @@ def client(url: str) -> Iterator[Api]:
 
 
 @contextmanager
-def serving(engine: Engine, profile: Profile, *, graphiql: bool = True, introspection: bool = True) -> Iterator[Api]:
-    """`create_app` served by uvicorn on a free 127.0.0.1 port in a background thread of this process."""
-    app = create_app(engine, profile, graphiql=graphiql, introspection=introspection)
+def serving(engine: Engine, profile: Profile, **options: Any) -> Iterator[Api]:
+    """`create_app(engine, profile, **options)` served by uvicorn on a free 127.0.0.1 port in a background thread of
+    this process."""
+    app = create_app(engine, profile, **options)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]

@@ -104,3 +104,20 @@ def test_a_feed_cursor_that_this_api_did_not_give_is_a_clear_error(api: Api, aft
 
     assert error["message"].startswith(f"invalid cursor '{after}'")
     assert error["path"] == ["changes"]
+
+
+def test_the_feed_and_an_items_history_mark_a_backfill(registry: Registry) -> None:
+    office = Office(registry)
+    office.publish_new("czj-2020")  # the office's 2024, entered afterwards by its admin
+    office.backfill = False
+    office.publish_new("czj-new")  # as it happens
+    query = "{ changes { edges { node { itemId backfilled } } } item(id: \"czj-2020\") { history { backfilled } } }"
+
+    with serving(registry.engine, registry.profile) as api:
+        found = api.query(query)
+
+    assert [(e["node"]["itemId"], e["node"]["backfilled"]) for e in found["changes"]["edges"]] == [
+        ("czj-2020", True),
+        ("czj-new", False),
+    ]
+    assert found["item"]["history"] == [{"backfilled": True}]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from api.app import DEPENDS_ON
+from api.schema import schema
 from registry.service import Registry
 from tests.api.office import Office
 from tests.api.server import Api, serving
@@ -144,3 +147,48 @@ def test_a_response_with_errors_carries_no_etag(api: Api) -> None:
 
     assert response.json()["errors"]
     assert "etag" not in response.headers
+
+
+def test_a_query_that_only_mentions_the_log_keeps_its_etag_when_only_the_log_moves(api: Api, office: Office) -> None:
+    query = '{ catalog(filter: {search: "log"}) { totalCount } log: labels { value } }'
+    response = api.post(query)
+
+    office.draft(new_id())  # the log head moves; the public catalog does not
+
+    assert revalidate(api, response, query).status_code == 304
+
+
+COVERAGE_WRITTEN = {
+    # JSON escapes and percent-encoding hide the field's name from a search of the body or the URL
+    "POST, escaped": ("POST", "/graphql", b'{"query": "{ \\u0063overage { name verdict } }"}'),
+    "GET, percent-encoded": ("GET", "/graphql?query=%7B%20%63overage%20%7B%20name%20verdict%20%7D%20%7D", b""),
+}
+
+
+@pytest.mark.parametrize("written", COVERAGE_WRITTEN)
+def test_a_coverage_query_gets_a_new_etag_on_a_new_day_however_it_is_written(
+    shared_registry: Registry, written: str
+) -> None:
+    # the profile's deadline for the domains' catalogs is 2020-10-31: the unpublished ones turn overdue
+    now = datetime(2020, 10, 30, 12, tzinfo=UTC)
+    method, url, body = COVERAGE_WRITTEN[written]
+    headers = {"Content-Type": "application/json"}
+    with serving(shared_registry.engine, shared_registry.profile, clock=lambda: now) as api:
+        response = api.http.request(method, url, content=body, headers=headers)
+        now = datetime(2020, 11, 2, 12, tzinfo=UTC)
+        again = api.http.request(
+            method, url, content=body, headers={**headers, "If-None-Match": response.headers["etag"]}
+        )
+
+    assert again.status_code == 200
+    assert {row["verdict"] for row in response.json()["data"]["coverage"]} >= {"PENDING"}
+    assert {row["verdict"] for row in again.json()["data"]["coverage"]} >= {"OVERDUE"}
+    assert again.headers["etag"] != response.headers["etag"]
+
+
+def test_every_root_field_says_what_its_answer_depends_on() -> None:
+    """A root field missing from DEPENDS_ON is answered without an ETag: safe, but a new field belongs there."""
+    query_type = schema.graphql_schema.query_type
+    assert query_type is not None
+
+    assert set(query_type.fields) <= DEPENDS_ON.keys()

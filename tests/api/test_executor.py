@@ -1,20 +1,26 @@
 """The executor's short path for plain leaf fields gives exactly what graphql-core's own execution gives.
 
-On the registry's schema over a real database (every root field, every field), and on a small schema made to go
-wrong in every way a leaf can: a null where none is allowed, a value its type refuses, a list holding a null, a
-resolver that raises, the same field asked twice.
+On the registry's schema over a real database (every root field, every field, proofs and coverage included), and on
+a small schema made to go wrong in every way a leaf can: a null where none is allowed, a value its type refuses, a
+list holding a null, a resolver that raises, the same field asked twice.
 """
 
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import Enum
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import graphene
 import pytest
-from graphql import ExecutionResult, GraphQLSchema, execute_sync, parse
+from graphql import ExecutionResult, FieldNode, GraphQLSchema, OperationDefinitionNode, execute_sync, parse, validate
+from packaging.requirements import Requirement
+from sqlalchemy import text
 
 from api.executor import LeafShortcutContext
 from api.schema import schema as registry_schema
@@ -23,20 +29,35 @@ from registry.service import Registry
 from tests.api.office import Office
 
 EVERY_FIELD = """
+fragment Signed on Checkpoint { origin size root signedAt signature publicKey }
 fragment Item on CatalogItem {
   id version domain unit category name subname content basis timeLimit body channels audience audienceNote method
   levels publishedAt approvalReference history { version publishedAt changeKind reason }
+  proof { leafIdx treeSize root leafHash proof checkpoint { ...Signed } }
 }
-query {
+query Every($from: Int!, $to: Int!) {
   catalog(first: 5) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { ...Item } } }
   one: item(id: "czj-yusuan") { ...Item same: id content content }
   missing: item(id: "no-such-item") { id }
-  changes(first: 10) { edges { cursor node { position itemId version kind publishedAt reason item { id version } } } }
-  domains { name responsibleUnit itemCount }
+  changes(first: 10) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { position itemId version kind publishedAt reason item { ...Item } } }
+  }
+  domains { name responsibleUnit aliases itemCount }
   units { name kind itemCount }
-  log { size root signedAt signature publicKey }
-  labels { audience { value label } method { value label } level { value label } }
+  log { position headHash size root signedAt signature publicKey checkpoint { ...Signed } }
+  checkpoints(first: 10) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { ...Signed } }
+  }
+  consistency(from: $from, to: $to) {
+    size1 size2 root1 root2 proof checkpoint1 { ...Signed } checkpoint2 { ...Signed }
+  }
+  labels { enum value label }
+  coverage {
+    name responsibleUnit publishedCount firstPublishedAt lastPublishedAt deadline verdict onTime workingDaysLate
+  }
   __typename
 }
 """
@@ -51,10 +72,14 @@ def outcome(result: ExecutionResult) -> str:
     )
 
 
-def both(schema: GraphQLSchema, query: str, context: Any = None) -> tuple[str, str]:
+def both(
+    schema: GraphQLSchema, query: str, context: Any = None, variables: dict[str, Any] | None = None
+) -> tuple[str, str]:
     document = parse(query)
-    plain = execute_sync(schema, document, context_value=context)
-    short = execute_sync(schema, document, context_value=context, execution_context_class=LeafShortcutContext)
+    plain = execute_sync(schema, document, context_value=context, variable_values=variables)
+    short = execute_sync(
+        schema, document, context_value=context, variable_values=variables, execution_context_class=LeafShortcutContext
+    )
     return outcome(plain), outcome(short)
 
 
@@ -69,14 +94,40 @@ def catalog(shared_registry: Registry) -> Iterator[Registry]:
     yield shared_registry
 
 
+def test_the_query_of_every_field_is_valid_and_asks_every_root_field() -> None:
+    """graphql-core's execution skips a field the schema does not have, silently: only validation tells."""
+    document = parse(EVERY_FIELD)
+    [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    query_type = registry_schema.graphql_schema.query_type
+    assert query_type is not None
+
+    assert validate(registry_schema.graphql_schema, document) == []
+    assert {s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode)} == {
+        *query_type.fields,
+        "__typename",
+    }
+
+
 def test_every_field_of_the_registry_schema_comes_out_the_same(catalog: Registry) -> None:
     with catalog.store.reading() as conn:
-        context = {"conn": conn, "profile": load_profile(), "request_state": {}}
-        plain, short = both(registry_schema.graphql_schema, EVERY_FIELD, context)
+        sizes = sorted(row["size"] for row in conn.execute(text("SELECT size FROM checkpoints")).mappings())
+        variables = {"from": sizes[0], "to": sizes[-1]}
+        context = {
+            "conn": conn,
+            "profile": load_profile(),
+            "request_state": {},
+            "now": datetime(2024, 6, 1, tzinfo=UTC),
+        }
+        plain, short = both(registry_schema.graphql_schema, EVERY_FIELD, context, variables)
         context["request_state"] = {}
-        again = both(registry_schema.graphql_schema, EVERY_FIELD, context)[1]
+        again = both(registry_schema.graphql_schema, EVERY_FIELD, context, variables)[1]
+    data = json.loads(short)["data"]
 
     assert '"第二版内容"' in short and '"errors": []' in short
+    assert data["one"]["proof"]["treeSize"] == sizes[-1]
+    assert data["consistency"]["size2"] == sizes[-1] and data["consistency"]["proof"]
+    assert len(data["checkpoints"]["edges"]) == len(sizes) >= 4
+    assert {row["verdict"] for row in data["coverage"]} == {"LATE", "OVERDUE"}
     assert short == plain
     assert again == plain  # the second run uses the remembered plans
 
@@ -203,3 +254,14 @@ def test_middleware_still_sees_every_field() -> None:
 
     assert outcome(short) == outcome(plain)
     assert short.data == {"row": {"byEither": "FROM DICT"}}
+
+
+@pytest.mark.parametrize("package", ["graphql-core", "graphql-server"])
+def test_the_graphql_libraries_are_held_to_the_series_the_executor_was_checked_against(package: str) -> None:
+    """The short path and the view lean on graphql-core's and graphql-server's internals: a new series installs
+    only after someone has run these tests on it and moved the bound."""
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    [declared] = [r for r in map(Requirement, pyproject["project"]["dependencies"]) if r.name == package]
+
+    assert any(bound.operator == "<" for bound in declared.specifier), f"{package} has no upper bound"
+    assert declared.specifier.contains(version(package))

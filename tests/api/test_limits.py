@@ -1,25 +1,45 @@
-"""Hostile queries over real HTTP: too deep, too many fields or aliases, one field flooded, too long, too big.
+"""Hostile queries over real HTTP: too deep, too many fields or aliases, one field flooded, too long, too big, too
+costly.
 
 Each is refused with a GraphQL error that says which limit, before graphql-core's own validation (which a flood
 makes slow: a second and more for documents within the token limit) and before any resolver touches the database:
-a refused query runs no more SQL than `{ __typename }` (the ETag's look at the log head). How fast that is belongs
-in the benchmarks, not in a timed assertion on a shared machine.
+a refused query runs no more SQL than `{ __typename }` (the ETag's look at the catalog's position). How fast that is
+belongs in the benchmarks, not in a timed assertion on a shared machine: what a body too large costs the server is
+shown by how much of it the server read, and by how far its memory grew.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import event
 
-from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_REPEATS, MAX_TOKENS
+from api.limits import (
+    COST_LIMIT_EXCEEDED,
+    FIELD_COSTS,
+    LIST_SIZES,
+    MAX_ALIASES,
+    MAX_COST,
+    MAX_DEPTH,
+    MAX_FIELDS,
+    MAX_REPEATS,
+    MAX_TOKENS,
+)
+from api.schema import MAX_PAGE, schema
 from events.database import open_engine
 from registry.profile import load_profile
 from tests.api.server import Api, serving
 from tests.conftest import initialise
+
+ITEM = """id version domain unit category name subname content basis timeLimit body channels audience audienceNote
+    method levels publishedAt approvalReference history { version publishedAt changeKind reason }"""
+PROOF = "proof { leafIdx treeSize root leafHash proof checkpoint { origin size root signedAt signature publicKey } }"
 
 STATEMENTS: list[str] = []
 
@@ -130,19 +150,124 @@ def test_a_body_over_64_kib_is_refused_with_413(api: Api) -> None:
     assert response.status_code == 413
 
 
+def _connect(api: Api) -> socket.socket:
+    host, port = api.url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=30)
+
+
+def _peak_memory() -> int:
+    """This process's peak resident memory since the last reset, in bytes (Linux)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+
+def _reset_peak_memory() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_any_of_it_is_sent(api: Api) -> None:
+    with _connect(api) as connection:
+        connection.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: registry\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {400 * 2**20}\r\n\r\n".encode()
+        )
+
+        answer = connection.recv(4096)  # before sending a byte of the body: the server reads none of it
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"connection: close" in answer.lower()
+
+
+def test_a_streamed_body_over_the_limit_is_cut_short_without_the_server_holding_it(api: Api) -> None:
+    """Chunked, so that no Content-Length warns the server: it stops reading at the limit and closes the
+    connection, so the client cannot send the rest; the server (this process) never held more than a little of it."""
+    chunk = b"x" * 2**16
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    offered = 256 * 2**20
+    sent = 0
+    _reset_peak_memory()
+    before = _peak_memory()
+    with _connect(api) as connection:
+        connection.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: registry\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            while sent < offered:
+                connection.sendall(framed)
+                sent += len(chunk)
+            connection.sendall(b"0\r\n\r\n")
+        except OSError:  # the server closed the connection: the client's upload ends here
+            pass
+        answer = connection.recv(4096)
+    grown = _peak_memory() - before
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert sent < offered // 8, f"the server read {sent} bytes of the body"  # the rest is the sockets' buffers
+    assert grown < 32 * 2**20, f"the server's memory grew by {grown} bytes"
+
+
 def test_a_large_but_honest_query_within_the_limits_runs(api: Api) -> None:
-    page = """
-      totalCount pageInfo { hasNextPage endCursor }
-      edges { cursor node { id version domain unit category name subname content basis timeLimit body channels
-        audience audienceNote method levels publishedAt approvalReference history { version changeKind reason } } }
-    """
-    query = "{ " + " ".join(f"p{n}: catalog(first: {n}) {{ {page} }}" for n in range(MAX_ALIASES)) + " }"
+    page = f"totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {ITEM} }} }}"
+    query = "{ " + " ".join(f"p{n}: catalog(first: {n % 10}) {{ {page} }}" for n in range(MAX_ALIASES)) + " }"
 
     response = api.post(query)
 
     assert response.status_code == 200
     assert "errors" not in response.json()
     assert len(response.json()["data"]) == MAX_ALIASES
+
+
+def test_the_largest_page_with_every_field_and_a_proof_for_each_item_is_within_the_cost_limit(api: Api) -> None:
+    query = f"{{ catalog(first: {MAX_PAGE}) {{ totalCount edges {{ cursor node {{ {ITEM} {PROOF} }} }} }} }}"
+
+    response = api.post(query)
+
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+
+
+def test_aliases_of_the_largest_page_with_proofs_are_refused_by_their_cost_before_any_sql(api: Api) -> None:
+    # 50 such pages of a 200-item catalog took 5.3 s and answered 5.9 MB, within every other limit.
+    query = (
+        "{ " + " ".join(f"p{n}: catalog(first: 200) {{ edges {{ node {{ id {PROOF} }} }} }}" for n in range(50)) + " }"
+    )
+    _, baseline = _statements(api, "{ __typename }")
+
+    response, count = _statements(api, query)
+
+    [error] = response.json()["errors"]
+    assert response.json()["data"] is None
+    assert error["message"].startswith("operation costs ")
+    assert f"at most {MAX_COST}" in error["message"]
+    assert error["extensions"]["code"] == COST_LIMIT_EXCEEDED
+    assert error["extensions"]["cost"] > MAX_COST
+    assert count <= baseline
+
+
+@pytest.mark.parametrize(("size", "refused"), [(10, False), (MAX_PAGE, True)])
+def test_the_cost_counts_the_page_size_a_variable_gives(api: Api, size: int, refused: bool) -> None:
+    query = (
+        "query($n: Int) { "
+        + " ".join(f"p{n}: catalog(first: $n) {{ edges {{ node {{ {PROOF} }} }} }}" for n in range(10))
+        + " }"
+    )
+
+    errors = api.post(query, {"n": size}).json().get("errors") or []
+
+    assert [e["extensions"]["code"] for e in errors] == ([COST_LIMIT_EXCEEDED] if refused else [])
+
+
+def test_the_cost_counts_the_default_page_size_and_what_fragments_select(api: Api) -> None:
+    query = (
+        "query { " + " ".join(f"p{n}: catalog {{ ...Page }}" for n in range(10)) + " } "
+        "fragment Page on CatalogItemConnection { edges { node { ...Proven } } } "
+        f"fragment Proven on CatalogItem {{ ... on CatalogItem {{ {PROOF} }} }}"
+    )
+
+    [error] = api.post(query).json()["errors"]
+
+    assert error["extensions"]["code"] == COST_LIMIT_EXCEEDED
 
 
 def test_a_mutation_or_subscription_is_refused(api: Api) -> None:
@@ -163,9 +288,52 @@ def test_a_request_the_server_cannot_read_gets_a_4xx(api: Api) -> None:
     assert [r.status_code for r in responses] == [400, 400, 405]
 
 
-def test_the_server_answers_while_refusing_a_flood(api: Api) -> None:
-    flood = "{ log { " + "position " * 700 + "} }"
-    with httpx.Client(base_url=api.url, timeout=30) as other:
-        other.post("/graphql", json={"query": flood})
+def test_every_field_the_cost_weighs_is_in_the_schema_and_every_costly_one_is_weighed() -> None:
+    """A renamed field would silently cost 1 again."""
+    named = {
+        (type_name, field)
+        for type_name, kind in schema.graphql_schema.type_map.items()
+        for field in getattr(kind, "fields", {})
+    }
 
-        assert api.query("{ log { position } }")["log"]["position"] == 0
+    assert set(FIELD_COSTS) | set(LIST_SIZES) <= named
+    costly = {("CatalogItem", "proof"), ("Query", "consistency"), ("Query", "coverage"), ("Query", "checkpoints")}
+    assert costly <= set(FIELD_COSTS)
+
+
+FLOODS = [
+    "{ log { " + "position " * 700 + "} }",
+    "{ " + " ".join(f"a{n}: log {{ position }}" for n in range(MAX_ALIASES + 1)) + " }",
+    "{ " + " ".join(f"p{n}: catalog(first: 200) {{ edges {{ node {{ id {PROOF} }} }} }}" for n in range(50)) + " }",
+]
+FLOODERS = 3  # fewer than the server's concurrent requests: a flood is refused for what it asks, not crowded out
+
+
+def test_the_server_answers_a_normal_query_sent_while_a_flood_is_being_refused(api: Api) -> None:
+    stop = threading.Event()
+    answered = threading.Semaphore(0)
+    answers: list[httpx.Response] = []
+
+    def flood() -> None:
+        with httpx.Client(base_url=api.url, timeout=30) as flooder:
+            while not stop.is_set():
+                for query in FLOODS:
+                    answers.append(flooder.post("/graphql", json={"query": query}))
+                    answered.release()
+
+    flooders = [threading.Thread(target=flood) for _ in range(FLOODERS)]
+    for flooder in flooders:
+        flooder.start()
+    try:
+        for _ in range(FLOODERS * len(FLOODS)):  # the flood is on
+            assert answered.acquire(timeout=30)
+        during = [api.query("{ log { position } catalog { totalCount } }") for _ in range(5)]
+        assert answered.acquire(timeout=30)  # and still on once they were answered
+    finally:
+        stop.set()
+        for flooder in flooders:
+            flooder.join()
+
+    assert during == [{"log": {"position": 0}, "catalog": {"totalCount": 0}}] * 5
+    assert {r.status_code for r in answers} == {200}
+    assert all(r.json()["data"] is None and r.json()["errors"] for r in answers)

@@ -1,4 +1,5 @@
-"""What one request costs in SQL: the statements of an in-process server, counted, do not grow with the page size."""
+"""What one request costs in SQL: the statements of an in-process server, counted, do not grow with the page size,
+nor with aliases that ask again for what the request already has; a proof costs two statements, whatever else."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from registry.service import Registry
+from tests.api.office import Office
 from tests.api.server import Api, serving
 
 ITEM = """
@@ -105,3 +107,54 @@ def test_a_page_of_200_items_costs_a_handful_of_statements(served: tuple[Api, St
 
     # the ETag's read of the public position, then the count, the page and the page's histories
     assert statements <= 6, served[1].statements[-statements:]
+
+
+PROOF = "proof { leafIdx treeSize root leafHash proof checkpoint { size root signature } }"
+
+
+@pytest.fixture(scope="module")
+def signed(shared_registry: Registry) -> Iterator[tuple[Api, StatementLog]]:
+    """Three published items with signed checkpoints, on SQLite and PostgreSQL."""
+    office = Office(shared_registry)
+    for number in range(3):
+        office.publish_new(f"item-{number}")
+    log = StatementLog(shared_registry.engine)
+    with serving(shared_registry.engine, shared_registry.profile) as api:
+        yield api, log
+    log.close()
+
+
+def aliased(times: int, field: str) -> str:
+    return "{ " + " ".join(f"a{n}: {field}" for n in range(times)) + " }"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        f"catalog(first: 3) {{ totalCount edges {{ node {{ {ITEM} }} }} }}",
+        f"changes(first: 3) {{ edges {{ node {{ item {{ {ITEM} }} }} }} }}",
+        "domains { name itemCount }",
+        "units { name itemCount }",
+        "coverage { name verdict }",
+        "log { position size }",
+        "checkpoints { edges { node { size } } }",
+        f'item(id: "item-1") {{ {PROOF} }}',
+    ],
+    ids=["catalog", "changes", "domains", "units", "coverage", "log", "checkpoints", "a proof"],
+)
+def test_aliases_that_ask_again_for_the_same_cost_no_more_statements_than_one(
+    signed: tuple[Api, StatementLog], field: str
+) -> None:
+    one, _ = cost(signed, aliased(1, field))
+    many, data = cost(signed, aliased(10, field))
+
+    assert len(data) == 10 and len({str(value) for value in data.values()}) == 1
+    assert many == one, signed[1].statements[-many:]
+
+
+def test_a_page_of_inclusion_proofs_costs_two_statements_per_item(signed: tuple[Api, StatementLog]) -> None:
+    one, _ = cost(signed, f"{{ catalog(first: 1) {{ edges {{ node {{ {PROOF} }} }} }} }}")
+    three, data = cost(signed, f"{{ catalog(first: 3) {{ edges {{ node {{ {PROOF} }} }} }} }}")
+
+    assert [edge["node"]["proof"]["leafHash"] for edge in data["catalog"]["edges"]] != [None] * 3
+    assert three - one == 2 * 2, signed[1].statements[-three:]  # each item's event hash and Merkle path

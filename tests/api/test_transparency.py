@@ -6,9 +6,7 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from events.checkpoint import Signer
 from events.proof import ProofError, verify_checkpoint, verify_consistency, verify_inclusion
 from registry.service import Registry
 from tests.api.office import Office
@@ -20,7 +18,6 @@ PROOF = "proof { leafIdx treeSize root leafHash proof checkpoint { origin size r
 @pytest.fixture
 def signed(registry: Registry) -> Iterator[tuple[Api, Office]]:
     """A registry that signs checkpoints, with two publications and an adjustment, served over HTTP."""
-    registry.signer = Signer(Ed25519PrivateKey.generate(), "catalog-registry/测试")
     office = Office(registry)
     office.publish_new("a-1")
     office.publish_new("b-2")
@@ -57,7 +54,7 @@ def test_every_publication_has_a_checkpoint_and_they_page_newest_first(signed: t
     after = first["checkpoints"]["pageInfo"]["endCursor"]
     rest = api.query("query($a: String) { checkpoints(after: $a) { edges { node { size } } } }", {"a": after})
     later = [edge["node"]["size"] for edge in rest["checkpoints"]["edges"]]
-    assert len(later) == 1 and later[0] < min(sizes)  # three publications: three checkpoints
+    assert len(later) == 2 and max(later) < min(sizes)  # the key's registration and three publications: four
 
 
 def test_an_items_inclusion_proof_verifies_against_its_signed_checkpoint(signed: tuple[Api, Office]) -> None:
@@ -99,5 +96,6 @@ def test_a_consistency_proof_between_two_checkpoints_verifies(signed: tuple[Api,
 
 def test_a_consistency_proof_needs_two_signed_sizes(signed: tuple[Api, Office]) -> None:
     api, _ = signed
-    assert "no signed checkpoint of size 1" in api.errors("{ consistency(from: 1, to: 2) { size1 } }")[0]["message"]
+    # Size 1 is the signing key's registration, signed; size 2 registered an actor, which signs nothing.
+    assert "no signed checkpoint of size 2" in api.errors("{ consistency(from: 2, to: 3) { size1 } }")[0]["message"]
     assert "at least 1" in api.errors("{ consistency(from: 0, to: 2) { size1 } }")[0]["message"]

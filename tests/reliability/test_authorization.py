@@ -239,8 +239,8 @@ def canaries(db_url: str, tmp_path: Path) -> Iterator[Canaries]:
 def arguments_for(name: str, field: Any, sizes: list[int]) -> list[str]:
     """Argument lists that make root field `name` answer with data (an id that exists, the checkpoints' sizes)."""
     given: dict[str, str] = {}
-    if "first" in field.args:
-        given["first"] = "200"
+    if "first" in field.args:  # every row of this small registry, within the API's cost limit
+        given["first"] = "50"
     if "from" in field.args and "to" in field.args:
         given |= {"from": str(sizes[0]), "to": str(sizes[-1])}
     if "size" in field.args and sizes:
