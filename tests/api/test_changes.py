@@ -111,7 +111,7 @@ def test_the_feed_and_an_items_history_mark_a_backfill(registry: Registry) -> No
     office.publish_new("czj-2020")  # the office's 2024, entered afterwards by its admin
     office.backfill = False
     office.publish_new("czj-new")  # as it happens
-    query = "{ changes { edges { node { itemId backfilled } } } item(id: \"czj-2020\") { history { backfilled } } }"
+    query = '{ changes { edges { node { itemId backfilled } } } item(id: "czj-2020") { history { backfilled } } }'
 
     with serving(registry.engine, registry.profile) as api:
         found = api.query(query)
