@@ -8,12 +8,12 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from events.elements import ItemElements
 from events.event import ReviewStage
 from events.timestamp import format_time
 from projections import public_query
 from projections.query import history
 from projections.schema import item_versions, public_changes
+from registry import supervision
 from registry.actor import Actor, Role
 from registry.command import (
     AdjustItem,
@@ -24,32 +24,16 @@ from registry.command import (
     PublishItem,
     SubmitItem,
 )
+from registry.deadline import Verdict
 from registry.rules import Rule, RuleViolation
 from registry.service import Registry, now
+from tests.registry.test_service import ACTORS, BUDGET
 
 ITEM = "ys-2024"
 BEIJING = timezone(timedelta(hours=8))
 IN_2019 = datetime(2019, 6, 1, 10, tzinfo=BEIJING)
 IN_2020 = datetime(2020, 6, 1, 10, tzinfo=BEIJING)
-BUDGET = ItemElements(
-    name="政府预算",
-    content="一般公共预算",
-    basis="《中华人民共和国预算法》",
-    time_limit="本级人民代表大会或其常务委员会批准后20日内",
-    body="财政局",
-    channels=("政府网站",),
-    audience=("public",),
-    method=("proactive",),
-    levels=("county",),
-)
-PEOPLE = [
-    ("管理员", "政务服务局", Role.ADMIN),
-    ("李财政", "财政局", Role.DRAFTER),
-    ("孙初审", "政务服务局", Role.PRELIMINARY_REVIEWER),
-    ("周法务", "法务中心", Role.LEGALITY_REVIEWER),
-    ("王审议", "旗人民政府", Role.APPROVER),
-    ("吴发布", "政务服务局", Role.PUBLISHER),
-]
+PEOPLE = [("管理员", "政务服务局", Role.ADMIN), *ACTORS]
 
 
 @pytest.fixture
@@ -200,3 +184,14 @@ def test_a_backfill_cannot_be_dated_in_the_future(staffed: Registry) -> None:
 def test_a_naive_time_is_never_stored_as_the_servers_local_time() -> None:
     with pytest.raises(ValueError, match="without a timezone"):
         format_time(datetime(2020, 6, 1, 10))
+
+
+def test_a_unit_that_claims_an_earlier_time_is_still_judged_by_the_registrys(staffed: Registry) -> None:
+    walk(staffed, IN_2020, first=drafted(staffed, IN_2020))  # published now, the commands saying June 2020
+
+    report = supervision.coverage(staffed)
+
+    (budget,) = [line for line in report.domains if line.domain.name == "财政预决算"]
+    assert budget.deadline is not None
+    assert budget.deadline.verdict is Verdict.LATE
+    assert budget.deadline.done_on is not None and budget.deadline.done_on > IN_2020.date()
