@@ -7,6 +7,7 @@ from typing import Any
 
 from events.chain import canonical_json
 from events.event import (
+    ActorDisabled,
     ActorRegistered,
     AdjustmentProposed,
     AnyEvent,
@@ -18,11 +19,14 @@ from events.event import (
     ItemRetired,
     ItemRevised,
     ItemSubmitted,
+    PasswordSet,
     PendingChangeWithdrawn,
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
     SigningKeyRegistered,
+    TokenIssued,
+    TokenRevoked,
 )
 
 __all__ = ["EVENT_TYPES", "UPCASTERS", "UnknownEventType", "canonical_json", "decode", "encode"]
@@ -43,6 +47,10 @@ EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
     "DraftDiscarded": (DraftDiscarded, 1),
     "PendingChangeWithdrawn": (PendingChangeWithdrawn, 1),
     "SigningKeyRegistered": (SigningKeyRegistered, 1),
+    "PasswordSet": (PasswordSet, 1),
+    "TokenIssued": (TokenIssued, 1),
+    "TokenRevoked": (TokenRevoked, 1),
+    "ActorDisabled": (ActorDisabled, 1),
 }
 _NAMES = {cls: name for name, (cls, _) in EVENT_TYPES.items()}
 

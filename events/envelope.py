@@ -32,6 +32,12 @@ class Metadata(BaseModel):
         None  # the admin who recorded this backfill (补录); None for acts recorded as they happen
     )
     fingerprint: str | None = None  # the command's digest: a command id names one command (type, stream, payload)
+    # How the actor was proven: cli (the server's operator, as --as says), session (a password sign-in) or token (a
+    # business system's API token); the credential's id (a token id, a digest of the session id), never a secret;
+    # the operating-system user of a cli act. None on events from before: they read as cli.
+    channel: str | None = None
+    credential: str | None = None
+    os_user: str | None = None
 
 
 @dataclass(frozen=True)

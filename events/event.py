@@ -44,6 +44,36 @@ class ActorRegistered(Event):
     roles: tuple[str, ...]
 
 
+class PasswordSet(Event):
+    """An admin set or reset the actor's password (its hash lives outside the log, in the credentials table)."""
+
+    actor_id: str
+
+
+class TokenIssued(Event):
+    """An API token for a business system acting as `actor_id`, in `roles` only (the secret is never recorded)."""
+
+    actor_id: str
+    token_id: str
+    name: str
+    roles: tuple[str, ...]
+    expires_at: AwareDatetime | None = None
+
+
+class TokenRevoked(Event):
+    """The token no longer authenticates anyone."""
+
+    actor_id: str
+    token_id: str
+
+
+class ActorDisabled(Event):
+    """The actor may no longer act: their sessions end and their tokens stop working. Their history stays."""
+
+    actor_id: str
+    reason: str
+
+
 class SigningKeyRegistered(Event):
     """The registry signs its checkpoints with this Ed25519 key from now on (the key it replaces, if any, retires)."""
 
@@ -170,4 +200,5 @@ ItemEvent = (
     | DraftDiscarded
     | PendingChangeWithdrawn
 )
-AnyEvent = ItemEvent | ActorRegistered | SigningKeyRegistered
+ActorEvent = ActorRegistered | PasswordSet | TokenIssued | TokenRevoked | ActorDisabled
+AnyEvent = ItemEvent | ActorEvent | SigningKeyRegistered

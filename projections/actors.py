@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select
 
 from events.codec import canonical_json
 from events.envelope import StoredEvent, format_time
-from events.event import ActorRegistered
+from events.event import ActorDisabled, ActorRegistered
 from projections.row_store import RowStore
 from projections.schema import actors
 
@@ -23,13 +23,18 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
                     "unit": unit,
                     "roles": canonical_json(list(roles)),
                     "registered_at": format_time(stored.recorded_at),
+                    "disabled_at": None,
                 },
             )
+        case ActorDisabled(actor_id=actor_id):
+            rows.update(actors, {"actor_id": actor_id}, {"disabled_at": format_time(stored.recorded_at)})
         case _:
             pass
 
 
-def find(conn: Connection, actor_id: str) -> tuple[str, list[str]] | None:
-    """(unit, roles) of `actor_id`, or None."""
-    row = conn.execute(select(actors.c.unit, actors.c.roles).where(actors.c.actor_id == actor_id)).first()
-    return (row.unit, json.loads(row.roles)) if row else None
+def find(conn: Connection, actor_id: str) -> tuple[str, list[str], str | None] | None:
+    """(unit, roles, when disabled or None) of `actor_id`, or None."""
+    row = conn.execute(
+        select(actors.c.unit, actors.c.roles, actors.c.disabled_at).where(actors.c.actor_id == actor_id)
+    ).first()
+    return (row.unit, json.loads(row.roles), row.disabled_at) if row else None

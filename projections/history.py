@@ -6,6 +6,8 @@ from events.codec import canonical_json
 from events.elements import FieldChange
 from events.envelope import StoredEvent, format_time
 from events.event import (
+    ActorDisabled,
+    ActorEvent,
     ActorRegistered,
     AdjustmentProposed,
     DraftDiscarded,
@@ -15,11 +17,14 @@ from events.event import (
     ItemRetired,
     ItemRevised,
     ItemSubmitted,
+    PasswordSet,
     PendingChangeWithdrawn,
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
     SigningKeyRegistered,
+    TokenIssued,
+    TokenRevoked,
 )
 from projections.row_store import RowStore
 from projections.schema import item_history
@@ -79,8 +84,8 @@ def describe(stored: StoredEvent) -> tuple[str, int | None, str, tuple[FieldChan
             return "withdraw", event.version, event.reason, ()
         case ActorRegistered():
             return "register_actor", None, reason, ()
-        case SigningKeyRegistered():
-            return "register_signing_key", None, reason, ()
+        case SigningKeyRegistered() | PasswordSet() | TokenIssued() | TokenRevoked() | ActorDisabled():
+            return type(event).__name__, None, reason, ()
 
 
 def _trigger(trigger: str, reason: str) -> str:
@@ -88,8 +93,8 @@ def _trigger(trigger: str, reason: str) -> str:
 
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
-    if isinstance(stored.data, ActorRegistered | SigningKeyRegistered):
-        return
+    if isinstance(stored.data, ActorEvent | SigningKeyRegistered):
+        return  # not an item's: an actor's or the signing key's history is not an item history
     action, version, reason, changes = describe(stored)
     meta = stored.metadata
     rows.insert(

@@ -20,6 +20,7 @@ actors = Table(
     Column("unit", String(200), nullable=False),
     Column("roles", Text, nullable=False),  # JSON list
     Column("registered_at", String(32), nullable=False),
+    Column("disabled_at", String(32), nullable=True),  # ActorDisabled: may no longer act
 )
 
 # Every item, drafts included, for internal listing.

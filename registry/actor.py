@@ -41,3 +41,21 @@ class Actor(BaseModel):
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+
+class Channel(StrEnum):
+    """How the person acting was proven."""
+
+    CLI = "cli"  # the operator of the server, as --as says: asserted, not proven
+    SESSION = "session"  # signed in with a password in a browser
+    TOKEN = "token"  # a business system's API token
+
+
+class Proof(BaseModel):
+    """How the actor of a command was proven: the channel and the credential's id (never a secret)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: Channel
+    credential: str | None = None  # a token id, or a digest of the session id
+    os_user: str | None = None  # the operating-system user, for a cli act

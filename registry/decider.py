@@ -7,6 +7,7 @@ from typing import assert_never
 
 from events.elements import ItemElements, apply_changes, diff
 from events.event import (
+    ActorDisabled,
     ActorRegistered,
     AdjustmentProposed,
     ChangeKind,
@@ -18,12 +19,15 @@ from events.event import (
     ItemRetired,
     ItemRevised,
     ItemSubmitted,
+    PasswordSet,
     PendingChangeWithdrawn,
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
     ReviewStage,
     SigningKeyRegistered,
+    TokenIssued,
+    TokenRevoked,
 )
 from registry.actor import Actor, Role
 from registry.command import (
@@ -393,3 +397,60 @@ def decide_signing_key(
             "file, or replace the key on purpose with `registry key --rotate` (an admin's act, recorded)",
         )
     return [SigningKeyRegistered(key_id=key_id, public_key=public_key, replaces=current)]
+
+
+def _require_admin(by: Actor | None, what: str) -> None:
+    if by is None or not by.has(Role.ADMIN):
+        raise RuleViolation(Rule.CREDENTIALS, f"only an admin (管理员) {what} (use --as ADMIN)")
+
+
+def decide_password(actor: Actor, by: Actor | None) -> PasswordSet:
+    """Set or reset `actor`'s password: an admin's act (the hash is kept outside the log)."""
+    _require_admin(by, "sets passwords")
+    return PasswordSet(actor_id=actor.actor_id)
+
+
+def decide_token(
+    actor: Actor,
+    token_id: str,
+    name: str,
+    roles: frozenset[Role],
+    expires_at: datetime | None,
+    by: Actor | None,
+    now: datetime,
+) -> TokenIssued:
+    """An API token for a business system acting as `actor`, in `roles` (all of the actor's when empty)."""
+    _require_admin(by, "issues tokens")
+    if not name.strip():
+        raise RuleViolation(Rule.CREDENTIALS, "a token is named for the system that uses it, e.g. 财政局预算系统")
+    if not roles <= actor.roles:
+        extra = ", ".join(sorted(role.value for role in roles - actor.roles))
+        raise RuleViolation(
+            Rule.CREDENTIALS, f"{actor.actor_id} does not hold {extra}: a token acts in the actor's roles"
+        )
+    if expires_at is not None and expires_at <= now:
+        raise RuleViolation(Rule.CREDENTIALS, "a token's expiry is in the future")
+    chosen = roles or actor.roles
+    return TokenIssued(
+        actor_id=actor.actor_id,
+        token_id=token_id,
+        name=name,
+        roles=tuple(sorted(role.value for role in chosen)),
+        expires_at=expires_at,
+    )
+
+
+def decide_revocation(actor_id: str, token_id: str, already_revoked: bool, by: Actor | None) -> list[TokenRevoked]:
+    _require_admin(by, "revokes tokens")
+    return [] if already_revoked else [TokenRevoked(actor_id=actor_id, token_id=token_id)]
+
+
+def decide_disable(actor: Actor, reason: str, disabled: bool, by: Actor | None) -> list[ActorDisabled]:
+    """Disable an actor: an admin's act, with a reason; nobody disables themselves (the last admin would lock all)."""
+    _require_admin(by, "disables actors")
+    assert by is not None
+    if by.actor_id == actor.actor_id:
+        raise RuleViolation(Rule.CREDENTIALS, "an admin does not disable themselves")
+    if not reason.strip():
+        raise RuleViolation(Rule.CREDENTIALS, "disabling an actor states why")
+    return [] if disabled else [ActorDisabled(actor_id=actor.actor_id, reason=reason)]

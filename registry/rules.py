@@ -33,6 +33,7 @@ class Rule(Enum):
     KNOWN_ITEM = ("事项存在", "the item exists")
     ACTOR_REGISTRATION = ("人员登记", "actor registration")
     SIGNING_KEY = ("签名密钥", "the checkpoint signing key")
+    CREDENTIALS = ("凭据管理", "passwords and tokens are an admin's to manage")
     BACKFILL = ("补录", "a backfill is an admin's record of an earlier act")
 
     @property

@@ -15,14 +15,15 @@ from events import checkpoint
 from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
-from events.event import ActorRegistered, ItemPublished, ItemRetired, SigningKeyRegistered
+from events.event import ActorEvent, ItemPublished, ItemRetired, SigningKeyRegistered
 from events.schema import events
 from events.store import AppendResult, ConcurrencyConflict, EventStore, to_stored
 from projections import actors as actor_projection
 from projections import signing_keys
 from projections.projector import project
 from projections.schema import actors
-from registry.actor import Actor, Role
+from registry import access, credentials
+from registry.actor import Actor, Channel, Role
 from registry.command import (
     AdjustItem,
     ApproveItem,
@@ -36,8 +37,12 @@ from registry.command import (
 )
 from registry.decider import (
     decide,
+    decide_disable,
+    decide_password,
     decide_registration,
+    decide_revocation,
     decide_signing_key,
+    decide_token,
     effective,
     evolve,
     fold,
@@ -99,8 +104,95 @@ class Registry:
             found = actor_projection.find(conn, actor_id)
         if found is None:
             raise NotFound(f"unknown actor {actor_id!r}: register them with `registry actor add`")
-        unit, roles = found
+        unit, roles, disabled_at = found
+        if disabled_at is not None:
+            raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} was disabled at {disabled_at} and may not act")
         return Actor(actor_id=actor_id, unit=unit, roles=frozenset(Role(r) for r in roles))
+
+    # -- credentials: events in the actor's stream, hashes and digests in their own tables --------------------------
+
+    def set_password(self, actor_id: str, password: str, by: Actor | None) -> Receipt:
+        """Set or reset a password (an admin's act); ends the actor's sessions. Raises WeakPassword, RuleViolation."""
+        actor = self.actor(actor_id)
+        password_hash = credentials.hash_password(password)  # slow on purpose: outside the append lock
+        with self.store.writing() as conn:
+            result = self._record_for(conn, actor_id, [decide_password(actor, by)], by)
+            moment = result.events[-1].recorded_at
+            access.store_password(conn, actor_id, password_hash, moment)
+            access.end_sessions_of(conn, actor_id, moment)
+        return Receipt(ACTOR_STREAM + actor_id, result.version, result.position)
+
+    def issue_token(
+        self, actor_id: str, name: str, roles: frozenset[Role], expires_at: datetime | None, by: Actor | None
+    ) -> tuple[access.Token, str]:
+        """A new API token acting as `actor_id` in `roles`: the token and its secret, which is shown once."""
+        actor = self.actor(actor_id)
+        token_id, secret = credentials.new_token()
+        with self.store.writing() as conn:
+            event = decide_token(actor, token_id, name, roles, expires_at, by, self.store.clock(conn))
+            result = self._record_for(conn, actor_id, [event], by)
+            access.store_token(
+                conn,
+                token_id,
+                secret,
+                actor_id,
+                name,
+                event.roles,
+                by.actor_id if by else "",
+                result.events[-1].recorded_at,
+                expires_at,
+            )
+            token = access.token_by_id(conn, token_id)
+        assert token is not None
+        return token, secret
+
+    def revoke_token(self, token_id: str, by: Actor | None) -> access.Token:
+        with self.store.writing() as conn:
+            token = access.token_by_id(conn, token_id)
+            if token is None:
+                raise NotFound(f"no token {token_id!r}: `registry token list` shows them")
+            new_events = decide_revocation(token.actor_id, token_id, token.revoked_at is not None, by)
+            if new_events:
+                result = self._record_for(conn, token.actor_id, new_events, by)
+                access.mark_token_revoked(conn, token_id, result.events[-1].recorded_at)
+            revoked = access.token_by_id(conn, token_id)
+        assert revoked is not None
+        return revoked
+
+    def disable_actor(self, actor_id: str, reason: str, by: Actor | None) -> None:
+        """The actor may no longer act: their sessions end and their tokens are revoked, in the same transaction."""
+        with self.store.reading() as conn:
+            found = actor_projection.find(conn, actor_id)
+        if found is None:
+            raise NotFound(f"unknown actor {actor_id!r}")
+        actor = Actor(actor_id=actor_id, unit=found[0], roles=frozenset(Role(r) for r in found[1]))
+        with self.store.writing() as conn:
+            new_events = decide_disable(actor, reason, found[2] is not None, by)
+            if new_events:
+                result = self._record_for(conn, actor_id, new_events, by, reason)
+                moment = result.events[-1].recorded_at
+                access.end_sessions_of(conn, actor_id, moment)
+                access.revoke_tokens_of(conn, actor_id, moment)
+
+    def _record_for(
+        self, conn: Connection, actor_id: str, new_events: Sequence[ActorEvent], by: Actor | None, reason: str = ""
+    ) -> AppendResult:
+        """Append an admin's act to the actor's stream, at the registry's time, and project it."""
+        stream = ACTOR_STREAM + actor_id
+        metadata = Metadata(
+            actor=by.actor_id if by else "",
+            unit=by.unit if by else "",
+            role=Role.ADMIN.value,
+            reason=reason,
+            command_id=str(uuid.uuid4()),
+            channel=Channel.CLI.value,
+        )
+        version = self.store.stream_version(conn, stream)
+        result = self.store.append(
+            conn, stream, version, new_events, metadata, now=self.store.clock(conn), check_replay=False
+        )
+        project(conn, result.events)
+        return result
 
     def actors(self) -> list[Actor]:
         with self.store.reading() as conn:
@@ -194,11 +286,13 @@ class Registry:
         expected_version: int | None = None,
         source: str | None = None,
         backfill_by: Actor | None = None,
+        proof: Proof | None = None,
     ) -> Receipt:
         """Carry out `command` in one write transaction, at the registry's time. Raises RuleViolation, Conflict
         (ConcurrencyConflict, CommandIdConflict), NotFound or SigningKeyError.
 
         `backfill_by`: the admin recording an act from before the registry (补录) at the command's own `at`.
+        `proof`: how the actor was proven (the channel and credential id recorded with the events).
         """
         require_item_stream(command.item_id)
         with self.store.writing() as conn:
@@ -221,6 +315,7 @@ class Registry:
                 command_id,
                 correlation_id,
                 source,
+                proof,
             )
             return Receipt(command.item_id, _version(item), result.position)
 
@@ -234,6 +329,7 @@ class Registry:
         command_id: str | None,
         correlation_id: str | None,
         source: str | None,
+        proof: Proof | None = None,
     ) -> tuple[ItemState, AppendResult]:
         """Decide, append at `version`, project; returns the item afterwards. Call inside a write transaction."""
         claimed = command.at
@@ -252,6 +348,9 @@ class Registry:
             occurred_at=format_time(claimed),
             backfilled_by=stamp.backfill_by.actor_id if stamp.backfill_by else None,
             fingerprint=command.fingerprint,
+            channel=proof.channel.value if proof else None,
+            credential=proof.credential if proof else None,
+            os_user=proof.os_user if proof else None,
         )
         # Inside the write lock: execute() looked for a given command id in this transaction; any other id is new.
         result = self.store.append(
@@ -373,7 +472,7 @@ def new_item_id(command_id: str | None = None) -> str:
 
 def _fold(stored: list[StoredEvent]) -> ItemState:
     return fold(
-        [(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorRegistered | SigningKeyRegistered)]
+        [(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorEvent | SigningKeyRegistered)]
     )
 
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 import projections.schema  # noqa: F401  (registers the projection tables)
+import registry.access  # noqa: F401  (registers the credential, session and access tables)
 from events.schema import metadata
 
 engine = context.config.attributes["engine"]
