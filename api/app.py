@@ -1,5 +1,5 @@
 """The HTTP app: GraphQL over HTTP at /graphql (graphql-server on Starlette), GraphiQL, /healthz, ETags,
-and the reference portal page at / (static files under /static/)."""
+the reference portal page at / (static files under /static/), and the staff side under /staff/ (api/staff_view.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -29,6 +30,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from graphql_server.asgi import GraphQL
 from graphql_server.exceptions import GraphQLValidationError
@@ -51,9 +53,12 @@ from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
 from api.schema import schema
+from api.staff_auth import SignInPolicy
+from events.checkpoint import Signer
 from projections import public_query
 from registry.calendar import WorkingCalendar
 from registry.profile import Profile
+from registry.service import Registry
 
 log = logging.getLogger("registry.api")
 MAX_BODY = 64 * 1024
@@ -99,8 +104,9 @@ class RegistryGraphQL(GraphQL):
         introspection: bool = True,
         limits: ServerLimits = ServerLimits(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        graphql_schema: GraphQLSchema = schema.graphql_schema,
     ) -> None:
-        super().__init__(schema.graphql_schema, graphql_ide="graphiql" if graphiql else None)
+        super().__init__(graphql_schema, graphql_ide="graphiql" if graphiql else None)
         self.engine = engine
         self.profile = profile
         self.limits = limits
@@ -138,9 +144,17 @@ class RegistryGraphQL(GraphQL):
         return document
 
     def admitted(self, query: str, operation_name: str | None, variables: Any) -> DocumentNode:
-        """`query` checked, and its operation `operation_name` within the cost limit with `variables`; raises
-        GraphQLValidationError."""
+        """`query` checked, `variables` of the types its operation `operation_name` declares, and the operation
+        within the cost limit with them; raises GraphQLValidationError."""
         document = self.checked(query)
+        operation = get_operation_ast(document, operation_name)
+        if operation is not None:
+            # A variable its type refuses (a scalar's shape included) is a request error, like an invalid document:
+            # 400 under application/graphql-response+json, as the GraphQL-over-HTTP spec has it.
+            given = variables if isinstance(variables, dict) else {}
+            coerced = get_variable_values(self.schema, operation.variable_definitions or (), given)
+            if isinstance(coerced, list):
+                raise GraphQLValidationError(coerced)
         refused = cost_refusal(cost(self.schema, document, operation_name, variables))
         if refused is not None:
             raise GraphQLValidationError([refused])
@@ -434,9 +448,23 @@ def create_app(
     introspection: bool = True,
     limits: ServerLimits = ServerLimits(),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    signer: Signer | None = None,
+    sign_in: SignInPolicy | None = None,
 ) -> Starlette:
-    """The app. `clock` gives the time the `coverage` verdicts and their ETags are judged at (the tests move it)."""
+    """The app. `clock` gives the time the `coverage` verdicts and their ETags are judged at, and sessions, sign-in
+    limits and token expiry on the staff side (the tests move it). `signer` signs the checkpoint of a publication
+    made through the staff API (without it, publishing is refused); `sign_in`: session timeouts and failure limits.
+    """
+    from api.staff_view import staff_app  # it builds on this module's view
+
     view = RegistryGraphQL(engine, profile, graphiql=graphiql, introspection=introspection, limits=limits, clock=clock)
+    staff = staff_app(
+        Registry(engine, profile, signer),
+        policy=sign_in or SignInPolicy(),
+        introspection=introspection,
+        limits=limits,
+        clock=clock,
+    )
 
     async def healthz(_request: Request) -> JSONResponse:
         def head() -> tuple[int, str]:
@@ -455,6 +483,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/", home),
             Mount("/static", _Revalidated(directory=STATIC), name="static"),
+            Mount("/staff", staff),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(_Guard)],
     )

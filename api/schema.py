@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import graphene
 from graphql import GraphQLError
 
+from api.scalars import MAX_PAGE as MAX_PAGE
+from api.scalars import (
+    CatalogCursor,
+    ChangeCursor,
+    CheckpointCursor,
+    DateTime,
+    ItemId,
+    PageSize,
+    ShortText,
+    TreeSize,
+)
 from events import checkpoint, merkle_store
 from events.elements import Audience as AudienceValue
 from events.elements import Level as LevelValue
@@ -27,7 +37,6 @@ from registry.profile import Profile
 from registry.supervision import domain_catalog_judgement
 
 DEFAULT_PAGE = 50
-MAX_PAGE = 200
 
 
 def _labelled(kind: Any, name: str, doc: str) -> type[graphene.Enum]:
@@ -52,58 +61,6 @@ DeadlineVerdict = _labelled(
 
 def _time(text: str | None) -> datetime | None:
     return parse_time(text) if text else None
-
-
-def _cursor(prefix: str, value: str | int) -> str:
-    return base64.urlsafe_b64encode(f"{prefix}:{value}".encode()).decode()
-
-
-def _uncursor(prefix: str, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        kind, value = "", ""
-    if kind != prefix or not value or "\x00" in value:
-        raise GraphQLError(f"invalid cursor {cursor!r}: pass an endCursor or cursor returned by this API")
-    return value
-
-
-def _position(cursor: str | None) -> int:
-    """The log position in a feed cursor (0 for none)."""
-    start = _uncursor("change", cursor)
-    if start is None:
-        return 0
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses; and positions are BIGINTs.
-    if not (start.isascii() and start.isdigit() and len(start) <= 18):
-        raise GraphQLError(f"invalid cursor {cursor!r}: pass an endCursor or cursor returned by this API")
-    return int(start)
-
-
-def _text(argument: str, value: str) -> str:
-    """A text argument as the database can compare it: PostgreSQL text cannot hold NUL."""
-    if "\x00" in value:
-        raise GraphQLError(f"{argument} must not contain the NUL character")
-    return value
-
-
-def _page_size(first: int | None) -> int:
-    size = DEFAULT_PAGE if first is None else first
-    if size < 0 or size > MAX_PAGE:
-        raise GraphQLError(f"first must be between 0 and {MAX_PAGE} (got {size}); page with `after`")
-    return size
-
-
-def _as_of(value: datetime | None) -> datetime | None:
-    """`value` in UTC (a time without an offset is UTC)."""
-    if value is None:
-        return None
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as error:  # e.g. 0001-01-01T00:00:00+08:00 is before the first UTC time Python knows
-        raise GraphQLError(f"asOf {value.isoformat()} is out of range") from error
 
 
 _T = TypeVar("_T")
@@ -133,7 +90,7 @@ class PublicVersion(graphene.ObjectType):
     """One public change of an item: a publication (增加), an adjustment (变更) or a retirement (取消)."""
 
     version = graphene.Int(required=True)
-    published_at = graphene.DateTime(required=True)
+    published_at = DateTime(required=True)
     change_kind = graphene.Field(ChangeKind, required=True)
     reason = graphene.String(required=True, description="the trigger and reason of an adjustment or retirement")
     backfilled = graphene.Boolean(
@@ -172,7 +129,7 @@ class CatalogItem(graphene.ObjectType):
     audience_note = graphene.String(required=True, description="the specific group, when there is one")
     method = graphene.List(graphene.NonNull(Method), required=True, description="公开方式")
     levels = graphene.List(graphene.NonNull(Level), required=True, description="公开层级")
-    published_at = graphene.DateTime(required=True)
+    published_at = DateTime(required=True)
     approval_reference = graphene.String(required=True, description="the meeting or document that approved it")
     history = graphene.List(
         graphene.NonNull(PublicVersion),
@@ -182,17 +139,20 @@ class CatalogItem(graphene.ObjectType):
     )
     proof = graphene.Field(
         lambda: InclusionProof,
-        size=graphene.Argument(graphene.Int, description="the checkpoint's tree size (default: the latest)"),
-        description="Inclusion proof of the event that published this version, against a signed checkpoint.",
+        size=graphene.Argument(TreeSize, description="the checkpoint's tree size (default: the latest)"),
+        description="Inclusion proof of the event that published this version, against a signed checkpoint; null "
+        "when no checkpoint of that size was signed, or it was signed before this version was published.",
     )
 
     @staticmethod
-    def resolve_proof(parent: CatalogItem, info: graphene.ResolveInfo, size: int | None = None) -> InclusionProof:
+    def resolve_proof(
+        parent: CatalogItem, info: graphene.ResolveInfo, size: int | None = None
+    ) -> InclusionProof | None:
         conn = info.context["conn"]
         position: int = parent.publication_position
-        signed = _once(info, ("checkpoint", size), lambda: _signed(conn, size))
-        if signed["size"] < position:
-            raise GraphQLError(f"the checkpoint of size {signed['size']} was signed before this version was published")
+        signed = _once(info, ("checkpoint", size), lambda: checkpoint.latest(conn, size=size))
+        if signed is None or signed["size"] < position:
+            return None
         return _once(info, ("proof", position, signed["size"]), lambda: _inclusion_proof(conn, position, signed))
 
     @staticmethod
@@ -239,8 +199,9 @@ class PageInfo(graphene.ObjectType):
     end_cursor = graphene.String()
 
     @staticmethod
-    def of(edges: list[Any], has_next: bool, after: str | None, empty_end: str | None = None) -> PageInfo:
-        """The page info of a forward page of `edges` (each with a `cursor`) read after cursor `after`."""
+    def of(edges: list[Any], has_next: bool, after: object, empty_end: str | None = None) -> PageInfo:
+        """The page info of a forward page of `edges` (each with a `cursor`) read after the key of cursor `after`
+        (None for the first page)."""
         return PageInfo(
             has_next_page=has_next,
             has_previous_page=after is not None,
@@ -261,12 +222,12 @@ class CatalogItemConnection(graphene.ObjectType):
 
 
 class CatalogFilter(graphene.InputObjectType):
-    domain = graphene.String(description="领域 (aliases accepted, e.g. 生态环境 for 环境保护)")
-    unit = graphene.String(description="owning unit (aliases accepted)")
+    domain = ShortText(description="领域 (aliases accepted, e.g. 生态环境 for 环境保护)")
+    unit = ShortText(description="owning unit (aliases accepted)")
     level = graphene.Field(Level)
     audience = graphene.Field(Audience)
     method = graphene.Field(Method)
-    search = graphene.String(
+    search = ShortText(
         description="text in the name (一级/二级/三级事项), content or basis (ASCII letters in any case)"
     )
 
@@ -291,7 +252,7 @@ class Change(graphene.ObjectType):
     item_id = graphene.ID(required=True)
     version = graphene.Int(required=True)
     kind = graphene.Field(ChangeKind, required=True)
-    published_at = graphene.DateTime(required=True)
+    published_at = DateTime(required=True)
     reason = graphene.String(required=True)
     backfilled = graphene.Boolean(
         required=True,
@@ -409,13 +370,6 @@ def _inclusion_proof(conn: Any, position: int, signed: dict[str, Any]) -> Inclus
     )
 
 
-def _signed(conn: Any, size: int | None) -> dict[str, Any]:
-    found = checkpoint.latest(conn, size=size)
-    if found is None:
-        raise GraphQLError(f"no signed checkpoint of size {size}" if size is not None else "no signed checkpoint yet")
-    return found
-
-
 class Label(graphene.ObjectType):
     """The Chinese label of an enum value, for front-ends."""
 
@@ -430,8 +384,8 @@ class DomainCoverage(graphene.ObjectType):
     name = graphene.String(required=True)
     responsible_unit = graphene.String(required=True)
     published_count = graphene.Int(required=True, description="items of the domain in the public catalog")
-    first_published_at = graphene.DateTime(description="the first publication of an item of the domain")
-    last_published_at = graphene.DateTime(description="the latest publication of a version of an item of the domain")
+    first_published_at = DateTime(description="the first publication of an item of the domain")
+    last_published_at = DateTime(description="the latest publication of a version of an item of the domain")
     deadline = graphene.Date(description="the day the domain's catalog was due (null when none is set)")
     verdict = graphene.Field(
         DeadlineVerdict, description="on time, late, overdue (unpublished past the deadline) or pending"
@@ -447,15 +401,15 @@ class Query(graphene.ObjectType):
         CatalogItemConnection,
         required=True,
         filter=graphene.Argument(CatalogFilter),
-        as_of=graphene.Argument(graphene.DateTime, description="the catalog as it was public at this time"),
-        first=graphene.Argument(graphene.Int, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
-        after=graphene.Argument(graphene.String, description="the endCursor of the previous page"),
+        as_of=graphene.Argument(DateTime, description="the catalog as it was public at this time"),
+        first=graphene.Argument(PageSize, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
+        after=graphene.Argument(CatalogCursor, description="the endCursor of the previous page"),
         description="The published catalog, ordered by item id, paged with keyset cursors.",
     )
     item = graphene.Field(
         CatalogItem,
-        id=graphene.Argument(graphene.ID, required=True),
-        as_of=graphene.Argument(graphene.DateTime),
+        id=graphene.Argument(ItemId, required=True),
+        as_of=graphene.Argument(DateTime),
         description="The authoritative published version of an item (or the one authoritative at asOf); "
         "null when there is none.",
     )
@@ -464,30 +418,30 @@ class Query(graphene.ObjectType):
     changes = graphene.Field(
         ChangeConnection,
         required=True,
-        after=graphene.Argument(graphene.String),
-        first=graphene.Argument(graphene.Int),
+        after=graphene.Argument(ChangeCursor, description="the endCursor of the previous page (none: from the start)"),
+        first=graphene.Argument(PageSize, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
         description="Publications, adjustments and retirements in log order, for incremental sync.",
     )
     log = graphene.Field(LogHead, required=True)
     checkpoints = graphene.Field(
         CheckpointConnection,
         required=True,
-        first=graphene.Argument(graphene.Int),
-        after=graphene.Argument(graphene.String),
+        first=graphene.Argument(PageSize, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
+        after=graphene.Argument(CheckpointCursor, description="the endCursor of the previous page"),
         description="Signed checkpoints, newest first.",
     )
     consistency = graphene.Field(
         ConsistencyProof,
-        required=True,
-        from_=graphene.Argument(graphene.Int, required=True, name="from", description="the older checkpoint's size"),
-        to=graphene.Argument(graphene.Int, required=True, description="the newer checkpoint's size"),
-        description="Proof that the log only grew between two signed checkpoints.",
+        from_=graphene.Argument(TreeSize, required=True, name="from", description="the older checkpoint's size"),
+        to=graphene.Argument(TreeSize, required=True, description="the newer checkpoint's size"),
+        description="Proof that the log only grew between two signed checkpoints; null when `from` is larger than "
+        "`to`, or no checkpoint of one of the sizes was signed.",
     )
     labels = graphene.List(graphene.NonNull(Label), required=True, description="Chinese labels of the enum values.")
     coverage = graphene.List(
         graphene.NonNull(DomainCoverage),
         required=True,
-        as_of=graphene.Argument(graphene.DateTime, description="as the public catalog stood at this time"),
+        as_of=graphene.Argument(DateTime, description="as the public catalog stood at this time"),
         description="The 26 pilot domains' catalogs: published items, publication dates, on time or late.",
     )
 
@@ -500,9 +454,8 @@ class Query(graphene.ObjectType):
         first: int | None = None,
         after: str | None = None,
     ) -> CatalogItemConnection:
-        size = _page_size(first)
         profile: Profile = info.context["profile"]
-        given = {k: _text(f"filter.{k}", v) if isinstance(v, str) else v for k, v in (filter or {}).items()}
+        given = dict(filter or {})
         if given.get("domain"):
             known = profile.domain(given["domain"])
             given["domain"] = known.name if known else given["domain"]
@@ -512,13 +465,13 @@ class Query(graphene.ObjectType):
         for key in ("level", "audience", "method"):
             if given.get(key) is not None:
                 given[key] = getattr(given[key], "value", given[key])
-        wanted = (Filter(**given), _as_of(as_of), size, _uncursor("item", after))
+        wanted = (Filter(**given), as_of, DEFAULT_PAGE if first is None else first, after)
 
         def connection() -> CatalogItemConnection:
             page = public_query.catalog_page(info.context["conn"], *wanted)
             _listed(info, [row["item_id"] for row in page.rows])
             edges = [
-                CatalogItemEdge(cursor=_cursor("item", r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows
+                CatalogItemEdge(cursor=CatalogCursor.of(r["item_id"]), node=CatalogItem.from_row(r)) for r in page.rows
             ]
             return CatalogItemConnection(
                 edges=edges,
@@ -526,11 +479,11 @@ class Query(graphene.ObjectType):
                 page_info=PageInfo.of(edges, page.has_next, after),
             )
 
-        return _once(info, ("catalog", *wanted, after), connection)
+        return _once(info, ("catalog", *wanted), connection)
 
     @staticmethod
     def resolve_item(_root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None) -> Any:
-        wanted = (_text("id", id), _as_of(as_of))
+        wanted = (id, as_of)
 
         def found() -> CatalogItem | None:
             row = public_query.item(info.context["conn"], *wanted)
@@ -560,9 +513,9 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_changes(
-        _root: None, info: graphene.ResolveInfo, after: str | None = None, first: int | None = None
+        _root: None, info: graphene.ResolveInfo, after: int | None = None, first: int | None = None
     ) -> ChangeConnection:
-        wanted = (_position(after), _page_size(first))
+        wanted = (after or 0, DEFAULT_PAGE if first is None else first)
 
         def connection() -> ChangeConnection:
             rows, has_next = public_query.changes(info.context["conn"], *wanted)
@@ -571,7 +524,7 @@ class Query(graphene.ObjectType):
             _listed(info, [r["item_id"] for r in rows if r["kind"] != ChangeKindValue.CANCEL.value])
             edges = [
                 ChangeEdge(
-                    cursor=_cursor("change", r["position"]),
+                    cursor=ChangeCursor.of(r["position"]),
                     node=Change(
                         position=r["position"],
                         item_id=r["item_id"],
@@ -586,7 +539,9 @@ class Query(graphene.ObjectType):
             ]
             return ChangeConnection(
                 edges=edges,
-                page_info=PageInfo.of(edges, has_next, after, empty_end=after),
+                page_info=PageInfo.of(
+                    edges, has_next, after, empty_end=None if after is None else ChangeCursor.of(after)
+                ),
             )
 
         return _once(info, ("changes", *wanted, after), connection)
@@ -597,17 +552,14 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_checkpoints(
-        _root: None, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+        _root: None, info: graphene.ResolveInfo, first: int | None = None, after: int | None = None
     ) -> CheckpointConnection:
-        size = _page_size(first)
-        start = _uncursor("checkpoint", after)
-        if start is not None and not (start.isdigit() and len(start) < 19):
-            raise GraphQLError(f"invalid cursor {after!r}")
-        below = int(start) if start else None
+        size = DEFAULT_PAGE if first is None else first
+        below = after  # the size of the last checkpoint of the previous page
 
         def connection() -> CheckpointConnection:
             rows, has_next = public_query.checkpoint_page(info.context["conn"], below, size)
-            edges = [CheckpointEdge(cursor=_cursor("checkpoint", r["size"]), node=Checkpoint.from_row(r)) for r in rows]
+            edges = [CheckpointEdge(cursor=CheckpointCursor.of(r["size"]), node=Checkpoint.from_row(r)) for r in rows]
             return CheckpointConnection(
                 edges=edges,
                 page_info=PageInfo.of(edges, has_next, after),
@@ -616,14 +568,16 @@ class Query(graphene.ObjectType):
         return _once(info, ("checkpoints", below, size, after), connection)
 
     @staticmethod
-    def resolve_consistency(_root: None, info: graphene.ResolveInfo, from_: int, to: int) -> ConsistencyProof:
+    def resolve_consistency(_root: None, info: graphene.ResolveInfo, from_: int, to: int) -> ConsistencyProof | None:
         conn = info.context["conn"]
-        if not 0 < from_ <= to:
-            raise GraphQLError(f"from ({from_}) must be at least 1 and at most to ({to})")
+        if from_ > to:
+            return None
 
-        def proof() -> ConsistencyProof:
-            first = _once(info, ("checkpoint", from_), lambda: _signed(conn, from_))
-            second = _once(info, ("checkpoint", to), lambda: _signed(conn, to))
+        def proof() -> ConsistencyProof | None:
+            first = _once(info, ("checkpoint", from_), lambda: checkpoint.latest(conn, size=from_))
+            second = _once(info, ("checkpoint", to), lambda: checkpoint.latest(conn, size=to))
+            if first is None or second is None:
+                return None
             return ConsistencyProof(
                 size1=from_,
                 size2=to,
@@ -640,8 +594,7 @@ class Query(graphene.ObjectType):
     def resolve_coverage(
         _root: None, info: graphene.ResolveInfo, as_of: datetime | None = None
     ) -> list[DomainCoverage]:
-        moment = _as_of(as_of)
-        return _once(info, ("coverage", moment), lambda: _coverage(info.context, moment))
+        return _once(info, ("coverage", as_of), lambda: _coverage(info.context, as_of))
 
     @staticmethod
     def resolve_labels(_root: None, _info: graphene.ResolveInfo) -> list[Label]:

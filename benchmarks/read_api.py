@@ -33,7 +33,7 @@ from benchmarks.sample import arguments, item_id, log, report
 CLIENTS = 16
 PAGES = 20
 REGISTRY = Path(sys.executable).with_name("registry")
-QUERY = """query Page($after: String) { catalog(first: 50, after: $after) {
+QUERY = """query Page($after: CatalogCursor) { catalog(first: 50, after: $after) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   edges { cursor node { id version domain unit category name subname content basis timeLimit body channels audience
     audienceNote method levels publishedAt approvalReference

@@ -237,4 +237,6 @@ def demo(
     if serve:
         from cli.serve import serve_registry
 
-        serve_registry(registry.engine, registry.profile, host, port, graphiql=True, introspection=True)
+        serve_registry(
+            registry.engine, registry.profile, host, port, graphiql=True, introspection=True, signer=registry.signer
+        )

@@ -21,8 +21,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-actor_app = typer.Typer(help="Register and list the people who act in the registry.", no_args_is_help=True)
+actor_app = typer.Typer(
+    help="Register and list the people who act in the registry; set their passwords, disable them.",
+    no_args_is_help=True,
+)
 app.add_typer(actor_app, name="actor")
+token_app = typer.Typer(
+    help="API tokens: how a departmental business system acts for an actor over HTTP.", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+report_app = typer.Typer(
+    help="Reports: coverage against the deadlines, who did what (监督考核), and who signed in.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 
 
 @app.callback()

@@ -18,7 +18,7 @@ from events.database import database_url
 
 if TYPE_CHECKING:
     from events.checkpoint import Signer
-    from registry.actor import Actor
+    from registry.actor import Actor, Proof
     from registry.profile import Profile
     from registry.service import Registry
 
@@ -118,6 +118,25 @@ class Context:
         if not self.actor_id:
             raise Usage("say who you are: --as ACTOR (or set REGISTRY_ACTOR)")
         return registry.actor(self.actor_id)
+
+
+def cli_proof() -> Proof:
+    """How a command run on the server proves its actor: it does not (--as is asserted by the machine's operator,
+    trusted as before); the log records the channel and the operating-system user who ran it."""
+    from registry.actor import Channel, Proof
+
+    return Proof(channel=Channel.CLI, os_user=os_user())
+
+
+def os_user() -> str:
+    """The effective user of this process, from the system's user database (not $USER, which anyone can set)."""
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a container's uid without a passwd entry
+        return f"uid {uid}"
 
 
 def origin(profile: Profile) -> str:

@@ -16,11 +16,17 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("show", "list", "history"), "cli.read"),
     **dict.fromkeys(("serve", "schema"), "cli.serve"),
     **dict.fromkeys(("queue", "report"), "cli.supervision"),
+    "token": "cli.access",
     **dict.fromkeys(("import", "export"), "cli.transfer"),
     **dict.fromkeys(("key", "checkpoint", "head", "prove", "verify-proof"), "cli.transparency"),
     **dict.fromkeys(
         ("draft", "revise", "submit", "review", "approve", "publish", "adjust", "retire", "discard"), "cli.write"
     ),
+}
+# Groups that more than one module adds commands to: running one imports each of them.
+GROUP_MODULES: dict[str, tuple[str, ...]] = {
+    "actor": ("cli.admin", "cli.access"),  # actor password, actor disable
+    "report": ("cli.supervision", "cli.access"),  # report access
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--as", "--profile", "--key", "--backfill-at", "--backfill-by"}
 
@@ -40,9 +46,10 @@ def command_name(arguments: list[str]) -> str | None:
 
 def import_commands(arguments: list[str]) -> None:
     """Register the command that `arguments` run, or every command when that is not clear."""
-    module = COMMAND_MODULES.get(command_name(arguments) or "")
-    for name in [module] if module else sorted(set(COMMAND_MODULES.values())):
-        importlib.import_module(name)
+    name = command_name(arguments) or ""
+    module = COMMAND_MODULES.get(name)
+    for imported in GROUP_MODULES.get(name, (module,)) if module else sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(imported)
 
 
 def run() -> None:

@@ -183,7 +183,7 @@ def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
         chain = "chain ok" if r["verified"] else "CHAIN BROKEN"
         console.print(
             f"\n#{r['position']}  {when} UTC  {ACTION_LABELS.get(r['action'], r['action'])}{version}  "
-            f"{r['actor']} · {r['unit'] or '—'} · {r['role'] or '—'}  [{chain}]",
+            f"{r['actor']} · {r['unit'] or '—'} · {r['role'] or '—'} · {_channel(r)}  [{chain}]",
             markup=False,
             style="bold" if r["verified"] else "bold red",
         )
@@ -198,3 +198,12 @@ def _print_history(item: str, rows: list[dict[str, Any]]) -> None:
                 f"{show_value(c['field'], c['new'])}",
                 markup=False,
             )
+
+
+def _channel(row: dict[str, Any]) -> str:
+    """How the actor was proven: `session` or `token tok_…` (proven), or `cli (user NAME)` (asserted with --as by
+    whoever ran the command on the server)."""
+    channel = str(row["channel"])
+    if channel == "cli":
+        return f"cli (user {row['os_user']})" if row["os_user"] else "cli"
+    return f"{channel} {row['credential']}" if channel == "token" and row["credential"] else channel

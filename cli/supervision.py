@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import app
+from cli.app import app, report_app
 from cli.context import Usage, context
 from cli.output import console, grid, print_json
 from events.envelope import parse_time
@@ -16,11 +16,6 @@ from registry.actor import Role
 from registry.calendar import WorkingCalendar
 from registry.deadline import Judgement, Verdict
 from registry.state import Status
-
-report_app = typer.Typer(
-    help="Supervision reports (监督考核): coverage against the deadlines, and who did what.", no_args_is_help=True
-)
-app.add_typer(report_app, name="report")
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON (a stable shape, documented in docs/cli.md)")]
 ITEMS = "drafting / in review / published / retired"

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from cli.app import app
-from cli.context import Exit, InvalidInput, Usage, context
+from cli.context import Exit, InvalidInput, Usage, cli_proof, context
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
 from registry.catalog_table import NotACatalog
@@ -90,6 +90,7 @@ def import_file(
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
                 progress=bar,
+                proof=cli_proof(),
             )
     except (UnreadableFile, NotACatalog) as unreadable:
         raise InvalidInput(f"{unreadable}; nothing imported") from unreadable

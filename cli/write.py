@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from cli.app import app
-from cli.context import InvalidInput, Usage, context
+from cli.context import InvalidInput, Usage, cli_proof, context
 from cli.element_input import (
     AudienceNote,
     AudienceOption,
@@ -74,7 +74,7 @@ def _run(
         )
         raise InvalidInput(f"invalid value(s): {problems}") from error
     receipt = registry.execute(
-        command, command_id=command_id, expected_version=expected_version, backfill_by=backfill_by
+        command, command_id=command_id, expected_version=expected_version, backfill_by=backfill_by, proof=cli_proof()
     )
     if as_json:
         print_json(receipt.as_json())

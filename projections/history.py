@@ -29,6 +29,9 @@ from events.event import (
 from projections.row_store import RowStore
 from projections.schema import item_history
 
+# The channel of an event written before the log recorded one: every write went through the CLI on the server.
+CLI = "cli"
+
 ACTION_LABELS = {
     "draft": "梳理（起草）",
     "revise": "修改",
@@ -116,5 +119,8 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             "reason": reason,
             "changes": canonical_json([change.model_dump(mode="json") for change in changes]),
             "hash": stored.hash,
+            "channel": meta.channel or CLI,
+            "credential": meta.credential,
+            "os_user": meta.os_user,
         },
     )

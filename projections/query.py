@@ -76,6 +76,9 @@ def history(conn: Connection, item_id: str) -> list[dict[str, Any]]:
             "reason": r.reason,
             "changes": json.loads(r.changes),
             "hash": r.hash,
+            "channel": r.channel,
+            "credential": r.credential,
+            "os_user": r.os_user,
         }
         for r in rows
     ]

@@ -116,6 +116,10 @@ item_history = Table(
     Column("reason", Text, nullable=False),
     Column("changes", Text, nullable=False),  # JSON list of {field, old, new}
     Column("hash", String(64), nullable=False),
+    # How the actor was proven: cli (asserted with --as on the server), session or token; events from before read cli
+    Column("channel", String(20), nullable=False),
+    Column("credential", String(64), nullable=True),  # a token id, or a digest of the session id: never a secret
+    Column("os_user", String(200), nullable=True),  # who ran a cli command on the server
     Index("ix_item_history_item", "item_id", "position"),
 )
 

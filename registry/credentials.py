@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 import zlib
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,8 +22,13 @@ _CHECKSUM_LENGTH = 6  # CRC32 in base62: a scanner can tell a real token from a 
 
 # argon2-cffi's defaults (Argon2id, t=3, m=64 MiB, p=4) exceed OWASP's minimum (m=19 MiB, t=2, p=1).
 _HASHER = PasswordHasher()
-# Checked against when the name is unknown, so that an unknown name costs what a wrong password costs.
-_UNKNOWN = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _unknown() -> str:
+    """Checked against when the name is unknown, so that an unknown name costs what a wrong password costs (made
+    when first needed: a command that checks no password does not pay for it)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class WeakPassword(ValueError):
@@ -42,7 +48,7 @@ def hash_password(password: str) -> str:
 def password_matches(stored: str | None, password: str) -> bool:
     """Whether `password` is the one `stored` hashes; with no hash (an unknown name), the same work and False."""
     try:
-        return _HASHER.verify(stored or _UNKNOWN, password) and stored is not None
+        return _HASHER.verify(stored or _unknown(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

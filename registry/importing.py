@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from events.elements import ItemElements
 from projections.catalog_index import IndexedItem, existing_ids, unit_items
 from registry import spreadsheet
-from registry.actor import Actor
+from registry.actor import Actor, Proof
 from registry.catalog_table import Catalog, CatalogRow, Problem, key, read_document, read_sheets
 from registry.command import AdjustItem, DraftItem, ItemCommand, ReviseItem
 from registry.rules import (
@@ -159,8 +159,9 @@ def import_catalog(
     skip_invalid: bool = False,
     at: datetime | None = None,
     progress: Progress | None = None,
+    proof: Proof | None = None,
 ) -> ImportReport:
-    """Import the catalog in `path` into `unit`'s items, acting as `actor`.
+    """Import the catalog in `path` into `unit`'s items, acting as `actor` (proven as `proof` says).
 
     Raises UnreadableFile or NotACatalog for a file that cannot be read, RuleViolation for an unknown unit.
     Problems of rows (and rules that refuse them) are in the report; with any error nothing is written unless
@@ -208,6 +209,7 @@ def import_catalog(
             sources=[importer.source(p.row) for p in chosen],
             correlation_id=f"import:{uuid.uuid4()}",
             progress=progress.advance,
+            proof=proof,
         )
         report.written = True
         report.position = receipts[-1].position

@@ -23,7 +23,7 @@ from projections import signing_keys
 from projections.projector import project
 from projections.schema import actors
 from registry import access, credentials
-from registry.actor import Actor, Channel, Role
+from registry.actor import Actor, Channel, Proof, Role
 from registry.command import (
     AdjustItem,
     ApproveItem,
@@ -111,26 +111,33 @@ class Registry:
 
     # -- credentials: events in the actor's stream, hashes and digests in their own tables --------------------------
 
-    def set_password(self, actor_id: str, password: str, by: Actor | None) -> Receipt:
+    def set_password(self, actor_id: str, password: str, by: Actor | None, *, proof: Proof | None = None) -> Receipt:
         """Set or reset a password (an admin's act); ends the actor's sessions. Raises WeakPassword, RuleViolation."""
         actor = self.actor(actor_id)
         password_hash = credentials.hash_password(password)  # slow on purpose: outside the append lock
         with self.store.writing() as conn:
-            result = self._record_for(conn, actor_id, [decide_password(actor, by)], by)
+            result = self._record_for(conn, actor_id, [decide_password(actor, by)], by, proof=proof)
             moment = result.events[-1].recorded_at
             access.store_password(conn, actor_id, password_hash, moment)
             access.end_sessions_of(conn, actor_id, moment)
         return Receipt(ACTOR_STREAM + actor_id, result.version, result.position)
 
     def issue_token(
-        self, actor_id: str, name: str, roles: frozenset[Role], expires_at: datetime | None, by: Actor | None
+        self,
+        actor_id: str,
+        name: str,
+        roles: frozenset[Role],
+        expires_at: datetime | None,
+        by: Actor | None,
+        *,
+        proof: Proof | None = None,
     ) -> tuple[access.Token, str]:
         """A new API token acting as `actor_id` in `roles`: the token and its secret, which is shown once."""
         actor = self.actor(actor_id)
         token_id, secret = credentials.new_token()
         with self.store.writing() as conn:
             event = decide_token(actor, token_id, name, roles, expires_at, by, self.store.clock(conn))
-            result = self._record_for(conn, actor_id, [event], by)
+            result = self._record_for(conn, actor_id, [event], by, proof=proof)
             access.store_token(
                 conn,
                 token_id,
@@ -146,20 +153,20 @@ class Registry:
         assert token is not None
         return token, secret
 
-    def revoke_token(self, token_id: str, by: Actor | None) -> access.Token:
+    def revoke_token(self, token_id: str, by: Actor | None, *, proof: Proof | None = None) -> access.Token:
         with self.store.writing() as conn:
             token = access.token_by_id(conn, token_id)
             if token is None:
                 raise NotFound(f"no token {token_id!r}: `registry token list` shows them")
             new_events = decide_revocation(token.actor_id, token_id, token.revoked_at is not None, by)
             if new_events:
-                result = self._record_for(conn, token.actor_id, new_events, by)
+                result = self._record_for(conn, token.actor_id, new_events, by, proof=proof)
                 access.mark_token_revoked(conn, token_id, result.events[-1].recorded_at)
             revoked = access.token_by_id(conn, token_id)
         assert revoked is not None
         return revoked
 
-    def disable_actor(self, actor_id: str, reason: str, by: Actor | None) -> None:
+    def disable_actor(self, actor_id: str, reason: str, by: Actor | None, *, proof: Proof | None = None) -> None:
         """The actor may no longer act: their sessions end and their tokens are revoked, in the same transaction."""
         with self.store.reading() as conn:
             found = actor_projection.find(conn, actor_id)
@@ -169,13 +176,20 @@ class Registry:
         with self.store.writing() as conn:
             new_events = decide_disable(actor, reason, found[2] is not None, by)
             if new_events:
-                result = self._record_for(conn, actor_id, new_events, by, reason)
+                result = self._record_for(conn, actor_id, new_events, by, reason, proof=proof)
                 moment = result.events[-1].recorded_at
                 access.end_sessions_of(conn, actor_id, moment)
                 access.revoke_tokens_of(conn, actor_id, moment)
 
     def _record_for(
-        self, conn: Connection, actor_id: str, new_events: Sequence[ActorEvent], by: Actor | None, reason: str = ""
+        self,
+        conn: Connection,
+        actor_id: str,
+        new_events: Sequence[ActorEvent],
+        by: Actor | None,
+        reason: str = "",
+        *,
+        proof: Proof | None = None,
     ) -> AppendResult:
         """Append an admin's act to the actor's stream, at the registry's time, and project it."""
         stream = ACTOR_STREAM + actor_id
@@ -185,7 +199,9 @@ class Registry:
             role=Role.ADMIN.value,
             reason=reason,
             command_id=str(uuid.uuid4()),
-            channel=Channel.CLI.value,
+            channel=(proof.channel if proof else Channel.CLI).value,
+            credential=proof.credential if proof else None,
+            os_user=proof.os_user if proof else None,
         )
         version = self.store.stream_version(conn, stream)
         result = self.store.append(
@@ -416,11 +432,12 @@ class Registry:
         sources: Sequence[str | None] = (),
         correlation_id: str | None = None,
         progress: Callable[[int], None] | None = None,
+        proof: Proof | None = None,
     ) -> list[Receipt]:
         """Carry out `commands` in one write transaction: all of them are recorded, or none.
 
         A refusal raises RuleViolation naming the command, and rolls back every command of the batch.
-        `sources[i]` (e.g. a file and row) goes into the metadata of command i's events.
+        `sources[i]` (e.g. a file and row) goes into the metadata of command i's events; `proof` as for `execute`.
         """
         receipts: list[Receipt] = []
         with self.store.writing() as conn:
@@ -432,7 +449,9 @@ class Registry:
                 try:
                     require_item_stream(command.item_id)
                     stamp = Stamp(clock, None, None)
-                    item, result = self._carry_out(conn, command, item, version, stamp, None, correlation_id, source)
+                    item, result = self._carry_out(
+                        conn, command, item, version, stamp, None, correlation_id, source, proof
+                    )
                 except RuleViolation as refusal:
                     raise RuleViolation(
                         refusal.rule, f"command {index + 1} of {len(commands)} ({command.item_id}): {refusal.message}"

@@ -13,7 +13,7 @@ const ENUM_FILTERS = [
 ];
 
 export const CATALOG_QUERY = `
-query Catalog($filter: CatalogFilter, $asOf: DateTime, $first: Int, $after: String) {
+query Catalog($filter: CatalogFilter, $asOf: DateTime, $first: PageSize, $after: CatalogCursor) {
   catalog(filter: $filter, asOf: $asOf, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }

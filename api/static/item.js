@@ -6,7 +6,7 @@ import { queryNote, request } from './graphql.js';
 import { itemHref } from './route.js';
 
 export const ITEM_QUERY = `
-query Item($id: ID!, $asOf: DateTime) {
+query Item($id: ItemId!, $asOf: DateTime) {
   item(id: $id, asOf: $asOf) {
     id version domain unit category name subname content basis timeLimit body channels
     audience audienceNote method levels publishedAt approvalReference

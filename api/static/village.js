@@ -9,7 +9,7 @@ const PAGE = 200;
 const MAX_PAGES = 50;
 
 export const VILLAGE_QUERY = `
-query VillageList($filter: CatalogFilter, $asOf: DateTime, $first: Int, $after: String) {
+query VillageList($filter: CatalogFilter, $asOf: DateTime, $first: PageSize, $after: CatalogCursor) {
   catalog(filter: $filter, asOf: $asOf, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }

@@ -58,6 +58,18 @@ class Api:
         assert found, f"expected errors, got {response.text}"
         return found
 
+    def refused(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The errors of `query`, which must be refused before execution (invalid, or a variable its type refuses):
+        under application/json, 200 with `errors` and `data: null`, and no error with a `path` (none comes from a
+        resolver)."""
+        response = self.post(query, variables, headers={"Accept": "application/json"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["data"] is None, body
+        found: list[dict[str, Any]] = body["errors"]
+        assert found and all("path" not in error for error in found), found
+        return found
+
 
 @contextmanager
 def client(url: str) -> Iterator[Api]:

@@ -125,8 +125,8 @@ def test_different_requests_get_different_etags(api: Api, office: Office) -> Non
         api.post(CATALOG).headers["etag"],
         api.get(CATALOG).headers["etag"],
         api.post("{ catalog { totalCount } }").headers["etag"],
-        api.post("query($n: Int) { catalog(first: $n) { totalCount } }", {"n": 1}).headers["etag"],
-        api.post("query($n: Int) { catalog(first: $n) { totalCount } }", {"n": 2}).headers["etag"],
+        api.post("query($n: PageSize) { catalog(first: $n) { totalCount } }", {"n": 1}).headers["etag"],
+        api.post("query($n: PageSize) { catalog(first: $n) { totalCount } }", {"n": 2}).headers["etag"],
         api.post(CATALOG, headers={"Accept": "application/graphql-response+json"}).headers["etag"],
     }
 

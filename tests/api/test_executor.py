@@ -35,7 +35,7 @@ fragment Item on CatalogItem {
   levels publishedAt approvalReference history { version publishedAt changeKind reason }
   proof { leafIdx treeSize root leafHash proof checkpoint { ...Signed } }
 }
-query Every($from: Int!, $to: Int!) {
+query Every($from: TreeSize!, $to: TreeSize!) {
   catalog(first: 5) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { ...Item } } }
   one: item(id: "czj-yusuan") { ...Item same: id content content }

@@ -12,7 +12,7 @@ from tests.api.office import Office
 from tests.api.server import Api, serving
 
 IDS = """
-query($filter: CatalogFilter, $first: Int) {
+query($filter: CatalogFilter, $first: PageSize) {
   catalog(filter: $filter, first: $first) { totalCount edges { node { id } } pageInfo { hasNextPage } }
 }
 """

@@ -19,7 +19,7 @@ def test_graphql_answers_a_post_with_a_json_body(cli_server: Api) -> None:
 def test_graphql_answers_a_get_with_the_query_in_the_url(cli_server: Api) -> None:
     response = cli_server.http.get(
         "/graphql",
-        params={"query": "query($n: Int) { catalog(first: $n) { totalCount } }", "variables": '{"n": 1}'},
+        params={"query": "query($n: PageSize) { catalog(first: $n) { totalCount } }", "variables": '{"n": 1}'},
     )
 
     assert response.status_code == 200

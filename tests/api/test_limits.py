@@ -248,7 +248,7 @@ def test_aliases_of_the_largest_page_with_proofs_are_refused_by_their_cost_befor
 @pytest.mark.parametrize(("size", "refused"), [(10, False), (MAX_PAGE, True)])
 def test_the_cost_counts_the_page_size_a_variable_gives(api: Api, size: int, refused: bool) -> None:
     query = (
-        "query($n: Int) { "
+        "query($n: PageSize) { "
         + " ".join(f"p{n}: catalog(first: $n) {{ edges {{ node {{ {PROOF} }} }} }}" for n in range(10))
         + " }"
     )

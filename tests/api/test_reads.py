@@ -16,7 +16,7 @@ from tests.api.office import Office, elements
 from tests.api.server import Api, serving
 
 EVERY_FIELD = """
-query($id: ID!, $asOf: DateTime) {
+query($id: ItemId!, $asOf: DateTime) {
   item(id: $id, asOf: $asOf) {
     id version domain unit category name subname content basis timeLimit body channels audience audienceNote
     method levels publishedAt approvalReference

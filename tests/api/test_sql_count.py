@@ -20,14 +20,14 @@ ITEM = """
     history { version publishedAt changeKind reason }
 """
 CATALOG = f"""
-query($first: Int, $asOf: DateTime) {{
+query($first: PageSize, $asOf: DateTime) {{
   catalog(first: $first, asOf: $asOf) {{
     totalCount edges {{ cursor node {{ {ITEM} }} }} pageInfo {{ hasNextPage endCursor }}
   }}
 }}
 """
 FEED = f"""
-query($first: Int) {{
+query($first: PageSize) {{
   changes(first: $first) {{
     edges {{ cursor node {{ position itemId version kind publishedAt reason item {{ {ITEM} }} }} }}
     pageInfo {{ hasNextPage endCursor }}

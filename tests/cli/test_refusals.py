@@ -193,6 +193,9 @@ CASES = {
     "actor registered by a non-admin": Case(
         "人员登记", an_admin, "李财政", ("actor", "add", "赵财政", "--unit", "财政局", "--role", "drafter"), "admin"
     ),
+    "API token issued by a non-admin": Case(
+        "凭据管理", an_admin, "李财政", ("token", "create", "--actor", "李财政", "--name", "财政局预算系统"), "admin"
+    ),
 }
 
 

@@ -34,7 +34,7 @@ async function apiIds(filter = {}, asOf = null) {
   let after = null;
   do {
     const data = await graphql(
-      `query ($filter: CatalogFilter, $asOf: DateTime, $after: String) {
+      `query ($filter: CatalogFilter, $asOf: DateTime, $after: CatalogCursor) {
         catalog(filter: $filter, asOf: $asOf, first: 200, after: $after) {
           pageInfo { hasNextPage endCursor } edges { node { id name } } } }`,
       { filter, asOf, after },

@@ -1,0 +1,321 @@
+"""Staff access: `actor password`, `actor disable`, `token create|list|revoke` and `report access`.
+
+The acts (a password set, a token issued or revoked, an actor disabled) are an admin's, decided by the rules and
+recorded in the actor's stream; a password or a token's secret is read or shown here once and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from cli.app import actor_app, report_app, token_app
+from cli.context import Context, InvalidInput, Usage, cli_proof, context
+from cli.output import console, error, grid, print_json
+from registry.actor import Role
+from registry.service import now
+
+if TYPE_CHECKING:
+    from registry.access import Token
+    from registry.actor import Actor
+    from registry.service import Registry
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON (a stable shape, documented in docs/cli.md)")]
+DEFAULT_EXPIRY = "90d"
+ACCESS_EVENTS = {
+    "login": "登录 signed in",
+    "login_failed": "登录失败 wrong name or password",
+    "locked_out": "锁定 refused: too many failures",
+    "logout": "退出 signed out",
+}
+
+
+def _admin(c: Context, registry: Registry) -> Actor | None:
+    """The admin acting (--as), or None: the rules refuse an act that needs one, naming the rule."""
+    return registry.actor(c.actor_id) if c.actor_id else None
+
+
+# -- passwords and disabling ----------------------------------------------------------------------------------------
+
+
+@actor_app.command("password")
+def password(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the actor whose password to set or reset")],
+    from_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="read the password from one line of standard input instead of asking"),
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Set or reset an actor's password for signing in (an admin's act: --as ADMIN); ends their sessions."""
+    from registry.credentials import WeakPassword
+    from registry.decider import decide_password
+
+    c = context(ctx)
+    registry = c.registry()
+    by = _admin(c, registry)
+    # Ask the rules before asking for a password that would be refused anyway (set_password asks them again).
+    decide_password(registry.actor(name), by)
+    try:
+        chosen = _read_password(name, from_stdin)
+        receipt = registry.set_password(name, chosen, by, proof=cli_proof())
+    except WeakPassword as weak:
+        raise InvalidInput(f"{weak}; nothing was changed") from None
+    if as_json:
+        print_json({"actor": name, "position": receipt.position})
+    else:
+        console.print(
+            f"set the password of {name} (recorded at log position {receipt.position}); "
+            "their browser sessions are ended",
+            markup=False,
+        )
+
+
+def _read_password(name: str, from_stdin: bool) -> str:
+    """One line of standard input, or asked twice on the terminal without echo. Never an option: argv is public."""
+    from registry.credentials import require_strong
+
+    if from_stdin:
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not sys.stdin.isatty():
+        raise Usage("no terminal to ask for the password on: give it on standard input with --password-stdin")
+    first = typer.prompt(f"new password for {name}", hide_input=True)
+    require_strong(first)  # say so now, not after the second time
+    if typer.prompt("the same password again", hide_input=True) != first:
+        raise InvalidInput("the two passwords differ; nothing was changed")
+    return str(first)
+
+
+@actor_app.command("disable")
+def disable(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the actor who may no longer act")],
+    reason: Annotated[str, typer.Option(help="why, recorded in the log (e.g. 调离岗位)")],
+    as_json: Json = False,
+) -> None:
+    """Disable an actor (an admin's act: --as ADMIN): they may no longer act; their sessions end and their tokens are
+    revoked. Their history stays."""
+    c = context(ctx)
+    registry = c.registry()
+    registry.disable_actor(name, reason, _admin(c, registry), proof=cli_proof())
+    if as_json:
+        print_json({"actor": name, "disabled": True})
+    else:
+        console.print(
+            f"{name} is disabled: they may no longer act, their sessions are ended and their tokens revoked",
+            markup=False,
+        )
+
+
+# -- API tokens -----------------------------------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def create(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Option("--actor", help="the actor the business system acts for")],
+    name: Annotated[str, typer.Option("--name", help="the system that uses the token, e.g. 财政局预算系统")],
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", help="a role the token may act in, one of the actor's; repeatable (default: all)"),
+    ] = None,
+    expires: Annotated[
+        str,
+        typer.Option(
+            "--expires",
+            help="Nd or Nh from now, a date (it stops working as that day begins, in the profile's time zone), "
+            "a time with its offset, or never",
+        ),
+    ] = DEFAULT_EXPIRY,
+    as_json: Json = False,
+) -> None:
+    """Issue an API token for a business system (an admin's act: --as ADMIN). Prints the token once: only its
+    SHA-256 digest is kept."""
+    roles = frozenset(_role(value) for value in role or [])
+    c = context(ctx)
+    registry = c.registry()
+    expires_at = expiry(expires, now(), ZoneInfo(registry.profile.timezone))
+    token, secret = registry.issue_token(actor, name, roles, expires_at, _admin(c, registry), proof=cli_proof())
+    if as_json:
+        print_json({"token": secret, **_token_json(token)})
+    else:
+        console.print(
+            f"issued {token.token_id} 「{token.name}」 for {token.actor_id} in {', '.join(token.roles)}, "
+            f"expires {_time(token.expires_at) if token.expires_at else 'never'}:\n\n{secret}\n",
+            markup=False,
+        )
+    error(
+        "this is the only time the token is shown: put it in the business system's secret store now. The registry "
+        f"keeps only its digest; if it is lost, revoke it (`registry token revoke {token.token_id}`) and create another"
+    )
+
+
+@token_app.command("list")
+def list_tokens(
+    ctx: typer.Context,
+    actor: Annotated[str | None, typer.Option("--actor", help="only this actor's tokens")] = None,
+    as_json: Json = False,
+) -> None:
+    """Every API token, oldest first: who it acts for, in which roles, until when, last used, revoked, issued by.
+    Never a secret."""
+    from projections import actors
+    from registry import access
+    from registry.missing import NotFound
+
+    registry = context(ctx).registry()
+    with registry.store.reading() as conn:
+        if actor is not None and actors.find(conn, actor) is None:
+            raise NotFound(f"unknown actor {actor!r}: `registry actor list` shows them")
+        tokens = access.list_tokens(conn, actor)
+    if as_json:
+        print_json([_token_json(token) for token in tokens])
+        return
+    console.print(
+        grid(
+            f"{len(tokens)} token(s)" + (f" of {actor}" if actor else ""),
+            ["token", "actor", "name", "roles", "created", "expires", "last used", "state", "issued by"],
+            [
+                [
+                    t.token_id,
+                    t.actor_id,
+                    t.name,
+                    ", ".join(t.roles),
+                    _time(t.created_at),
+                    _time(t.expires_at) if t.expires_at else "never",
+                    _time(t.last_used_at),
+                    _state(t) + (f" {_time(t.revoked_at)}" if t.revoked_at else ""),
+                    t.issued_by or "—",
+                ]
+                for t in tokens
+            ],
+        )
+    )
+
+
+@token_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[
+        str, typer.Argument(metavar="ID", help="the token's id (tok_…), as `registry token list` shows")
+    ],
+    as_json: Json = False,
+) -> None:
+    """Revoke an API token (an admin's act: --as ADMIN): it no longer authenticates anyone. Revoking it again
+    records nothing."""
+    c = context(ctx)
+    registry = c.registry()
+    token = registry.revoke_token(token_id, _admin(c, registry), proof=cli_proof())
+    if as_json:
+        print_json(_token_json(token))
+    else:
+        console.print(
+            f"{token.token_id} 「{token.name}」 of {token.actor_id} is revoked (since {_time(token.revoked_at)}): "
+            "it no longer authenticates anyone",
+            markup=False,
+        )
+
+
+def _token_json(token: Token) -> dict[str, Any]:
+    """What may be said of a token: everything but its secret and digest."""
+    return {
+        "token_id": token.token_id,
+        "actor": token.actor_id,
+        "name": token.name,
+        "roles": list(token.roles),
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+        "issued_by": token.issued_by,
+        "state": _state(token),
+    }
+
+
+def _state(token: Token) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "active" if token.usable_at(now()) else "expired"
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise Usage(f"unknown role {value!r}: use {', '.join(r.value for r in Role)}") from None
+
+
+def expiry(text: str, moment: datetime, zone: ZoneInfo) -> datetime | None:
+    """When a token given `--expires text` at `moment` stops working: Nd or Nh later; a date, as it begins in
+    `zone`; a time with its UTC offset; or never (None)."""
+    value = text.strip()
+    try:
+        if value == "never":
+            return None
+        if relative := re.fullmatch(r"(\d+)([dh])", value):
+            count = int(relative[1])
+            return moment + (timedelta(days=count) if relative[2] == "d" else timedelta(hours=count))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return datetime.combine(date.fromisoformat(value), time(), zone).astimezone(UTC)
+        given = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise Usage(f"--expires {text!r}: use Nd, Nh, a date (YYYY-MM-DD), a time with its offset, or never") from None
+    if given.tzinfo is None:
+        raise Usage(f"--expires {text!r} has no UTC offset: write it as e.g. {value}+08:00 (Beijing time)")
+    return given.astimezone(UTC)
+
+
+# -- the access audit -----------------------------------------------------------------------------------------------
+
+
+@report_app.command("access")
+def access_report(
+    ctx: typer.Context,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="from the start of this day (YYYY-MM-DD, the profile's time zone)"),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="only sign-ins with this name (an actor's or not)")] = None,
+    as_json: Json = False,
+) -> None:
+    """Who signed in, failed to, was refused after too many failures, or signed out: the access audit, oldest first."""
+    from registry import access
+
+    registry = context(ctx).registry()
+    start = datetime.combine(since.date(), time(), ZoneInfo(registry.profile.timezone)) if since else None
+    with registry.store.reading() as conn:
+        entries = access.access_entries(conn, start, name)
+    totals = {event: sum(entry["event"] == event for entry in entries) for event in ACCESS_EVENTS}
+    if as_json:
+        print_json(
+            {
+                "since": since.date().isoformat() if since else None,
+                "name": name,
+                "entries": entries,
+                "totals": totals,
+            }
+        )
+        return
+    console.print(
+        grid(
+            f"access {f'from {since.date()}' if since else 'from the start'}"
+            + (f" for {name}" if name else "")
+            + f": {totals['login']} sign-in(s), {totals['login_failed']} failure(s), "
+            f"{totals['locked_out']} refused for too many failures, {totals['logout']} sign-out(s)",
+            ["at", "name", "client", "event"],
+            [
+                [_time(e["at"], seconds=True), e["name"], e["client"], ACCESS_EVENTS.get(e["event"], e["event"])]
+                for e in entries
+            ],
+        )
+    )
+
+
+def _time(text: str | None, seconds: bool = False) -> str:
+    """A stored UTC time, short: 2026-12-06 05:32 UTC."""
+    return f"{text[: 19 if seconds else 16].replace('T', ' ')} UTC" if text else "—"
