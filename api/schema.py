@@ -110,13 +110,13 @@ class PublicVersion(graphene.ObjectType):
         )
 
 
-class CatalogItem(graphene.ObjectType):
-    """The authoritative published version of a catalog item (公开事项)."""
+class ElementFields(graphene.ObjectType):
+    """The elements of a version (公开事项要素), as the official table names them: shared by the public catalog's items
+    and the staff schema's versions."""
 
-    id = graphene.ID(required=True)
-    version = graphene.Int(required=True)
-    domain = graphene.String(required=True, description="领域 (empty for a unit's own catalog)")
-    unit = graphene.String(required=True, description="the unit whose catalog holds the item")
+    class Meta:
+        abstract = True
+
     category = graphene.String(required=True, description="一级事项")
     name = graphene.String(required=True, description="二级事项")
     subname = graphene.String(required=True, description="三级事项")
@@ -129,6 +129,15 @@ class CatalogItem(graphene.ObjectType):
     audience_note = graphene.String(required=True, description="the specific group, when there is one")
     method = graphene.List(graphene.NonNull(Method), required=True, description="公开方式")
     levels = graphene.List(graphene.NonNull(Level), required=True, description="公开层级")
+
+
+class CatalogItem(ElementFields):
+    """The authoritative published version of a catalog item (公开事项)."""
+
+    id = graphene.ID(required=True)
+    version = graphene.Int(required=True)
+    domain = graphene.String(required=True, description="领域 (empty for a unit's own catalog)")
+    unit = graphene.String(required=True, description="the unit whose catalog holds the item")
     published_at = DateTime(required=True)
     approval_reference = graphene.String(required=True, description="the meeting or document that approved it")
     history = graphene.List(

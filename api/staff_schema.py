@@ -17,7 +17,7 @@ from graphql import GraphQLError, StringValueNode, ValueNode
 from pydantic import ValidationError
 
 from api.scalars import DateTime, ItemId, ShortText
-from api.schema import Audience, ChangeKind, Level, Method, _labelled
+from api.schema import Audience, ChangeKind, ElementFields, Level, Method, _labelled
 from events.checkpoint import SigningKeyError
 from events.elements import ELEMENT_LABELS, FieldChange, ItemElements, diff
 from events.envelope import StoredEvent, parse_time
@@ -129,21 +129,8 @@ class Receipt(graphene.ObjectType):
     )
 
 
-class Elements(graphene.ObjectType):
+class Elements(ElementFields):
     """The elements of a version (公开事项要素), as the public catalog names them."""
-
-    category = graphene.String(required=True, description="一级事项")
-    name = graphene.String(required=True, description="二级事项")
-    subname = graphene.String(required=True, description="三级事项")
-    content = graphene.String(required=True, description="公开内容（要素）")
-    basis = graphene.String(required=True, description="公开依据")
-    time_limit = graphene.String(required=True, description="公开时限")
-    body = graphene.String(required=True, description="公开主体")
-    channels = graphene.List(graphene.NonNull(graphene.String), required=True, description="公开渠道和载体")
-    audience = graphene.List(graphene.NonNull(Audience), required=True, description="公开对象")
-    audience_note = graphene.String(required=True, description="the specific group, when there is one")
-    method = graphene.List(graphene.NonNull(Method), required=True, description="公开方式")
-    levels = graphene.List(graphene.NonNull(Level), required=True, description="公开层级")
 
     @staticmethod
     def of(elements: ItemElements) -> Elements:
