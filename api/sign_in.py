@@ -37,6 +37,9 @@ class LockedOut:
     """Too many failed sign-ins for the name or from the client address within the window."""
 
 
+SIMULTANEOUS_SIGN_INS = 4
+
+
 class SignIn:
     """POST /staff/login and POST /staff/logout."""
 
@@ -44,6 +47,9 @@ class SignIn:
         self.registry = registry
         self.policy = policy
         self.clock = clock
+        # Each check of a password costs Argon2's 64 MiB and tens of milliseconds: at most this many at once, the
+        # rest wait their turn, so a flood of sign-ins cannot take the server's memory.
+        self.hashing = anyio.CapacityLimiter(SIMULTANEOUS_SIGN_INS)
 
     async def login(self, request: Request) -> Response:
         """Form or JSON fields `name` and `password`. 200 with the CSRF token and the session cookie; 401 for an
@@ -56,7 +62,7 @@ class SignIn:
         name, password = given
         client = request.client.host if request.client else ""
         earlier = request.cookies.get(cookie_name(request))
-        outcome = await anyio.to_thread.run_sync(self.attempt, name, password, client, earlier)
+        outcome = await anyio.to_thread.run_sync(self.attempt, name, password, client, earlier, limiter=self.hashing)
         if isinstance(outcome, LockedOut):
             return refusal(
                 429,
@@ -95,13 +101,16 @@ class SignIn:
         ended here, so that each sign-in gets a new id."""
         now = self.clock()
         since = now - self.policy.window
-        with self.registry.engine.begin() as conn:
+        # Under the append lock, so that attempts sent together each count the others: the attempt is recorded as a
+        # failure before its password is checked, and becomes a sign-in only if it succeeds.
+        with self.registry.store.writing() as conn:
             failures = max(
                 access.failures_since(conn, since, name=name), access.failures_since(conn, since, client=client)
             )
             if failures >= self.policy.failures:
                 access.record_access(conn, now, name, client, "locked_out")
                 return LockedOut()
+            attempt = access.record_access(conn, now, name, client, "login_failed")
             stored = access.password_hash(conn, name)
         # The slow part, outside any transaction; an unknown name costs the same (password_matches sees to that).
         actor = self._actor(name) if credentials.password_matches(stored, password) else None
@@ -109,16 +118,16 @@ class SignIn:
         if actor is not None and stored is not None and credentials.needs_rehash(stored):
             renewed = credentials.hash_password(password)
         with self.registry.engine.begin() as conn:
-            # A password reset in between ended the actor's sessions: this sign-in used the old one.
-            if actor is None or access.password_hash(conn, name) != stored:
-                access.record_access(conn, now, name, client, "login_failed")
+            # A password reset in between ended the actor's sessions: this sign-in used the old one. The row stays
+            # locked until the session is open, so a reset cannot come between the check and the session.
+            if actor is None or access.password_hash(conn, name, for_update=True) != stored:
                 return None
             if renewed is not None:
                 access.store_password(conn, name, renewed, now)
             if earlier:
                 access.end_session(conn, earlier, now)
             session_id = access.open_session(conn, name, now)
-            access.record_access(conn, now, name, client, "login")
+            access.settle_access(conn, attempt, "login")
         return SignedIn(actor, session_id)
 
     async def logout(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-from graphql import ExecutionResult, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError, OperationType, get_operation_ast
 from graphql_server.exceptions import GraphQLValidationError
 from graphql_server.http.exceptions import HTTPException
 from graphql_server.runtime import execute_sync
@@ -90,6 +90,8 @@ class StaffGraphQL(RegistryGraphQL):
 
         def run() -> ExecutionResult:
             document = self.admitted(query, request_data.operation_name, request_data.variables)
+            if context["acting"].idempotency_key is not None:
+                one_command(document, request_data.operation_name)
             result = execute_sync(
                 schema=self.schema,
                 query=document,
@@ -115,6 +117,22 @@ class StaffGraphQL(RegistryGraphQL):
 
     def _etag(self, *_args: Any) -> None:
         return None  # each answer is the caller's own: never a 304
+
+
+def one_command(document: DocumentNode, operation_name: str | None) -> None:
+    """An Idempotency-Key names one command: a document that sends more than one mutation with it is refused (each
+    mutation can carry its own `commandId` instead)."""
+    operation = get_operation_ast(document, operation_name)
+    mutation = operation is not None and operation.operation is OperationType.MUTATION
+    if mutation and operation is not None and len(operation.selection_set.selections) > 1:
+        raise GraphQLValidationError(
+            [
+                GraphQLError(
+                    "an Idempotency-Key names one command: send one mutation with it, or give each mutation "
+                    "its own commandId input"
+                )
+            ]
+        )
 
 
 def staff_app(

@@ -51,6 +51,13 @@ def current(conn: Connection) -> SigningKey | None:
     return SigningKey(row.key_id, row.public_key) if row else None
 
 
-def known(conn: Connection) -> set[str]:
-    """Every public key (base64) the log has registered, current or retired."""
-    return set(conn.execute(select(signing_keys.c.public_key)).scalars())
+def known(conn: Connection) -> dict[str, tuple[int, int | None]]:
+    """Every public key (base64) the log has registered, with the checkpoint sizes it may sign: from the position
+    that registered it (0 for the first key, which also signed what came before it was recorded) up to, not
+    including, the position of the key that replaced it (None: the current key)."""
+    rows = conn.execute(select(signing_keys.c.public_key, signing_keys.c.position).order_by(signing_keys.c.position))
+    keys = [(str(row.public_key), int(row.position)) for row in rows]
+    return {
+        key: (0 if index == 0 else position, keys[index + 1][1] if index + 1 < len(keys) else None)
+        for index, (key, position) in enumerate(keys)
+    }

@@ -100,10 +100,11 @@ def store_password(conn: Connection, actor_id: str, password_hash: str, now: dat
         conn.execute(credentials_table.insert().values(actor_id=actor_id, **row))
 
 
-def password_hash(conn: Connection, actor_id: str) -> str | None:
-    found = conn.execute(
-        select(credentials_table.c.password_hash).where(credentials_table.c.actor_id == actor_id)
-    ).scalar()
+def password_hash(conn: Connection, actor_id: str, *, for_update: bool = False) -> str | None:
+    """The stored hash; `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's writers are
+    serialized anyway)."""
+    query = select(credentials_table.c.password_hash).where(credentials_table.c.actor_id == actor_id)
+    found = conn.execute(query.with_for_update() if for_update else query).scalar()
     return str(found) if found is not None else None
 
 
@@ -241,8 +242,19 @@ def end_sessions_of(conn: Connection, actor_id: str, now: datetime) -> None:
 # -- the access audit -----------------------------------------------------------------------------------------------
 
 
-def record_access(conn: Connection, now: datetime, name: str, client: str, event: str) -> None:
-    conn.execute(access_log.insert().values(at=format_time(now), name=name[:200], client=client[:100], event=event))
+def record_access(conn: Connection, now: datetime, name: str, client: str, event: str) -> int:
+    """Record an access event; its id."""
+    inserted = conn.execute(
+        access_log.insert().values(at=format_time(now), name=name[:200], client=client[:100], event=event)
+    )
+    key = inserted.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def settle_access(conn: Connection, entry: int, event: str) -> None:
+    """Change what an access event turned out to be (an attempt recorded as a failure that succeeded)."""
+    conn.execute(update(access_log).where(access_log.c.id == entry).values(event=event))
 
 
 def failures_since(conn: Connection, since: datetime, *, name: str | None = None, client: str | None = None) -> int:

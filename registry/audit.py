@@ -118,6 +118,13 @@ def checkpoint_problems(conn: Connection, log_size: int) -> list[str]:
                 f"checkpoint of size {row.size} is signed by a key the log never registered ({row.public_key})"
             )
             continue
+        valid_from, valid_until = known[row.public_key]
+        if row.size < valid_from or (valid_until is not None and row.size >= valid_until):
+            problems.append(
+                f"checkpoint of size {row.size} is signed by a key that did not sign at that size (registered at "
+                f"{valid_from or 'the start'}, replaced at {valid_until}): a retired key signs nothing new"
+            )
+            continue
         if row.size > log_size:
             problems.append(f"checkpoint of size {row.size} is larger than the log ({log_size} events)")
             continue

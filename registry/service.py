@@ -101,21 +101,15 @@ class Registry:
 
     def actor(self, actor_id: str) -> Actor:
         with self.store.reading() as conn:
-            found = actor_projection.find(conn, actor_id)
-        if found is None:
-            raise NotFound(f"unknown actor {actor_id!r}: register them with `registry actor add`")
-        unit, roles, disabled_at = found
-        if disabled_at is not None:
-            raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} was disabled at {disabled_at} and may not act")
-        return Actor(actor_id=actor_id, unit=unit, roles=frozenset(Role(r) for r in roles))
+            return _actor_in(conn, actor_id)
 
     # -- credentials: events in the actor's stream, hashes and digests in their own tables --------------------------
 
     def set_password(self, actor_id: str, password: str, by: Actor | None, *, proof: Proof | None = None) -> Receipt:
         """Set or reset a password (an admin's act); ends the actor's sessions. Raises WeakPassword, RuleViolation."""
-        actor = self.actor(actor_id)
         password_hash = credentials.hash_password(password)  # slow on purpose: outside the append lock
         with self.store.writing() as conn:
+            actor = _actor_in(conn, actor_id)  # under the lock: a disabling cannot come between
             result = self._record_for(conn, actor_id, [decide_password(actor, by)], by, proof=proof)
             moment = result.events[-1].recorded_at
             access.store_password(conn, actor_id, password_hash, moment)
@@ -133,9 +127,9 @@ class Registry:
         proof: Proof | None = None,
     ) -> tuple[access.Token, str]:
         """A new API token acting as `actor_id` in `roles`: the token and its secret, which is shown once."""
-        actor = self.actor(actor_id)
         token_id, secret = credentials.new_token()
         with self.store.writing() as conn:
+            actor = _actor_in(conn, actor_id)
             event = decide_token(actor, token_id, name, roles, expires_at, by, self.store.clock(conn))
             result = self._record_for(conn, actor_id, [event], by, proof=proof)
             access.store_token(
@@ -168,12 +162,11 @@ class Registry:
 
     def disable_actor(self, actor_id: str, reason: str, by: Actor | None, *, proof: Proof | None = None) -> None:
         """The actor may no longer act: their sessions end and their tokens are revoked, in the same transaction."""
-        with self.store.reading() as conn:
-            found = actor_projection.find(conn, actor_id)
-        if found is None:
-            raise NotFound(f"unknown actor {actor_id!r}")
-        actor = Actor(actor_id=actor_id, unit=found[0], roles=frozenset(Role(r) for r in found[1]))
         with self.store.writing() as conn:
+            found = actor_projection.find(conn, actor_id)
+            if found is None:
+                raise NotFound(f"unknown actor {actor_id!r}")
+            actor = Actor(actor_id=actor_id, unit=found[0], roles=frozenset(Role(r) for r in found[1]))
             new_events = decide_disable(actor, reason, found[2] is not None, by)
             if new_events:
                 result = self._record_for(conn, actor_id, new_events, by, reason, proof=proof)
@@ -312,8 +305,10 @@ class Registry:
         """
         require_item_stream(command.item_id)
         with self.store.writing() as conn:
-            if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, command.fingerprint)):
-                item = _fold(self.store.read_stream(conn, earlier[0].stream_id))
+            digest = _fingerprint(command, backfill_by)
+            if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, digest)):
+                # The first result: the item as that command left it, not as it stands now.
+                item = _fold(self.store.read_stream(conn, earlier[0].stream_id)[: earlier[-1].version])
                 return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
             stored = self.store.read_stream(conn, command.item_id)
             if not stored and not isinstance(command, DraftItem):
@@ -363,7 +358,7 @@ class Registry:
             source=source,
             occurred_at=format_time(claimed),
             backfilled_by=stamp.backfill_by.actor_id if stamp.backfill_by else None,
-            fingerprint=command.fingerprint,
+            fingerprint=_fingerprint(command, stamp.backfill_by),
             channel=proof.channel.value if proof else None,
             credential=proof.credential if proof else None,
             os_user=proof.os_user if proof else None,
@@ -467,6 +462,25 @@ class Registry:
         project(conn, result.events)
         if self.signer and any(isinstance(e.data, ItemPublished | ItemRetired) for e in result.events):
             checkpoint.record(conn, self.signer, result.position)
+
+
+def _fingerprint(command: ItemCommand, backfill_by: Actor | None) -> str:
+    """The command's fingerprint; a backfill's also names its time and who recorded it (they are what it asks)."""
+    if backfill_by is None:
+        return command.fingerprint
+    asked: dict[str, object] = {"command": command.fingerprint, "at": format_time(command.at)}
+    return fingerprint("Backfill", backfill_by.actor_id, asked)
+
+
+def _actor_in(conn: Connection, actor_id: str) -> Actor:
+    """The actor as `conn` sees them. Raises NotFound, or RuleViolation for a disabled actor, who may not act."""
+    found = actor_projection.find(conn, actor_id)
+    if found is None:
+        raise NotFound(f"unknown actor {actor_id!r}: register them with `registry actor add`")
+    unit, roles, disabled_at = found
+    if disabled_at is not None:
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} was disabled at {disabled_at} and may not act")
+    return Actor(actor_id=actor_id, unit=unit, roles=frozenset(Role(r) for r in roles))
 
 
 def require_item_stream(item_id: str) -> None:

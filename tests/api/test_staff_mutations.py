@@ -199,3 +199,21 @@ def test_the_public_graphql_has_no_mutations(registry: Registry) -> None:
         response = office.api.post("mutation { draftItem(input: {elements: {}}) { receipt { position } } }")
 
     assert response.json()["errors"][0]["message"] == "Schema is not configured to execute mutation operation."
+
+
+def test_one_idempotency_key_for_two_mutations_in_one_request_is_refused_and_appends_nothing(
+    registry: Registry,
+) -> None:
+    query = (
+        "mutation($a: DraftItemInput!, $b: DraftItemInput!) { "
+        "a: draftItem(input: $a) { receipt { position } } b: draftItem(input: $b) { receipt { position } } }"
+    )
+    with desk(registry) as office:
+        system = office.with_token("drafter")
+        before = office.log_size()
+        answer = system.post(
+            query, {"a": draft_input("a-1"), "b": draft_input("b-2")}, **{"Idempotency-Key": "one-key"}
+        )
+
+        assert office.log_size() == before
+    assert "names one command" in answer.json()["errors"][0]["message"]

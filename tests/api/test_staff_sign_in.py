@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -223,3 +226,25 @@ def test_a_sign_in_needs_a_name_and_a_password(registry: Registry) -> None:
         response = office.caller().http.post("/staff/login", json={"name": DRAFTER})
 
     assert response.status_code == 400
+
+
+def test_wrong_passwords_sent_together_are_counted_together(registry: Registry) -> None:
+    sent = 24
+    with desk(registry, "drafter") as office:
+        start = threading.Barrier(sent)
+
+        def guess(number: int) -> int:
+            with httpx.Client(base_url=office.api.url, timeout=60) as client:
+                start.wait()
+                form = {"name": DRAFTER, "password": f"wrong password {number:02d}"}
+                return client.post("/staff/login", json=form).status_code
+
+        with ThreadPoolExecutor(max_workers=sent) as pool:
+            answers = list(pool.map(guess, range(sent)))
+        with registry.engine.connect() as conn:
+            checked = conn.execute(
+                select(func.count()).select_from(access.access_log).where(access.access_log.c.event == "login_failed")
+            ).scalar_one()
+
+    assert sorted(answers) == [401] * 10 + [429] * (sent - 10)  # before: every one of them was checked
+    assert checked == 10

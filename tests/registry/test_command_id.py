@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from events.store import CommandIdConflict
 from registry.actor import Role
-from registry.command import DraftItem, ItemCommand, SubmitItem
+from registry.command import DraftItem, ItemCommand, RetireItem, SubmitItem
 from registry.service import Registry, now
 from registry.state import Status
-from tests.registry.test_service import BUDGET
+from tests.registry.test_service import ACTORS, BUDGET, ITEM, review_approve_publish
 
 
 @pytest.fixture
@@ -87,3 +88,33 @@ def test_a_command_id_of_an_actor_registration_cannot_register_another_actor(reg
         registry.register_actor("李财政", "财政局", frozenset({Role.DRAFTER}), command_id="reg-1")
 
     assert registry.store.head() == head
+
+
+def test_a_replay_returns_the_version_the_first_run_left(two_drafts: Registry) -> None:
+    two_drafts.register_actor("管理员", "政务服务局", frozenset({Role.ADMIN}))
+    admin = two_drafts.actor("管理员")
+    for name, unit, role in ACTORS[1:]:
+        two_drafts.register_actor(name, unit, frozenset({role}), admin)
+    draft = DraftItem(item_id=ITEM, actor=two_drafts.actor("李财政"), at=now(), domain="财政预决算", elements=BUDGET)
+    first = two_drafts.execute(draft, command_id="draft-it")
+    review_approve_publish(two_drafts)
+    retire = RetireItem(item_id=ITEM, actor=two_drafts.actor("李财政"), at=now(), trigger="上级取消", reason="取消")
+    two_drafts.execute(retire)  # version 2 is now the item's newest
+
+    again = two_drafts.execute(draft, command_id="draft-it")
+
+    assert (again.version, again.position, again.replayed) == (1, first.position, True)
+
+
+def test_a_backfill_under_a_used_command_id_at_another_time_is_another_command(registry: Registry) -> None:
+    registry.register_actor("管理员", "政务服务局", frozenset({Role.ADMIN}))
+    admin = registry.actor("管理员")
+    registry.register_actor("李财政", "财政局", frozenset({Role.DRAFTER}), admin)
+    when = datetime(2020, 6, 1, 10, tzinfo=UTC)
+    draft = DraftItem(item_id="old", actor=registry.actor("李财政"), at=when, domain="财政预决算", elements=BUDGET)
+    registry.execute(draft, command_id="paper-1", backfill_by=admin)
+
+    with pytest.raises(CommandIdConflict):
+        registry.execute(
+            draft.model_copy(update={"at": when + timedelta(days=1)}), command_id="paper-1", backfill_by=admin
+        )

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, select
 
-from events import merkle_store
+from events import checkpoint, merkle_store
 from events.checkpoint import Signer, SigningKeyError
 from events.event import ReviewStage
 from events.schema import checkpoints
@@ -160,3 +160,18 @@ def test_the_key_on_record_is_the_one_the_registry_signs_with(approved: Registry
 
     assert current is not None and approved.signer is not None
     assert (current.key_id, on_record) == (approved.signer.key_id, [approved.signer.key_id])
+
+
+def test_verify_fails_when_a_retired_key_signs_after_its_rotation(approved: Registry) -> None:
+    retired = approved.signer
+    assert retired is not None
+    Registry(approved.engine, approved.profile, another_signer(approved)).register_signing_key(
+        approved.actor("管理员"), rotate=True
+    )
+    approved.register_actor("赵财政", "财政局", frozenset({Role.DRAFTER}), approved.actor("管理员"))
+    with approved.store.writing() as conn:  # whoever kept the old key signs the log as it is now
+        checkpoint.record(conn, retired, approved.store.head_in(conn)[0])
+
+    result = verify(approved.store)
+
+    assert any("a retired key signs nothing new" in problem for problem in result.tree_problems), result.tree_problems
