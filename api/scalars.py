@@ -148,11 +148,7 @@ class _Cursor(graphene.Scalar):
 
     prefix: ClassVar[str]
     listing: ClassVar[str]  # the field whose pages it continues, for the message that refuses a stranger
-
-    @staticmethod
-    def key(text: str) -> Any:
-        """The key written as `text` in a cursor; raises ValueError if it is not one."""
-        raise NotImplementedError
+    key: ClassVar[Callable[[str], Any]]  # the key written as a text in a cursor; raises ValueError if it is not one
 
     @classmethod
     def of(cls, key: Any) -> str:
@@ -209,7 +205,7 @@ class CatalogCursor(_Cursor):
 
     prefix = "item"
     listing = "catalog"
-    key = staticmethod(_item_key)
+    key = _item_key
 
 
 class ChangeCursor(_Cursor):
@@ -217,7 +213,7 @@ class ChangeCursor(_Cursor):
 
     prefix = "change"
     listing = "changes"
-    key = staticmethod(_position)
+    key = _position
 
 
 class CheckpointCursor(_Cursor):
@@ -225,7 +221,7 @@ class CheckpointCursor(_Cursor):
 
     prefix = "checkpoint"
     listing = "checkpoints"
-    key = staticmethod(_position)
+    key = _position
 
 
 class DateTime(graphene.DateTime):

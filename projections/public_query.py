@@ -265,15 +265,6 @@ def checkpoint_page(conn: Connection, after: int | None, first: int) -> tuple[li
     return [dict(r._mapping) for r in rows[:first]], len(rows) > first
 
 
-def publication_position(conn: Connection, item_id: str, version: int) -> int | None:
-    """The log position of the event that published `version` of `item_id`."""
-    table = published_versions
-    found = conn.execute(
-        select(table.c.position).where(and_(table.c.item_id == item_id, table.c.version == version))
-    ).scalar()
-    return None if found is None else int(found)
-
-
 def event_hash(conn: Connection, position: int) -> str:
     return str(conn.execute(select(events.c.hash).where(events.c.position == position)).scalar_one())
 

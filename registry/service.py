@@ -231,8 +231,8 @@ class Registry:
             if command_id and (earlier := self.store.replay(conn, command_id, stream, digest)):
                 return Receipt(actor_id, earlier[-1].version, earlier[-1].position, replayed=True)
             version = self.store.stream_version(conn, stream)
-            admins = [r for r in conn.execute(select(actors.c.roles)).scalars() if '"admin"' in r]
-            event = decide_registration(actor_id, unit, roles, registrar, bool(admins), version > 0, self.profile)
+            admins = _admins_exist(conn)
+            event = decide_registration(actor_id, unit, roles, registrar, admins, version > 0, self.profile)
             metadata = Metadata(
                 actor=registrar.actor_id if registrar else "bootstrap",
                 unit=registrar.unit if registrar else "",
@@ -252,7 +252,7 @@ class Registry:
             raise SigningKeyError("no signing key to record: pass --key FILE or set $REGISTRY_KEY_FILE")
         with self.store.writing() as conn:
             current = signing_keys.current(conn)
-            admins = any('"admin"' in r for r in conn.execute(select(actors.c.roles)).scalars())
+            admins = _admins_exist(conn)
             new_events = decide_signing_key(
                 self.signer.key_id,
                 self.signer.public_key,
@@ -462,6 +462,10 @@ class Registry:
         project(conn, result.events)
         if self.signer and any(isinstance(e.data, ItemPublished | ItemRetired) for e in result.events):
             checkpoint.record(conn, self.signer, result.position)
+
+
+def _admins_exist(conn: Connection) -> bool:
+    return any('"admin"' in roles for roles in conn.execute(select(actors.c.roles)).scalars())
 
 
 def _fingerprint(command: ItemCommand, backfill_by: Actor | None) -> str:

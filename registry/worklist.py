@@ -68,6 +68,18 @@ def statuses_waiting_for(roles: Iterable[Role]) -> frozenset[Status]:
     return frozenset(status for step, status in _STEP_STATUSES.items() if step.role in wanted)
 
 
+def may_see(actor: Actor, item: ItemState, acted: set[str]) -> bool:
+    """Whether `actor` may see `item` in its internal states (the staff API; the public sees what is published).
+    Admins see every item; drafters their unit's; reviewers, approvers and publishers what waits at their stage and
+    what is published; everybody the items they have acted on (`acted`: the actors of the item's events)."""
+    if actor.has(Role.ADMIN) or (actor.has(Role.DRAFTER) and item.unit == actor.unit):
+        return True
+    reviewing = actor.roles - {Role.DRAFTER, Role.ADMIN}
+    if reviewing and (item.published is not None or item.status in statuses_waiting_for(reviewing)):
+        return True
+    return actor.actor_id in acted
+
+
 def next_step(item: ItemState) -> Step | None:
     """The step `item` waits for, or None when it waits for nobody."""
     match item.status:

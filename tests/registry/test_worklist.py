@@ -24,7 +24,7 @@ from registry.actor import Actor, Role
 from registry.decider import fold
 from registry.profile import load_profile
 from registry.state import ItemState, Status
-from registry.worklist import Step, next_step, statuses_waiting_for, step_for
+from registry.worklist import Step, may_see, next_step, statuses_waiting_for, step_for
 
 PROFILE = load_profile()
 NOON = datetime(2020, 9, 1, 4, 0, tzinfo=UTC)
@@ -132,3 +132,23 @@ def test_the_supervision_rules_stay_in_the_pure_domain(module: str) -> None:
 
     assert all(name in pure | {"events.event", "events.elements"} for name in ours), ours
     assert not any(name.split(".")[0] in {"sqlalchemy", "graphene", "typer"} for name in imported)
+
+
+def test_a_drafter_sees_their_units_drafts_and_not_another_units() -> None:
+    drafted = given(DRAFTED)
+
+    assert may_see(DRAFTER, drafted, {DRAFTER.actor_id})
+    assert not may_see(OTHER_DRAFTER, drafted, {DRAFTER.actor_id})
+
+
+def test_a_reviewer_sees_what_waits_at_their_stage_and_not_a_draft() -> None:
+    assert may_see(PRELIMINARY, given(DRAFTED, SUBMITTED), {DRAFTER.actor_id})
+    assert not may_see(LEGALITY, given(DRAFTED, SUBMITTED), {DRAFTER.actor_id})
+    assert not may_see(PRELIMINARY, given(DRAFTED), {DRAFTER.actor_id})
+
+
+def test_whoever_acted_on_an_item_still_sees_it() -> None:
+    returned = given(DRAFTED, SUBMITTED, PRELIMINARY_PASSED, REJECTED)
+
+    assert may_see(LEGALITY, returned, {DRAFTER.actor_id, PRELIMINARY.actor_id, LEGALITY.actor_id})
+    assert not may_see(APPROVER, returned, {DRAFTER.actor_id, PRELIMINARY.actor_id, LEGALITY.actor_id})
