@@ -42,7 +42,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,6 +52,7 @@ from api.admission import Admission
 from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
+from api.request_log import REFUSED, fault, logging_refusals, operation_name
 from api.schema import schema
 from api.staff_auth import SignInPolicy
 from events.checkpoint import Signer
@@ -64,6 +65,7 @@ log = logging.getLogger("registry.api")
 MAX_BODY = 64 * 1024
 _DRAIN = 1024 * 1024  # bytes of a body over MAX_BODY read and dropped before the 413 (see _body)
 STATIC = Path(__file__).with_name("static")  # the portal page: plain HTML, CSS and JavaScript modules
+GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"  # GraphiQL from the registry's own copy (README.md there)
 _CHECKED_QUERIES = 256  # query texts whose parsed and validated document is kept
 _UNCACHEABLE = "registry.uncacheable"  # set in the ASGI scope when a response must not carry an ETag
 _DEADLINE = "registry.deadline"  # the request's Deadline, in the ASGI scope
@@ -75,9 +77,10 @@ _NOW = "registry.now"  # the request's time, in the ASGI scope: `coverage` and t
 # one) is never answered with an ETag.
 DEPENDS_ON: dict[str, frozenset[str]] = {
     **dict.fromkeys(
-        ("catalog", "item", "domains", "units", "changes", "checkpoints", "consistency", "labels"), frozenset()
+        ("catalog", "item", "retirement", "domains", "units", "changes", "checkpoints", "consistency", "labels"),
+        frozenset(),
     ),
-    **dict.fromkeys(("__typename", "__schema", "__type"), frozenset()),
+    **dict.fromkeys(("__typename", "__schema", "__type", "jurisdiction"), frozenset()),
     "log": frozenset({"log"}),
     "coverage": frozenset({"day"}),
 }
@@ -160,6 +163,11 @@ class RegistryGraphQL(GraphQL):
             raise GraphQLValidationError([refused])
         return document
 
+    async def render_graphql_ide(self, request: Any, request_data: Any) -> Response:
+        # graphql-server's own page loads React and GraphiQL from unpkg.com; an intranet without the internet cannot.
+        # Ours reads the query, variables and operation name from its URL itself, so it is served as it is.
+        return HTMLResponse(GRAPHIQL_PAGE.read_text("utf-8"))
+
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -224,6 +232,9 @@ class RegistryGraphQL(GraphQL):
 
     async def process_result(self, request: Any, result: ExecutionResult, strict: bool = False) -> GraphQLHTTPResponse:
         if result.errors:
+            refused = [error.message for error in result.errors if not fault(error)]
+            if refused:
+                request.scope.setdefault(REFUSED, []).extend(refused)  # logged in one line as the answer goes out
             result.errors = [_public_error(error) for error in result.errors]
             # An error may be passing (a database hiccup): a 304 must never keep a client on it.
             request.scope[_UNCACHEABLE] = True
@@ -233,6 +244,8 @@ class RegistryGraphQL(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        read: list[bytes] = []  # the body, once read: the log names the request's operation from it
+        send = logging_refusals(scope, send, lambda: _operation(scope, read))
         scope[_DEADLINE] = deadline = Deadline.starting_now(self.limits.deadline)
         scope[_NOW] = self.clock()
         if scope["method"] not in ("GET", "POST"):
@@ -240,6 +253,8 @@ class RegistryGraphQL(GraphQL):
             return
         request = Request(scope, receive)
         body = await _body(request, deadline)
+        if isinstance(body, bytes):
+            read.append(body)
         if isinstance(body, Response):
             await body(scope, receive, send)
             return
@@ -390,6 +405,12 @@ def _root_fields(
     return names
 
 
+def _operation(scope: Scope, read: list[bytes]) -> str:
+    """The operation a request asks for, as the log names it (its body in `read`, once read)."""
+    asked = _graphql_request(Request(scope), read[0]) if read else None
+    return operation_name(asked[0] if asked else None, asked[1] if asked else None, MAX_TOKENS)
+
+
 def _tags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
@@ -410,10 +431,9 @@ def _replay(body: bytes) -> Receive:
 
 def _public_error(error: GraphQLError) -> GraphQLError:
     """Our own GraphQL errors go out as they are; anything unexpected as "Internal server error" with its path."""
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
+    if not fault(error):
         return error
-    log.error("error resolving %s", error.path, exc_info=original)
+    log.error("error resolving %s", error.path, exc_info=error.original_error)
     return GraphQLError("Internal server error", nodes=error.nodes, path=error.path)
 
 

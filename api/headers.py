@@ -11,12 +11,12 @@ PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-# GraphiQL, as graphql-server ships it: React and GraphiQL from unpkg.com, an inline script that starts it.
+# GraphiQL (api/static/graphiql/): the registry's own copy of React and GraphiQL, started by a file, no inline script;
+# its stylesheet embeds its fonts as data: URLs, and its dialogs add a <style> element that locks the page's scrolling
+# (react-remove-scroll), whose content changes with the scroll bar: inline style, never inline script.
 GRAPHIQL_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "font-src 'self' data: https://unpkg.com; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),

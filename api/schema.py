@@ -31,6 +31,8 @@ from events.event import ChangeKind as ChangeKindValue
 from events.proof import leaf_hash
 from projections import public_query
 from projections.public_query import CatalogFilter as Filter
+from projections.retirement import Retirement as Retired
+from projections.retirement import retirement as retirement_of
 from registry.calendar import WorkingCalendar
 from registry.deadline import Verdict as VerdictValue
 from registry.profile import Profile
@@ -199,6 +201,58 @@ class CatalogItem(ElementFields):
             wanted = {i for i in request.get("item_ids", []) if i not in cache} | {parent.id}
             cache.update(public_query.histories(info.context["conn"], sorted(wanted)))
         return [PublicVersion.from_row(row) for row in cache[parent.id]]
+
+
+class Retirement(graphene.ObjectType):
+    """取消: an item taken out of the public catalog, when, why, on whose approval, and the version it took out."""
+
+    item_id = graphene.ID(required=True)
+    version = graphene.Int(required=True, description="the item's version that is the retirement")
+    retired_at = DateTime(required=True, description="when the item left the public catalog")
+    trigger = graphene.String(required=True, description="what caused it (调整事由), e.g. 上级取消")
+    reason = graphene.String(required=True)
+    approval_reference = graphene.String(
+        required=True, description="审议: the meeting or document that approved the retirement"
+    )
+    approved_by = graphene.String(required=True, description="the unit that approved it (审议), e.g. 旗人民政府")
+    approved_at = DateTime(description="when it was approved")
+    backfilled = graphene.Boolean(
+        required=True,
+        description="补录: recorded later by an admin at the time it took effect (from the paper catalogs before the "
+        "registry), not as it happened",
+    )
+    last_version = graphene.Field(
+        CatalogItem,
+        required=True,
+        description="the last published version, which the retirement took out of the catalog; its history ends "
+        "with the retirement",
+    )
+
+    @staticmethod
+    def of(found: Retired) -> Retirement:
+        return Retirement(
+            item_id=found.item_id,
+            version=found.version,
+            retired_at=parse_time(found.retired_at),
+            trigger=found.trigger,
+            reason=found.reason,
+            approval_reference=found.approval_reference,
+            approved_by=found.approved_by,
+            approved_at=_time(found.approved_at),
+            backfilled=found.backfilled,
+            last_version=CatalogItem.from_row(found.last_published),
+        )
+
+
+class Jurisdiction(graphene.ObjectType):
+    """The jurisdiction whose catalog this is."""
+
+    name = graphene.String(required=True, description="e.g. 鄂托克前旗")
+    timezone = graphene.String(
+        required=True,
+        description="the IANA time zone its days begin and end in, e.g. Asia/Shanghai: show times in it (the API "
+        "gives them in ISO 8601 with their offset)",
+    )
 
 
 class PageInfo(graphene.ObjectType):
@@ -422,6 +476,14 @@ class Query(graphene.ObjectType):
         description="The authoritative published version of an item (or the one authoritative at asOf); "
         "null when there is none.",
     )
+    retirement = graphene.Field(
+        Retirement,
+        id=graphene.Argument(ItemId, required=True),
+        as_of=graphene.Argument(DateTime, description="only a retirement published by this time"),
+        description="The retirement (取消) of an item that has left the public catalog, with its last published "
+        "version; null when the item was not retired (by asOf).",
+    )
+    jurisdiction = graphene.Field(Jurisdiction, required=True)
     domains = graphene.List(graphene.NonNull(DomainInfo), required=True, description="The 26 pilot domains.")
     units = graphene.List(graphene.NonNull(UnitInfo), required=True)
     changes = graphene.Field(
@@ -499,6 +561,21 @@ class Query(graphene.ObjectType):
             return CatalogItem.from_row(row) if row else None
 
         return _once(info, ("item", *wanted), found)
+
+    @staticmethod
+    def resolve_retirement(
+        _root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None
+    ) -> Retirement | None:
+        def found() -> Retirement | None:
+            retired = retirement_of(info.context["conn"], id, as_of)
+            return Retirement.of(retired) if retired else None
+
+        return _once(info, ("retirement", id, as_of), found)
+
+    @staticmethod
+    def resolve_jurisdiction(_root: None, info: graphene.ResolveInfo) -> Jurisdiction:
+        profile: Profile = info.context["profile"]
+        return Jurisdiction(name=profile.jurisdiction, timezone=profile.timezone)
 
     @staticmethod
     def resolve_domains(_root: None, info: graphene.ResolveInfo) -> list[DomainInfo]:

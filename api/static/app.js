@@ -2,7 +2,7 @@
 import { domainsView, unitsView } from './browse.js';
 import { catalogView } from './catalog.js';
 import { h, replace } from './dom.js';
-import { formatDateTime, isTime, setLabels } from './format.js';
+import { formatDateTime, isTime, setLabels, setZone } from './format.js';
 import { request } from './graphql.js';
 import { itemView } from './item.js';
 import { current, href, takeFocusWish } from './route.js';
@@ -14,6 +14,7 @@ query Site {
   domains { name responsibleUnit aliases itemCount }
   units { name kind itemCount }
   log { position headHash }
+  jurisdiction { name timezone }
 }`;
 
 const VIEWS = [
@@ -36,6 +37,7 @@ async function boot() {
   try {
     const data = await request(SITE_QUERY);
     setLabels(data.labels);
+    setZone(data.jurisdiction.timezone);
     site.domains = data.domains;
     site.units = data.units;
     document.getElementById('log-position').textContent = String(data.log.position);
@@ -122,7 +124,7 @@ function showAsOf(route, asOf) {
       'div',
       { class: 'wrap' },
       h('strong', {}, '历史目录：'),
-      `您正在查看${formatDateTime(asOf)}（北京时间）有效的目录，不是当前目录。`,
+      `您正在查看${formatDateTime(asOf)}有效的目录，不是当前目录。`,
       h('a', { href: href(route.path, Object.fromEntries(params)) }, '返回当前目录'),
     ),
   );

@@ -1,6 +1,6 @@
 // The catalog view: search and filters, a page of results, next/previous with the API's cursors.
 import { h, uid } from './dom.js';
-import { asOfFrom, beijing, formatDate, isTime, label, labelList, values } from './format.js';
+import { asOfFrom, formatDate, isTime, label, labelList, localParts, values, zoneName } from './format.js';
 import { compact, queryNote, request } from './graphql.js';
 import { go, href, itemHref } from './route.js';
 
@@ -139,7 +139,7 @@ function select(name, chosen, anyText, options) {
 }
 
 function filterForm(state, site) {
-  const asOf = state.asOf ? beijing(state.asOf) : null;
+  const asOf = state.asOf ? localParts(state.asOf) : null;
   const sizes = SIZES.includes(state.first) ? SIZES : [...SIZES, state.first].sort((a, b) => a - b);
   const form = h(
     'form',
@@ -192,7 +192,7 @@ function filterForm(state, site) {
         field(
           '时间',
           h('input', { type: 'time', id: 'filter-asof-time', name: 'asOfTime', step: '1', value: asOf?.time ?? '' }),
-          '北京时间；不填则为当日结束时',
+          `${zoneName()}；不填则为当日结束时`,
         ),
       ),
       h('p', { class: 'hint' }, '选择日期后，显示该时刻有效的目录和各事项当时的版本；留空则显示当前目录。'),

@@ -1,4 +1,5 @@
-// One item: every element of the published version (or the one in force at asOf), and its public history.
+// One item: every element of the published version (or the one in force at asOf), and its public history; for a
+// retired item, its retirement (when, why, on whose approval) and the last version it took out of the catalog.
 import { title } from './catalog.js';
 import { h } from './dom.js';
 import { formatDate, formatDateTime, isTime, label, labelList } from './format.js';
@@ -7,11 +8,17 @@ import { itemHref } from './route.js';
 
 export const ITEM_QUERY = `
 query Item($id: ItemId!, $asOf: DateTime) {
-  item(id: $id, asOf: $asOf) {
-    id version domain unit category name subname content basis timeLimit body channels
-    audience audienceNote method levels publishedAt approvalReference
-    history { version publishedAt changeKind reason backfilled }
+  item(id: $id, asOf: $asOf) { ...Shown }
+  retirement(id: $id, asOf: $asOf) {
+    version retiredAt trigger reason approvalReference approvedBy approvedAt backfilled
+    lastVersion { ...Shown }
   }
+}
+
+fragment Shown on CatalogItem {
+  id version domain unit category name subname content basis timeLimit body channels
+  audience audienceNote method levels publishedAt approvalReference
+  history { version publishedAt changeKind reason backfilled }
 }`;
 
 export async function itemView(route, site) {
@@ -20,8 +27,9 @@ export async function itemView(route, site) {
   const variables = asOf ? { id, asOf } : { id };
   const back = h('p', { class: 'back' }, h('a', { href: site.lastList || '#/' }, '← 返回目录'));
   let item;
+  let retirement;
   try {
-    item = (await request(ITEM_QUERY, variables)).item;
+    ({ item, retirement } = await request(ITEM_QUERY, variables));
   } catch (error) {
     return {
       title: '公开事项',
@@ -31,6 +39,9 @@ export async function itemView(route, site) {
         h('p', { class: 'error', role: 'alert' }, `查询失败：${error.message}`),
       ],
     };
+  }
+  if (!item && retirement) {
+    return retiredView(retirement, asOf, back, variables);
   }
   if (!item) {
     return {
@@ -42,8 +53,8 @@ export async function itemView(route, site) {
           'p',
           {},
           asOf
-            ? `在${formatDateTime(asOf)}（北京时间），编号为“${id}”的事项不在公开目录中：它当时可能尚未公布，或已被取消。`
-            : `编号为“${id}”的事项不在当前公开目录中：它可能尚未公布，或已被取消。`,
+            ? `在${formatDateTime(asOf)}，编号为“${id}”的事项不在公开目录中，也没有取消记录：它当时尚未公布。`
+            : `编号为“${id}”的事项不在公开目录中，也没有取消记录：它尚未公布，或编号有误。`,
         ),
         asOf ? h('p', {}, h('a', { href: itemHref(id, '') }, '查看该事项的当前版本')) : null,
         queryNote(ITEM_QUERY, variables),
@@ -76,13 +87,84 @@ export async function itemView(route, site) {
   };
 }
 
+/** A retired item: that it left the catalog, when, why and on whose approval, then the last published version. */
+function retiredView(retirement, asOf, back, variables) {
+  const last = retirement.lastVersion;
+  const why = [retirement.trigger, retirement.reason].filter(Boolean).join('：') || '—';
+  const approval = [retirement.approvedBy, retirement.approvalReference].filter(Boolean).join('，') || '—';
+  return {
+    title: `${title(last)}（已取消）`,
+    nodes: [
+      back,
+      h(
+        'article',
+        { class: 'item retired', 'aria-labelledby': 'item-heading' },
+        h('p', { class: 'kicker' }, [last.domain ? `${last.domain}领域` : '', last.unit].filter(Boolean).join(' · ')),
+        h('h1', { id: 'item-heading', tabindex: '-1' }, title(last), h('span', { class: 'retired-mark' }, '（已取消）')),
+        h(
+          'section',
+          { class: 'retirement notice', 'aria-labelledby': 'retirement-heading' },
+          h('h2', { id: 'retirement-heading' }, '该事项已取消'),
+          h(
+            'p',
+            {},
+            `该事项已于${formatDateTime(retirement.retiredAt)}从公开目录中取消（第 ${retirement.version} 版：取消）`,
+            retirement.backfilled ? '，由管理员事后补录' : '',
+            '。下面是它取消前最后公布的版本，仅供查阅，已不再有效。',
+          ),
+          h(
+            'dl',
+            { class: 'retirement-facts' },
+            h('dt', {}, '取消时间'),
+            h('dd', { 'data-fact': 'retired-at' }, formatDateTime(retirement.retiredAt)),
+            h('dt', {}, '取消原因'),
+            h('dd', { 'data-fact': 'reason' }, why),
+            h('dt', {}, '审议'),
+            h(
+              'dd',
+              { 'data-fact': 'approval' },
+              approval,
+              retirement.approvedAt ? `（${formatDateTime(retirement.approvedAt)}）` : '',
+            ),
+          ),
+          h(
+            'p',
+            {},
+            h('a', { href: '#history-heading', class: 'history-link', onclick: toHistory }, '查看该事项的版本记录'),
+          ),
+        ),
+        h('h2', {}, '最后公布的版本'),
+        h(
+          'p',
+          { class: 'version-line' },
+          `第 ${last.version} 版，${formatDate(last.publishedAt)}公布`,
+          last.approvalReference ? `，审议依据：${last.approvalReference}` : '',
+          '。',
+        ),
+        elements(last),
+        history(last, asOf),
+      ),
+      queryNote(ITEM_QUERY, variables),
+    ],
+  };
+}
+
+/** The history link moves the focus to the version history (an in-page anchor is not a route here). */
+function toHistory(event) {
+  event.preventDefault();
+  const heading = document.getElementById('history-heading');
+  heading.setAttribute('tabindex', '-1');
+  heading.focus();
+  heading.scrollIntoView({ block: 'start' });
+}
+
 function asOfNote(item, asOf) {
   const latest = item.history.filter((entry) => entry.changeKind !== 'CANCEL').at(-1);
   const cancelled = item.history.some((entry) => entry.changeKind === 'CANCEL');
   return h(
     'p',
     { class: 'notice' },
-    `这是${formatDateTime(asOf)}（北京时间）有效的版本。`,
+    `这是${formatDateTime(asOf)}有效的版本。`,
     cancelled
       ? '该事项此后已被取消。'
       : latest && latest.version !== item.version

@@ -47,7 +47,7 @@ export async function villageView(route, site) {
           'p',
           { class: 'as-of-line' },
           asOf
-            ? `本清单为${formatDateTime(asOf)}（北京时间）有效的目录。`
+            ? `本清单为${formatDateTime(asOf)}有效的目录。`
             : `本清单为当前有效的目录，生成于${formatDate(new Date().toISOString())}。`,
         ),
         unitForm(unit, asOf, site),

@@ -40,6 +40,10 @@ query Every($from: TreeSize!, $to: TreeSize!) {
     edges { cursor node { ...Item } } }
   one: item(id: "czj-yusuan") { ...Item same: id content content }
   missing: item(id: "no-such-item") { id }
+  retirement(id: "mzj-dibao") {
+    itemId version retiredAt trigger reason approvalReference approvedBy approvedAt backfilled lastVersion { ...Item }
+  }
+  jurisdiction { name timezone }
   changes(first: 10) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { position itemId version kind publishedAt reason item { ...Item } } }

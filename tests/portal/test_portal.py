@@ -186,6 +186,16 @@ def test_the_as_of_view_shows_the_version_then_in_force(portal: dict[str, Any]) 
     _passed(portal, "as_of_shows_older_version")
 
 
+def test_times_are_shown_in_the_jurisdictions_zone_with_the_zone_named(portal: dict[str, Any]) -> None:
+    _passed(portal, "times_name_the_zone")
+
+
+def test_a_retired_items_page_says_when_why_and_on_whose_approval_with_its_last_version(
+    portal: dict[str, Any],
+) -> None:
+    _passed(portal, "retired_item")
+
+
 def test_the_village_list_holds_the_village_level_items(portal: dict[str, Any]) -> None:
     _passed(portal, "village_list")
 
