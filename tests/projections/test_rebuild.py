@@ -13,7 +13,7 @@ from events.schema import events
 from projections.projector import differences, rebuild, scratch_tables
 from projections.schema import PROJECTION_TABLES, public_catalog
 from registry.command import AdjustItem, DiscardItem, ReviseItem
-from registry.demo import build_demo
+from registry.demo import STORY, build_demo
 from registry.service import Registry, now
 
 # The log and its bookkeeping are the source of truth; everything else in the database is derived from them.
@@ -41,7 +41,7 @@ def fresh_differences(registry: Registry) -> list[str]:
 @pytest.fixture
 def demo(registry: Registry) -> Registry:
     """The demo registry, plus a revision, a discarded draft and a withdrawn adjustment it does not have."""
-    build_demo(registry)
+    build_demo(registry, limit=len(STORY))  # every kind of event; the full demo would add minutes, not cases
     education, civil_affairs = registry.actor("赵教育"), registry.actor("张民政")
     registry.execute(
         ReviseItem(
