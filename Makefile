@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
-## demo: build (or reuse) demo.db with a realistic sample catalog and show how to look at it
+## demo: build (or reuse) demo.db with a realistic sample catalog and show how to look at it; when `registry` is not
+## on the PATH, its last line says how (`. .venv/bin/activate`)
 demo: $(STAMP)
 	$(BIN)/registry demo
 
@@ -50,3 +51,17 @@ clean:
 .PHONY: soak
 soak: $(STAMP)
 	REGISTRY_SOAK=1 $(BIN)/pytest tests/reliability -s
+
+## messages: extract the messages people read (ours, click's and Typer's), merge them into the Chinese catalog and
+## compile it (docs/cli.md#language); translate what `make messages` leaves empty or fuzzy, then run it again
+.PHONY: messages
+LOCALE := cli/locale
+MESSAGE_SOURCES = cli registry events $(shell $(BIN)/python -c 'import os, typer; print(os.path.dirname(typer.__file__))')
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --no-wrap --sort-output --project catalog-registry \
+		-o $(LOCALE)/registry.pot $(MESSAGE_SOURCES)
+	test -f $(LOCALE)/zh_CN/LC_MESSAGES/registry.po || \
+		$(BIN)/pybabel init -D registry -i $(LOCALE)/registry.pot -d $(LOCALE) -l zh_CN
+	$(BIN)/pybabel update -D registry -i $(LOCALE)/registry.pot -d $(LOCALE) -l zh_CN --no-wrap \
+		--ignore-obsolete
+	$(BIN)/pybabel compile --statistics -D registry -d $(LOCALE) -l zh_CN

@@ -140,6 +140,7 @@ def create(
     roles = frozenset(_role(value) for value in role or [])
     c = context(ctx)
     registry = c.registry()
+    zone = registry.profile.timezone
     expires_at = expiry(expires, now(), ZoneInfo(registry.profile.timezone))
     token, secret = registry.issue_token(actor, name, roles, expires_at, _admin(c, registry), proof=cli_proof())
     if as_json:
@@ -147,7 +148,7 @@ def create(
     else:
         console.print(
             f"issued {token.token_id} 「{token.name}」 for {token.actor_id} in {', '.join(token.roles)}, "
-            f"expires {_time(token.expires_at) if token.expires_at else 'never'}:\n\n{secret}\n",
+            f"expires {_time(token.expires_at, zone) if token.expires_at else 'never'}:\n\n{secret}\n",
             markup=False,
         )
     error(
@@ -169,6 +170,7 @@ def list_tokens(
     from registry.missing import NotFound
 
     registry = context(ctx).registry()
+    zone = registry.profile.timezone
     with registry.store.reading() as conn:
         if actor is not None and actors.find(conn, actor) is None:
             raise NotFound(f"unknown actor {actor!r}: `registry actor list` shows them")
@@ -186,10 +188,10 @@ def list_tokens(
                     t.actor_id,
                     t.name,
                     ", ".join(t.roles),
-                    _time(t.created_at),
-                    _time(t.expires_at) if t.expires_at else "never",
-                    _time(t.last_used_at),
-                    _state(t) + (f" {_time(t.revoked_at)}" if t.revoked_at else ""),
+                    _time(t.created_at, zone),
+                    _time(t.expires_at, zone) if t.expires_at else "never",
+                    _time(t.last_used_at, zone),
+                    _state(t) + (f" {_time(t.revoked_at, zone)}" if t.revoked_at else ""),
                     t.issued_by or "—",
                 ]
                 for t in tokens
@@ -210,13 +212,14 @@ def revoke(
     records nothing."""
     c = context(ctx)
     registry = c.registry()
+    zone = registry.profile.timezone
     token = registry.revoke_token(token_id, _admin(c, registry), proof=cli_proof())
     if as_json:
         print_json(_token_json(token))
     else:
         console.print(
-            f"{token.token_id} 「{token.name}」 of {token.actor_id} is revoked (since {_time(token.revoked_at)}): "
-            "it no longer authenticates anyone",
+            f"{token.token_id} 「{token.name}」 of {token.actor_id} is revoked "
+            f"(since {_time(token.revoked_at, zone)}): it no longer authenticates anyone",
             markup=False,
         )
 
@@ -287,6 +290,7 @@ def access_report(
     from registry import access
 
     registry = context(ctx).registry()
+    zone = registry.profile.timezone
     start = datetime.combine(since.date(), time(), ZoneInfo(registry.profile.timezone)) if since else None
     with registry.store.reading() as conn:
         entries = access.access_entries(conn, start, name)
@@ -309,13 +313,15 @@ def access_report(
             f"{totals['locked_out']} refused for too many failures, {totals['logout']} sign-out(s)",
             ["at", "name", "client", "event"],
             [
-                [_time(e["at"], seconds=True), e["name"], e["client"], ACCESS_EVENTS.get(e["event"], e["event"])]
+                [_time(e["at"], zone, seconds=True), e["name"], e["client"], ACCESS_EVENTS.get(e["event"], e["event"])]
                 for e in entries
             ],
         )
     )
 
 
-def _time(text: str | None, seconds: bool = False) -> str:
-    """A stored UTC time, short: 2026-12-06 05:32 UTC."""
-    return f"{text[: 19 if seconds else 16].replace('T', ' ')} UTC" if text else "—"
+def _time(text: str | None, zone: str, seconds: bool = False) -> str:
+    """A stored time as people read it: in the jurisdiction's zone, the zone named."""
+    from cli.clock import local_time
+
+    return local_time(text, zone, seconds=seconds)

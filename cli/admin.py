@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress
 
 from cli.app import actor_app, app
+from cli.choice import role as role_choice
 from cli.context import Context, Usage, context
+from cli.i18n import _
 from cli.output import console, error, grid, print_json
 from events.checkpoint import create_key
 from events.database import display_url, open_engine, reading
@@ -18,36 +21,56 @@ from registry.audit import verify as verify_log
 from registry.schema import upgrade
 from registry.service import NotFound
 
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+Json = Annotated[bool, typer.Option("--json", help=_("print JSON"))]
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Create the registry's tables, or migrate them to the newest schema; with --admin, register the first admin."
+    )
+)
 def init(
     ctx: typer.Context,
     admin: Annotated[
-        str | None, typer.Option(help="register this first admin now, so that nobody can claim admin later")
+        str | None, typer.Option(help=_("register this first admin now, so that nobody can claim admin later"))
     ] = None,
-    unit: Annotated[str | None, typer.Option(help="the first admin's unit; default the profile's 初审 unit")] = None,
+    unit: Annotated[str | None, typer.Option(help=_("the first admin's unit; default the profile's 初审 unit"))] = None,
 ) -> None:
-    """Create the registry's tables, or migrate them to the newest schema; with --admin, register the first admin."""
     if unit and not admin:
-        raise Usage("--unit is the first admin's unit: give --admin NAME too")
+        raise Usage(_("--unit is the first admin's unit: give --admin NAME too"))
     c = context(ctx)
     engine = open_engine(c.url)
     revision = upgrade(engine)
-    console.print(f"registry ready at {display_url(c.url)} (schema {revision})", markup=False)
+    console.print(
+        _("registry ready at {url} (schema {revision})").format(url=display_url(c.url), revision=revision), markup=False
+    )
     with reading(engine) as conn:
         on_record = signing_keys.current(conn)
     engine.dispose()
     # A registry whose key is on record gets no new one by accident: its key file is restored, or rotated on purpose.
     if on_record is None and create_key(c.key_path):
         console.print(
-            f"created the checkpoint signing key {c.key_path} (owner-only; keep it out of the database "
-            "backups' reach); `registry key --public` prints its public half for verifiers",
+            _(
+                "created the checkpoint signing key {path} (owner-only; keep it out of the database "
+                "backups' reach); `registry key --public` prints its public half for verifiers"
+            ).format(path=c.key_path),
             markup=False,
         )
     record_signing_key(c)
+    warn_if_readable_by_others(c.key_path)
     first_admin(c, admin, unit)
+
+
+def warn_if_readable_by_others(key: Path) -> None:
+    """A signing key that the group or everyone may read can sign a forged publication: say so (and how to fix)."""
+    mode = key.stat().st_mode & 0o777
+    if mode & 0o077:
+        error(
+            _(
+                "warning: the signing key {path} can be read by other users (mode {mode:o}); anyone who reads it can "
+                "sign checkpoints as this registry: chmod 600 {path}"
+            ).format(path=key, mode=mode)
+        )
 
 
 def record_signing_key(c: Context) -> None:
@@ -55,14 +78,18 @@ def record_signing_key(c: Context) -> None:
     registry = c.registry()
     if registry.signer is None:
         raise Usage(
-            f"no signing key at {c.key_path}: this registry's key is on record, so restore its file there "
-            "(or pass --key FILE, or set $REGISTRY_KEY_FILE)"
+            _(
+                "no signing key at {path}: this registry's key is on record, so restore its file there "
+                "(or pass --key FILE, or set $REGISTRY_KEY_FILE)"
+            ).format(path=c.key_path)
         )
     by = registry.actor(c.actor_id) if c.actor_id else None
     if registry.register_signing_key(by) is not None:
         console.print(
-            f"recorded the signing key {registry.signer.key_id} in the log: publications, adjustments and "
-            "retirements are signed with it, and refused without it",
+            _(
+                "recorded the signing key {key} in the log: publications, adjustments and "
+                "retirements are signed with it, and refused without it"
+            ).format(key=registry.signer.key_id),
             markup=False,
         )
 
@@ -72,69 +99,93 @@ def first_admin(c: Context, name: str | None, unit: str | None) -> None:
     registry = c.registry()
     admins = [actor for actor in registry.actors() if actor.has(Role.ADMIN)]
     if name and any(actor.actor_id == name for actor in admins):
-        console.print(f"{name} is already an admin: nothing to do", markup=False)  # init may run again, as deploys do
+        console.print(
+            _("{name} is already an admin: nothing to do").format(name=name), markup=False
+        )  # init may run again, as deploys do
     elif name:
         unit = unit or registry.profile.review_unit
         registry.register_actor(name, unit, frozenset({Role.ADMIN}))
         console.print(
-            f"registered the first admin {name} ({unit}); from now on only an admin registers actors", markup=False
+            _("registered the first admin {name} ({unit}); from now on only an admin registers actors").format(
+                name=name, unit=unit
+            ),
+            markup=False,
         )
     elif not admins:
         console.print(
-            "no admin yet: until one exists, anyone may register actors, an admin included. Create the first one "
-            "now: `registry init --admin NAME [--unit UNIT]`",
+            _(
+                "no admin yet: until one exists, anyone may register actors, an admin included. Create the first one "
+                "now: `registry init --admin NAME [--unit UNIT]`"
+            ),
             markup=False,
         )
 
 
-@actor_app.command("add")
+@actor_app.command("add", help=_("Register an actor (once an admin exists, only an admin may: --as ADMIN)."))
 def actor_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="the actor's id: a name, unique in this registry")],
-    unit: Annotated[str, typer.Option(help="the unit they work for, e.g. 财政局 or 政务服务局")],
+    name: Annotated[str, typer.Argument(help=_("the actor's id: a name, unique in this registry"))],
+    unit: Annotated[str, typer.Option(help=_("the unit they work for, e.g. 财政局 or 政务服务局"))],
     role: Annotated[
         list[str],
-        typer.Option(help="drafter, preliminary_reviewer, legality_reviewer, approver, publisher or admin; repeatable"),
+        typer.Option(
+            parser=role_choice(),
+            help=_(
+                "drafter (起草人), preliminary_reviewer (初审人), legality_reviewer (合法性审查人), approver (审议人), "
+                "publisher (发布人) or admin (管理员); repeatable"
+            ),
+        ),
     ],
     as_json: Json = False,
 ) -> None:
-    """Register an actor (once an admin exists, only an admin may: --as ADMIN)."""
-    roles = set()
-    for value in role:
-        try:
-            roles.add(Role(value))
-        except ValueError:
-            raise Usage(f"unknown role {value!r}: use {', '.join(r.value for r in Role)}") from None
+    roles = {Role(value) for value in role}
     c = context(ctx)
     registry = c.registry()
     registrar = registry.actor(c.actor_id) if c.actor_id else None
     receipt = registry.register_actor(name, unit, frozenset(roles), registrar)
+    from cli.i18n import _
+    from registry.rules import unusable_roles
+
+    registered = registry.actor(name)
+    for refusal in unusable_roles(registered, registry.profile):  # a role the rules refuse this unit every time
+        error(
+            _("warning: {actor} of {unit} will be refused [{rule}]: {why}").format(
+                actor=name, unit=registered.unit, rule=refusal.rule.code, why=refusal.message
+            )
+        )
     if as_json:
         print_json({"actor": name, "position": receipt.position})
     else:
-        console.print(f"registered {name} ({unit}: {', '.join(sorted(r.value for r in roles))})", markup=False)
+        console.print(
+            _("registered {name} ({unit}: {roles})").format(
+                name=name, unit=unit, roles=", ".join(sorted(r.value for r in roles))
+            ),
+            markup=False,
+        )
 
 
-@actor_app.command("list")
+@actor_app.command("list", help=_("The registered actors, with unit and roles."))
 def actor_list(ctx: typer.Context, as_json: Json = False) -> None:
-    """The registered actors, with unit and roles."""
     actors = context(ctx).registry().actors()
     if as_json:
         print_json([{"actor": a.actor_id, "unit": a.unit, "roles": sorted(r.value for r in a.roles)} for a in actors])
         return
     console.print(
         grid(
-            f"{len(actors)} actor(s)",
-            ["actor", "unit", "roles"],
+            _("{count} actor(s)").format(count=len(actors)),
+            [_("actor"), _("unit"), _("roles")],
             [[a.actor_id, a.unit, ", ".join(sorted(f"{r.value} ({r.label})" for r in a.roles))] for a in actors],
         )
     )
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Recompute the hash chain and the Merkle tree, check every checkpoint's signature, and compare the "
+        "projections with a fresh fold of the log. Exit 6 on any problem, naming the first bad position."
+    )
+)
 def verify(ctx: typer.Context, as_json: Json = False) -> None:
-    """Recompute the hash chain and the Merkle tree, check every checkpoint's signature, and compare the
-    projections with a fresh fold of the log. Exit 6 on any problem, naming the first bad position."""
     registry = context(ctx).registry()
     result = verify_log(registry.store)
     if as_json:
@@ -150,53 +201,64 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
             }
         )
     elif result.first_bad_position is not None:
-        error(f"verification FAILED at position {result.first_bad_position}: {result.problem}")
+        error(
+            _("verification FAILED at position {position}: {problem}").format(
+                position=result.first_bad_position, problem=result.problem
+            )
+        )
     elif result.tree_problems:
-        error("the chain verifies, but the Merkle tree or its checkpoints do not: " + "; ".join(result.tree_problems))
+        error(
+            _("the chain verifies, but the Merkle tree or its checkpoints do not: {problems}").format(
+                problems="; ".join(result.tree_problems)
+            )
+        )
     elif result.projection_problems:
         error(
-            "the chain verifies, but projections differ from the log: "
-            + "; ".join(result.projection_problems)
-            + " (run `registry rebuild`)"
+            _("the chain verifies, but projections differ from the log: {problems} (run `registry rebuild`)").format(
+                problems="; ".join(result.projection_problems)
+            )
         )
     else:
         console.print(
-            f"ok: {result.events} events, chain intact, head {result.head_hash}; "
-            "Merkle tree and signed checkpoints match; projections equal a fresh fold of the log",
+            _(
+                "ok: {events} events, chain intact, head {head}; "
+                "Merkle tree and signed checkpoints match; projections equal a fresh fold of the log"
+            ).format(events=result.events, head=result.head_hash),
             markup=False,
         )
     if not result.ok:
         raise typer.Exit(6)
 
 
-@app.command()
+@app.command(help=_("Drop every projection and fold the whole log into it again (one transaction)."))
 def rebuild(ctx: typer.Context) -> None:
-    """Drop every projection and fold the whole log into it again (one transaction)."""
     registry = context(ctx).registry()
-    total, _ = registry.store.head()
+    total = registry.store.head()[0]
     from projections.projector import rebuild as rebuild_projections
 
     with Progress(transient=True, console=console) as progress:
-        task = progress.add_task("rebuilding projections", total=total)
+        task = progress.add_task(_("rebuilding projections"), total=total)
         with registry.store.writing() as conn:
             last = rebuild_projections(conn, progress=lambda n: progress.advance(task, n))
-    console.print(f"rebuilt the projections from {last} events", markup=False)
+    console.print(_("rebuilt the projections from {events} events").format(events=last), markup=False)
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Create (or reuse) demo.db with a realistic sample catalog, show how to look at it, and serve it "
+        "(the public catalog page at /, GraphQL at /graphql)."
+    )
+)
 def demo(
     ctx: typer.Context,
-    fresh: Annotated[bool, typer.Option("--fresh", help="start again from an empty demo.db")] = False,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the GraphQL API afterwards")] = True,
-    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    fresh: Annotated[bool, typer.Option("--fresh", help=_("start again from an empty demo.db"))] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help=_("serve the GraphQL API afterwards"))] = True,
+    host: Annotated[str, typer.Option(help=_("address to serve on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("port to serve on"))] = 8000,
 ) -> None:
-    """Create (or reuse) demo.db with a realistic sample catalog, show how to look at it, and serve it
-    (the public catalog page at /, GraphQL at /graphql)."""
     from pathlib import Path
 
-    from registry.demo import ITEMS as DEMO_ITEMS
-    from registry.demo import build_demo
+    from registry.demo import LAST_ITEM, build_demo
 
     c = context(ctx)
     url = c.db or "sqlite:///demo.db"
@@ -209,34 +271,73 @@ def demo(
     create_key(c.key_path)
     registry = c.registry()
     try:
-        registry.load(DEMO_ITEMS[-1]["id"])
-        console.print(f"reusing the demo registry at {display_url(url)}", markup=False)
+        registry.load(LAST_ITEM)
+        console.print(_("reusing the demo registry at {url}").format(url=display_url(url)), markup=False)
     except NotFound:
         if registry.store.head()[0]:
-            raise Usage(f"{display_url(url)} holds another registry or an unfinished demo; use --fresh") from None
+            raise Usage(
+                _("{url} holds another registry or an unfinished demo; use --fresh").format(url=display_url(url))
+            ) from None
         registry.register_signing_key(None)
-        summary = build_demo(registry)
-        console.print(f"built the demo registry at {display_url(url)}: {summary}", markup=False)
-    console.print(
-        "\nLook at it:\n"
-        f"  registry --db {url} list\n"
-        f"  registry --db {url} list --status published --json\n"
-        f"  registry --db {url} show czj-juesuan      (published, with an adjustment pending)\n"
-        f"  registry --db {url} history czj-juesuan   (who did what, and whether it verifies)\n"
-        f"  registry --db {url} verify\n"
-        + (
-            f"  curl -s http://{host}:{port}/graphql -H 'content-type: application/json' "
-            '-d \'{"query": "{ catalog { totalCount edges { node { id name unit levels } } } }"}\'\n'
-            f"  open http://{host}:{port}/ in a browser: the public catalog page (政务公开专区) on the API\n"
-            f"  open http://{host}:{port}/graphql in a browser for GraphiQL; Ctrl-C stops the server\n"
-            if serve
-            else ""
-        ),
-        markup=False,
-    )
+        built = build_demo(registry)
+        console.print(
+            _("built the demo registry at {url}: {actors} actors, {items} items in {domains} domains").format(
+                url=display_url(url), actors=built.actors, items=built.items, domains=built.domains
+            )
+            + " ("
+            + ", ".join(f"{status} {count}" for status, count in built.statuses.items())
+            + ")",
+            markup=False,
+        )
+    console.print("\n" + "\n".join(demo_hints(url, host, port, serve)), markup=False)
     if serve:
         from cli.serve import serve_registry
 
         serve_registry(
             registry.engine, registry.profile, host, port, graphiql=True, introspection=True, signer=registry.signer
         )
+
+
+def demo_hints(url: str, host: str, port: int, serving: bool) -> list[str]:
+    """What `demo` prints to try next: commands indented by two spaces, each runnable as printed (a note after `#`),
+    then how to get `registry` on the PATH when it is not."""
+    import shlex
+
+    from cli.invocation import path_hint, program, shell_words
+
+    def command(*words: str, note: str) -> str:
+        return f"  {program()} {shell_words('--db', url, *words)}   # {note}"
+
+    address = f"http://{host}:{port}"
+    query = '{"query": "{ catalog(first: 5) { totalCount edges { node { id name unit levels } } } }"}'
+    lines = [
+        _("Look at it:"),
+        command("list", "--status", "published", note=_("the public catalog, a hundred items a page")),
+        command("list", "--domain", "财政预决算", note=_("one of the 26 pilot domains, in every status")),
+        command("show", "czj-juesuan", note=_("published, with an adjustment pending")),
+        command("history", "czj-juesuan", note=_("who did what, and whether it verifies")),
+        command("queue", "--as", "孙初审", note=_("what waits for a preliminary reviewer (初审)")),
+        command("report", "coverage", "--as-of", "2020-12-31", note=_("监督考核: who met the 2020 deadlines")),
+        command("verify", note=_("recompute the chain, the Merkle tree and the projections")),
+    ]
+    if serving:
+        lines += [
+            f"  curl -s {address}/graphql -H 'content-type: application/json' -d {shlex.quote(query)}"
+            + "   # "
+            + _("the public GraphQL API"),
+            _(
+                "Open {address}/ in a browser for the public catalog page (政务公开专区), {address}/graphql for "
+                "GraphiQL; Ctrl-C stops the server."
+            ).format(address=address),
+        ]
+    else:
+        options = [] if (host, port) == ("127.0.0.1", 8000) else ["--host", host, "--port", str(port)]
+        lines.append(
+            command(
+                "serve", *options, note=_("the public page at {address}/, GraphQL at /graphql").format(address=address)
+            )
+        )
+    activate = path_hint()
+    if activate:
+        lines += ["", _("`registry` is not on your PATH here; to type it as the README does, run:"), f"  {activate}"]
+    return lines

@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from cli.i18n import _
 from events.database import database_url
 
 if TYPE_CHECKING:
@@ -94,6 +95,19 @@ class Context:
         profile = load_profile(self.profile_path) if self.profile_path else load_profile()
         return Registry.open(self.url, profile, self.signer(profile))
 
+    @property
+    def timezone(self) -> str:
+        """The jurisdiction's time zone, read from the profile without loading it (for reads that need only this)."""
+        import tomllib
+        from importlib import resources
+
+        if self.profile_path:
+            text = self.profile_path.read_text("utf-8")
+        else:
+            text = resources.files("registry").joinpath("profiles/etuokeqianqi.toml").read_text("utf-8")
+        zone = tomllib.loads(text).get("timezone", "Asia/Shanghai")  # Profile.timezone's default
+        return zone if isinstance(zone, str) else "Asia/Shanghai"
+
     def engine(self) -> Engine:
         """The database, checked to have the newest schema: for reads of the log and the projections that need
         neither the profile nor the domain model."""
@@ -108,15 +122,15 @@ class Context:
         """The admin recording a backfill (补录), when --backfill-at is given."""
         if self.backfill_at is None:
             if self.backfill_by:
-                raise Usage("--backfill-by names who records a backfill: give --backfill-at TIME too")
+                raise Usage(_("--backfill-by names who records a backfill: give --backfill-at TIME too"))
             return None
         if not self.backfill_by:
-            raise Usage("a backfill (补录) is recorded by an admin: give --backfill-by ADMIN with --backfill-at")
+            raise Usage(_("a backfill (补录) is recorded by an admin: give --backfill-by ADMIN with --backfill-at"))
         return registry.actor(self.backfill_by)
 
     def actor(self, registry: Registry) -> Actor:
         if not self.actor_id:
-            raise Usage("say who you are: --as ACTOR (or set REGISTRY_ACTOR)")
+            raise Usage(_("say who you are: --as ACTOR (or set REGISTRY_ACTOR)"))
         return registry.actor(self.actor_id)
 
 

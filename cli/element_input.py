@@ -10,38 +10,41 @@ import typer
 from pydantic import ValidationError
 
 from cli.context import InvalidInput
+from cli.i18n import _
 from events.elements import Audience, ItemElements, Level, Method
+from registry.catalog_table import AUDIENCE_WORDS
 
 _LABELS: dict[str, dict[str, str]] = {
-    "audience": {a.label: a.value for a in Audience} | {"特定群众": "specific_group", "特定对象": "specific_group"},
+    # 公开对象 also in any word catalogs use for it, as the importer reads them: 所有人 and 社会公众 mean the public
+    "audience": {a.label: a.value for a in Audience} | AUDIENCE_WORDS,
     "method": {m.label: m.value for m in Method} | {"主动公开": "proactive", "依申请公开": "on_request"},
     "levels": {level.label: level.value for level in Level} | {"乡镇级": "township", "镇级": "township"},
 }
 
-Category = Annotated[str | None, typer.Option(help="一级事项 (category)")]
-Name = Annotated[str | None, typer.Option(help="二级事项 (name)")]
-Subname = Annotated[str | None, typer.Option(help="三级事项 (subname)")]
-Content = Annotated[str | None, typer.Option(help="公开内容（要素） (content)")]
-Basis = Annotated[str | None, typer.Option(help="公开依据 (basis)")]
+Category = Annotated[str | None, typer.Option(help=_("一级事项 (category)"))]
+Name = Annotated[str | None, typer.Option(help=_("二级事项 (name)"))]
+Subname = Annotated[str | None, typer.Option(help=_("三级事项 (subname)"))]
+Content = Annotated[str | None, typer.Option(help=_("公开内容（要素） (content)"))]
+Basis = Annotated[str | None, typer.Option(help=_("公开依据 (basis)"))]
 TimeLimit = Annotated[
-    str | None, typer.Option("--time-limit", help="公开时限, e.g. 信息形成或者变更之日起20个工作日内")
+    str | None, typer.Option("--time-limit", help=_("公开时限, e.g. 信息形成或者变更之日起20个工作日内"))
 ]
-Body = Annotated[str | None, typer.Option(help="公开主体 (body)")]
-Channel = Annotated[list[str] | None, typer.Option("--channel", help="公开渠道和载体, repeatable, e.g. 政府网站")]
+Body = Annotated[str | None, typer.Option(help=_("公开主体 (body)"))]
+Channel = Annotated[list[str] | None, typer.Option("--channel", help=_("公开渠道和载体, repeatable, e.g. 政府网站"))]
 AudienceOption = Annotated[
     list[str] | None,
-    typer.Option("--audience", help="公开对象, repeatable: public (全社会), specific_group (特定群体)"),
+    typer.Option("--audience", help=_("公开对象, repeatable: public (全社会), specific_group (特定群体)")),
 ]
-AudienceNote = Annotated[str | None, typer.Option("--audience-note", help="which specific group (特定群体)")]
+AudienceNote = Annotated[str | None, typer.Option("--audience-note", help=_("which specific group (特定群体)"))]
 MethodOption = Annotated[
-    list[str] | None, typer.Option("--method", help="公开方式, repeatable: proactive (主动), on_request (依申请)")
+    list[str] | None, typer.Option("--method", help=_("公开方式, repeatable: proactive (主动), on_request (依申请)"))
 ]
 LevelOption = Annotated[
     list[str] | None,
-    typer.Option("--level", help="公开层级, repeatable: county (县级), township (乡级), village (村级)"),
+    typer.Option("--level", help=_("公开层级, repeatable: county (县级), township (乡级), village (村级)")),
 ]
 FromFile = Annotated[
-    Path | None, typer.Option("--from", help="a JSON object with element names as keys; options override it")
+    Path | None, typer.Option("--from", help=_("a JSON object with element names as keys; options override it"))
 ]
 
 
@@ -49,13 +52,17 @@ def read_json_object(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text("utf-8-sig"))
     except OSError as error:
-        raise InvalidInput(f"{path}: cannot read ({error.strerror})") from error
+        raise InvalidInput(_("{path}: cannot read ({reason})").format(path=path, reason=error.strerror)) from error
     except UnicodeDecodeError as error:
-        raise InvalidInput(f"{path}: not UTF-8 text (byte {error.start})") from error
+        raise InvalidInput(_("{path}: not UTF-8 text (byte {byte})").format(path=path, byte=error.start)) from error
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from error
+        raise InvalidInput(
+            _("{path}: line {line}, column {column}: {problem}").format(
+                path=path, line=error.lineno, column=error.colno, problem=error.msg
+            )
+        ) from error
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a JSON object with element names as keys")
+        raise InvalidInput(_("{path}: expected a JSON object with element names as keys").format(path=path))
     return data
 
 
@@ -66,13 +73,14 @@ def collect(
 ) -> tuple[ItemElements, frozenset[str], dict[str, Any]]:
     """(elements, the fields given, the extra keys found) from `--from` and the options (options win)."""
     given: dict[str, Any] = read_json_object(source) if source else {}
-    where = str(source) if source else "options"
+    where = str(source) if source else _("options")
     extras = {key: given.pop(key) for key in extra_keys if key in given}
     unknown = sorted(set(given) - set(ItemElements.model_fields))
     if unknown:
         raise InvalidInput(
-            f"{where}: unknown field(s) {', '.join(unknown)}; expected {', '.join(ItemElements.model_fields)}"
-            + (f", {', '.join(extra_keys)}" if extra_keys else "")
+            _("{where}: unknown field(s) {unknown}; expected {expected}").format(
+                where=where, unknown=", ".join(unknown), expected=", ".join([*ItemElements.model_fields, *extra_keys])
+            )
         )
     for field, value in options.items():
         if value is not None and value != []:
@@ -87,5 +95,7 @@ def collect(
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
         )
-        raise InvalidInput(f"{where}: invalid element value(s): {problems}") from error
+        raise InvalidInput(
+            _("{where}: invalid element value(s): {problems}").format(where=where, problems=problems)
+        ) from error
     return elements, frozenset(given), extras

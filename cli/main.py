@@ -7,6 +7,7 @@ import sys
 
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage
+from cli.i18n import _, explained
 
 # Importing a module registers its commands. A run imports only the module of the command it runs (start-up is
 # most of a short command's time: `registry history` need not load spreadsheets, reports and the HTTP server);
@@ -18,7 +19,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("queue", "report"), "cli.supervision"),
     "token": "cli.access",
     **dict.fromkeys(("import", "export"), "cli.transfer"),
-    **dict.fromkeys(("key", "checkpoint", "head", "prove", "verify-proof"), "cli.transparency"),
+    **dict.fromkeys(("key", "checkpoint", "checkpoints", "head", "prove", "verify-proof"), "cli.transparency"),
     **dict.fromkeys(
         ("draft", "revise", "submit", "review", "approve", "publish", "adjust", "retire", "discard"), "cli.write"
     ),
@@ -39,7 +40,7 @@ def command_name(arguments: list[str]) -> str | None:
             next(words, None)
         elif not word.startswith("-"):
             return word
-        elif word in ("--help", "--"):
+        elif word in ("--help", "-h", "--"):
             return None
     return None
 
@@ -60,11 +61,19 @@ def run() -> None:
         explained = explain(failure)
         if explained is None:
             raise
-        from cli.output import error
+        from cli.output import error, print_json
 
         message, code = explained
+        if "--json" in sys.argv[1:]:  # a script asked for JSON: it gets JSON, failures included (docs/cli.md)
+            print_json({"error": {"exit": int(code), "message": message, **_rule_of(failure)}})
         error(message)
         sys.exit(code)
+
+
+def _rule_of(failure: Exception) -> dict[str, str]:
+    from registry.rules import RuleViolation
+
+    return {"rule": failure.rule.code} if isinstance(failure, RuleViolation) else {}
 
 
 def explain(failure: Exception) -> tuple[str, int] | None:
@@ -81,23 +90,25 @@ def explain(failure: Exception) -> tuple[str, int] | None:
     from registry.profile import ProfileError
     from registry.rules import RuleViolation
 
+    said = explained(failure)  # in the reader's language
     match failure:
         case RuleViolation():
-            return str(failure), Exit.REFUSED
+            return _("refused [{rule}]: {message}").format(rule=failure.rule.code, message=said), Exit.REFUSED
         case Conflict():
-            return str(failure), Exit.CONFLICT
+            return said, Exit.CONFLICT
         case SigningKeyError():
-            return f"refused [签名密钥]: {failure}", Exit.REFUSED
+            return _("refused [{rule}]: {message}").format(rule="签名密钥", message=said), Exit.REFUSED
         case NotFound() | NotInitialized():
-            return f"error: {failure}", Exit.NOT_FOUND
+            return _("error: {message}").format(message=said), Exit.NOT_FOUND
         case Usage():
-            return f"usage error: {failure}", Exit.USAGE
+            return _("usage error: {message}").format(message=said), Exit.USAGE
         case InvalidInput() | ProfileError():
-            return f"invalid input: {failure}", Exit.INVALID_INPUT
+            return _("invalid input: {message}").format(message=said), Exit.INVALID_INPUT
         case DBAPIError():
-            return f"database error: {str(failure.orig).strip().splitlines()[0] if failure.orig else failure}", 1
+            cause = str(failure.orig).strip().splitlines()[0] if failure.orig else str(failure)
+            return _("database error: {message}").format(message=cause), 1
         case SQLAlchemyError():
-            return f"database error: {failure}", 1
+            return _("database error: {message}").format(message=failure), 1
     return None
 
 

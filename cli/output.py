@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from collections.abc import Iterator
+
+    from rich.console import Console, ConsoleOptions
+    from rich.measure import Measurement
     from rich.table import Table
 
     console: Console
@@ -43,13 +47,26 @@ class _VisibleControls:
         return getattr(self.target, name)
 
 
+# Wide enough for any cell the registry holds (elements are bounded far below it): a table is as wide as its text.
+UNBOUNDED_WIDTH = 100_000
+# How a cell wraps: between any two CJK characters (as Chinese typesetting does) and at spaces, never inside a run of
+# letters, digits and punctuation (an English word, an id, a date, "(draft)") unless the run alone is wider than
+# the column.
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef"
+_PIECES = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
+_LONGEST_UNBROKEN = 24  # a longer run (a URL, a long id) folds rather than widening its column past this
+
+
 def __getattr__(name: str) -> Any:
     """`console` and `errors`, made when first imported."""
     if name in ("console", "errors"):
         from rich.console import Console
 
         stderr = name == "errors"
-        made = Console(file=_VisibleControls(stderr), stderr=stderr, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
+        stream = _VisibleControls(stderr)
+        # A file or a pipe has no width: rich would assume 80 columns and cut tables to fit. Never cut what is saved.
+        width = None if stream.isatty() else UNBOUNDED_WIDTH
+        made = Console(file=stream, stderr=stderr, highlight=False, soft_wrap=True, width=width)  # type: ignore[arg-type]
         globals()[name] = made
         return made
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -92,10 +109,11 @@ def elements_table(elements: dict[str, Any], title: str) -> Table:
     from events.elements import ELEMENT_LABELS
 
     table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold")
+    rows = [[label, show_value(field, elements.get(field))] for field, label in ELEMENT_LABELS.items()]
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for field, label in ELEMENT_LABELS.items():
-        table.add_row(label, show_value(field, elements.get(field)))
+    for label, value in rows:
+        table.add_row(label, Cell(value))
     return table
 
 
@@ -104,7 +122,56 @@ def grid(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 
     table = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
-        table.add_column(column, overflow="fold", no_wrap=index == 0)
+        table.add_column(column, no_wrap=index == 0)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(row[0], *(Cell(text) for text in row[1:]))
     return table
+
+
+class Cell:
+    """A table cell's text that wraps as Chinese and English text should (see _PIECES), never cut short."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        words = [piece for piece in _PIECES.findall(self.text) if not piece.isspace()]
+        narrowest = min(max((cell_len(word) for word in words), default=1), _LONGEST_UNBROKEN)
+        widest = max((cell_len(line) for line in self.text.splitlines()), default=1)
+        return Measurement(narrowest, widest).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[str]:
+        yield "\n".join(line for paragraph in self.text.splitlines() for line in wrap(paragraph, options.max_width))
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken between pieces (a run wider than a line is folded)."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line, used = "", 0
+    for piece in _PIECES.findall(text):
+        size = cell_len(piece)
+        if piece.isspace():
+            if used:
+                line, used = line + " ", used + 1
+            continue
+        if used + size > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        while size > width:  # wider than a whole line: fold it at character boundaries
+            head = ""
+            for character in piece:
+                if cell_len(head + character) > width - used:
+                    break
+                head += character
+            head = head or piece[0]
+            lines.append(line + head)
+            line, used, piece = "", 0, piece[len(head) :]
+            size = cell_len(piece)
+        line, used = line + piece, used + size
+    lines.append(line.rstrip())
+    return lines

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.app import app
-from cli.context import context
+from cli.context import Usage, context
+from cli.i18n import _
 from cli.output import console
 
 if TYPE_CHECKING:
@@ -16,38 +19,42 @@ if TYPE_CHECKING:
     from events.checkpoint import Signer
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Serve the authoritative published catalog as GraphQL over HTTP at /graphql (GET and POST), the public "
+        "catalog page on it at /, and /healthz; and the staff side: POST /staff/login and /staff/logout, and "
+        "/staff/graphql for signed-in staff and API tokens (docs/staff-api.md). Publications made there are signed "
+        "with the registry's key (--key, $REGISTRY_KEY_FILE or beside the database)."
+    )
+)
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    graphiql: Annotated[bool, typer.Option("--graphiql/--no-graphiql", help="serve GraphiQL to browsers")] = True,
+    host: Annotated[str, typer.Option(help=_("address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("port to listen on"))] = 8000,
+    graphiql: Annotated[bool, typer.Option("--graphiql/--no-graphiql", help=_("serve GraphiQL to browsers"))] = True,
     introspection: Annotated[
-        bool, typer.Option("--introspection/--no-introspection", help="allow schema introspection")
+        bool, typer.Option("--introspection/--no-introspection", help=_("allow schema introspection"))
     ] = True,
     deadline: Annotated[
         float,
         typer.Option(
-            min=0.1, help="seconds after which a GraphQL request is cut off (PostgreSQL: each statement's timeout too)"
+            min=0.1,
+            help=_("seconds after which a GraphQL request is cut off (PostgreSQL: each statement's timeout too)"),
         ),
     ] = 10.0,
     concurrent: Annotated[
-        int, typer.Option(min=1, help="GraphQL requests worked on at once (each holds a database connection)")
+        int, typer.Option(min=1, help=_("GraphQL requests worked on at once (each holds a database connection)"))
     ] = 8,
     queue: Annotated[
-        float, typer.Option(min=0, help="seconds a request waits for one of those before it gets 503 Retry-After")
+        float, typer.Option(min=0, help=_("seconds a request waits for one of those before it gets 503 Retry-After"))
     ] = 2.0,
     session_idle: Annotated[
-        int, typer.Option(min=1, help="minutes a staff sign-in session lives without a request")
+        int, typer.Option(min=1, help=_("minutes a staff sign-in session lives without a request"))
     ] = 30,
     session_lifetime: Annotated[
-        int, typer.Option(min=1, help="hours a staff sign-in session lives at most, however busy")
+        int, typer.Option(min=1, help=_("hours a staff sign-in session lives at most, however busy"))
     ] = 12,
 ) -> None:
-    """Serve the authoritative published catalog as GraphQL over HTTP at /graphql (GET and POST), the public
-    catalog page on it at /, and /healthz; and the staff side: POST /staff/login and /staff/logout, and
-    /staff/graphql for signed-in staff and API tokens (docs/staff-api.md). Publications made there are signed with
-    the registry's key (--key, $REGISTRY_KEY_FILE or beside the database)."""
     from datetime import timedelta
 
     from api.app import ServerLimits
@@ -94,23 +101,70 @@ def serve_registry(
         signer=signer,
         sign_in=sign_in,
     )
+    listening = _listen(host, port)  # before saying "serving": a busy port is a usage error, not a crash
     console.print(
-        f"serving the catalog page at http://{host}:{port}/ and GraphQL at http://{host}:{port}/graphql"
-        + (" (GraphiQL in a browser)" if graphiql else "")
-        + f"; staff sign in at http://{host}:{port}/staff/login and act at http://{host}:{port}/staff/graphql"
-        + ("" if signer else " (no signing key here: publications through it are refused)"),
+        _("serving the catalog page at http://{host}:{port}/ and GraphQL at http://{host}:{port}/graphql").format(
+            host=host, port=port
+        )
+        + (_(" (GraphiQL in a browser)") if graphiql else "")
+        + _("; staff sign in at http://{host}:{port}/staff/login and act at http://{host}:{port}/staff/graphql").format(
+            host=host, port=port
+        )
+        + ("" if signer else _(" (no signing key here: publications through it are refused)")),
         markup=False,
     )
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    _log_to_stderr()
+    uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[listening])
 
 
-@app.command("schema")
+def _log_to_stderr() -> None:
+    """The API's own log lines (refused requests, faults with their tracebacks) on stderr, timed like uvicorn's."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    api_log = logging.getLogger("registry.api")
+    api_log.addHandler(handler)
+    api_log.setLevel(logging.INFO)
+    api_log.propagate = False
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port, as uvicorn would open it; Usage (exit 2) when the port is taken."""
+    try:
+        family, kind, protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as failure:
+        raise Usage(
+            _("--host {host}: not an address of this machine ({reason})").format(host=host, reason=failure.strerror)
+        ) from None
+    listening = socket.socket(family, kind, protocol)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free; one in use is not
+    try:
+        listening.bind(address)
+    except OSError as failure:
+        listening.close()
+        if failure.errno == errno.EADDRINUSE:
+            raise Usage(
+                _("port {port} on {host} is in use (another registry serve?): stop that or choose --port").format(
+                    port=port, host=host
+                )
+            ) from None
+        raise Usage(
+            _("cannot listen on {host}:{port}: {reason}").format(host=host, port=port, reason=failure.strerror)
+        ) from None
+    listening.listen(2048)
+    return listening
+
+
+@app.command(
+    "schema", help=_("Print the GraphQL schema (SDL) that portals program against, or with --staff the staff one.")
+)
 def print_schema(
     staff: Annotated[
-        bool, typer.Option("--staff", help="the staff schema (/staff/graphql) that business systems program against")
+        bool,
+        typer.Option("--staff", help=_("the staff schema (/staff/graphql) that business systems program against")),
     ] = False,
 ) -> None:
-    """Print the GraphQL schema (SDL) that portals program against, or with --staff the staff one."""
     if staff:
         from api.staff_schema import staff_schema
 

@@ -9,6 +9,7 @@ import typer
 
 from cli.app import app, report_app
 from cli.context import Usage, context
+from cli.i18n import _
 from cli.output import console, grid, print_json
 from events.envelope import parse_time
 from registry import supervision
@@ -17,26 +18,31 @@ from registry.calendar import WorkingCalendar
 from registry.deadline import Judgement, Verdict
 from registry.state import Status
 
-Json = Annotated[bool, typer.Option("--json", help="print JSON (a stable shape, documented in docs/cli.md)")]
-ITEMS = "drafting / in review / published / retired"
+Json = Annotated[bool, typer.Option("--json", help=_("print JSON (a stable shape, documented in docs/cli.md)"))]
+ITEMS = _("drafting / in review / published / retired")
 AsOf = Annotated[
     datetime | None,
-    typer.Option("--as-of", formats=["%Y-%m-%d"], help="the state at the end of this day (YYYY-MM-DD); default: today"),
+    typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help=_("the state at the end of this day (YYYY-MM-DD); default: today")
+    ),
 ]
 
 
-@app.command()
+@app.command(
+    help=_(
+        "What waits for an actor: items to revise, review, approve or publish, oldest first, with working days waited."
+    )
+)
 def queue(
     ctx: typer.Context,
-    actor_id: Annotated[str | None, typer.Option("--as", help="whose queue (default: the global --as)")] = None,
+    actor_id: Annotated[str | None, typer.Option("--as", help=_("whose queue (default: the global --as)"))] = None,
     as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
-    """What waits for an actor: items to revise, review, approve or publish, oldest first, with working days waited."""
     c = context(ctx)
     registry = c.registry()
     if actor_id is None and not c.actor_id:
-        raise Usage("whose queue? --as ACTOR (or set REGISTRY_ACTOR)")
+        raise Usage(_("whose queue? --as ACTOR (or set REGISTRY_ACTOR)"))
     actor = registry.actor(actor_id or c.actor_id or "")
     result = supervision.queue(registry, actor, _day(as_of))
     if as_json:
@@ -46,8 +52,20 @@ def queue(
     roles = ", ".join(sorted(f"{r.value} ({r.label})" for r in actor.roles))
     console.print(
         grid(
-            f"queue of {actor.actor_id} ({actor.unit}: {roles}) on {result.as_of}: {len(result.entries)} item(s)",
-            ["item", "step", "unit", "domain", "title", "version", "waiting since", "working days", "returned because"],
+            _("queue of {actor} ({unit}: {roles}) on {day}: {count} item(s)").format(
+                actor=actor.actor_id, unit=actor.unit, roles=roles, day=result.as_of, count=len(result.entries)
+            ),
+            [
+                _("item"),
+                _("step"),
+                _("unit"),
+                _("domain"),
+                _("title"),
+                _("version"),
+                _("waiting since"),
+                _("working days"),
+                _("returned because"),
+            ],
             [
                 [
                     e.item_id,
@@ -65,22 +83,26 @@ def queue(
         )
     )
     if not result.entries and Role.ADMIN in actor.roles and len(actor.roles) == 1:
-        console.print("an admin registers actors; items wait for drafters, reviewers, approvers and publishers")
+        console.print(_("an admin registers actors; items wait for drafters, reviewers, approvers and publishers"))
 
 
-@report_app.command("coverage")
+@report_app.command(
+    "coverage",
+    help=_(
+        "Each pilot domain and unit: items drafting, in review, published, retired; deadlines met or missed; stuck "
+        "and stale items."
+    ),
+)
 def coverage(
     ctx: typer.Context,
     as_of: AsOf = None,
     stuck_after: Annotated[
-        int, typer.Option("--stuck-after", help="working days at one review stage before an item is stuck")
+        int, typer.Option("--stuck-after", help=_("working days at one review stage before an item is stuck"))
     ] = supervision.STUCK_AFTER,
     as_json: Json = False,
 ) -> None:
-    """Each pilot domain and unit: items drafting, in review, published, retired; deadlines met or missed; stuck and
-    stale items."""
     if stuck_after < 0:
-        raise Usage("--stuck-after takes a number of working days, 0 or more")
+        raise Usage(_("--stuck-after takes a number of working days, 0 or more"))
     registry = context(ctx).registry()
     report = supervision.coverage(registry, _day(as_of), stuck_after)
     if as_json:
@@ -88,15 +110,15 @@ def coverage(
         return
     calendar = WorkingCalendar.of(registry.profile)
     console.print(
-        f"coverage on {report.as_of}; deadlines: "
-        + "; ".join(f"{t.id} {t.deadline} ({t.title})" for t in report.tasks)
-        + "; (+N): working days late",
+        _("coverage on {day}; deadlines: {deadlines}; (+N): working days late").format(
+            day=report.as_of, deadlines="; ".join(f"{t.id} {t.deadline} ({t.title})" for t in report.tasks)
+        ),
         markup=False,
     )
     console.print(
         grid(
-            f"{len(report.domains)} domain(s)",
-            ["domain", "responsible unit", ITEMS, "last published", "catalog"],
+            _("{count} domain(s)").format(count=len(report.domains)),
+            [_("domain"), _("responsible unit"), ITEMS, _("last published"), _("catalog")],
             [
                 [
                     d.domain.name,
@@ -111,8 +133,8 @@ def coverage(
     )
     console.print(
         grid(
-            f"{len(report.units)} unit(s)",
-            ["unit", "kind", ITEMS, "unit catalog", "update"],
+            _("{count} unit(s)").format(count=len(report.units)),
+            [_("unit"), _("kind"), ITEMS, _("unit catalog"), _("update")],
             [
                 [u.unit.name, u.unit.kind or "—", _counts(u.counts), _verdict(u.catalog), _verdict(u.update)]
                 for u in report.units
@@ -121,8 +143,10 @@ def coverage(
     )
     console.print(
         grid(
-            f"{len(report.stuck)} item(s) stuck more than {report.stuck_after} working days at one stage",
-            ["item", "unit", "domain", "title", "waiting for", "since", "working days"],
+            _("{count} item(s) stuck more than {days} working days at one stage").format(
+                count=len(report.stuck), days=report.stuck_after
+            ),
+            [_("item"), _("unit"), _("domain"), _("title"), _("waiting for"), _("since"), _("working days")],
             [
                 [
                     s.item_id,
@@ -139,8 +163,10 @@ def coverage(
     )
     console.print(
         grid(
-            f"{len(report.stale)} published item(s) not adjusted or re-published for more than a year",
-            ["item", "unit", "domain", "title", "version", "last published", "days"],
+            _("{count} published item(s) not adjusted or re-published for more than a year").format(
+                count=len(report.stale)
+            ),
+            [_("item"), _("unit"), _("domain"), _("title"), _("version"), _("last published"), _("days")],
             [
                 [
                     s.item_id,
@@ -157,17 +183,16 @@ def coverage(
     )
 
 
-@report_app.command("activity")
+@report_app.command("activity", help=_("Who did what: events per actor, the unit they acted for, role and action."))
 def activity(
     ctx: typer.Context,
     since: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="from the start of this day (YYYY-MM-DD)")
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help=_("from the start of this day (YYYY-MM-DD)"))
     ] = None,
-    unit: Annotated[str | None, typer.Option(help="only actors acting for this unit (aliases accepted)")] = None,
+    unit: Annotated[str | None, typer.Option(help=_("only actors acting for this unit (aliases accepted)"))] = None,
     as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
-    """Who did what: events per actor, the unit they acted for, role and action."""
     registry = context(ctx).registry()
     if unit:
         found = registry.profile.unit(unit)
@@ -181,10 +206,14 @@ def activity(
     assert isinstance(totals, dict)
     console.print(
         grid(
-            f"activity {report.since or 'from the start'} to {report.as_of}"
-            + (f" in {report.unit}" if report.unit else "")
-            + f": {totals['events']} event(s) by {totals['actors']} actor(s)",
-            ["unit", "actor", "role", "action", "count"],
+            _("activity {since} to {day}{unit}: {events} event(s) by {actors} actor(s)").format(
+                since=report.since or _("from the start"),
+                day=report.as_of,
+                unit=_(" in {unit}").format(unit=report.unit) if report.unit else "",
+                events=totals["events"],
+                actors=totals["actors"],
+            ),
+            [_("unit"), _("actor"), _("role"), _("action"), _("count")],
             [
                 [
                     r["unit"] or "—",
@@ -225,4 +254,4 @@ def _verdict(judgement: Judgement | None) -> str:
         case Verdict.OVERDUE:
             return f"{label} (+{judgement.working_days_late})"
         case Verdict.PENDING:
-            return f"{label} (due {judgement.deadline})"
+            return _("{label} (due {day})").format(label=label, day=judgement.deadline)

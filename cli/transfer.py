@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage, cli_proof, context
+from cli.i18n import _, explained, listing
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
 from registry.catalog_table import NotACatalog
@@ -20,7 +21,7 @@ from registry.exporting import FORMATS, Format, Selection, public_entries, write
 from registry.importing import ImportReport, import_catalog
 from registry.spreadsheet import UnreadableFile
 
-Json = Annotated[bool, typer.Option("--json", help="print the report as JSON (shape in docs/cli.md)")]
+Json = Annotated[bool, typer.Option("--json", help=_("print the report as JSON (shape in docs/cli.md)"))]
 
 
 class _Bar:
@@ -57,26 +58,28 @@ class _Bar:
             self.progress.advance(self.task, count)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help=_("Import a catalog table: new rows become drafts, changed rows revisions or adjustments. All or nothing."),
+)
 def import_file(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=".xlsx, .xls, .csv (UTF-8 or GB18030), .html, or a .json export")],
-    unit: Annotated[str, typer.Option(help="the unit whose catalog this is, e.g. 财政局")],
+    file: Annotated[Path, typer.Argument(help=_(".xlsx, .xls, .csv (UTF-8 or GB18030), .html, or a .json export"))],
+    unit: Annotated[str, typer.Option(help=_("the unit whose catalog this is, e.g. 财政局"))],
     domain: Annotated[
-        str | None, typer.Option(help="领域 of every row (default: the file's title, section rows or sheet names)")
+        str | None, typer.Option(help=_("领域 of every row (default: the file's title, section rows or sheet names)"))
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report; write nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("check and report; write nothing"))] = False,
     skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="import the valid rows and list the invalid ones as skipped")
+        bool, typer.Option("--skip-invalid", help=_("import the valid rows and list the invalid ones as skipped"))
     ] = False,
-    acting: Annotated[str | None, typer.Option("--as", help="who is importing (a drafter of the unit)")] = None,
+    acting: Annotated[str | None, typer.Option("--as", help=_("who is importing (a drafter of the unit)"))] = None,
     as_json: Json = False,
 ) -> None:
-    """Import a catalog table: new rows become drafts, changed rows revisions or adjustments. All or nothing."""
     c = context(ctx)
     actor_id = acting or c.actor_id
     if not actor_id:
-        raise Usage("say who you are: --as ACTOR (or set REGISTRY_ACTOR)")
+        raise Usage(_("say who you are: --as ACTOR (or set REGISTRY_ACTOR)"))
     registry = c.registry()
     actor = registry.actor(actor_id)
     try:
@@ -93,14 +96,14 @@ def import_file(
                 proof=cli_proof(),
             )
     except (UnreadableFile, NotACatalog) as unreadable:
-        raise InvalidInput(f"{unreadable}; nothing imported") from unreadable
+        raise InvalidInput(_("{problem}; nothing imported").format(problem=explained(unreadable))) from unreadable
     if as_json:
         print_json(report.as_json())
     else:
         _print_report(report)
     if report.blocked:
         refused_only = all(p.rule for p in report.errors)
-        error(f"nothing imported: {len(report.errors)} error(s); fix them, or use --skip-invalid")
+        error(_("nothing imported: {count} error(s); fix them, or use --skip-invalid").format(count=len(report.errors)))
         raise typer.Exit(Exit.REFUSED if refused_only else Exit.INVALID_INPUT)
 
 
@@ -108,35 +111,48 @@ def _print_report(report: ImportReport) -> None:
     if report.problems:
         console.print(
             grid(
-                f"{len(report.problems)} problem(s) in {report.file}",
-                ["where", "", "problem"],
+                _("{count} problem(s) in {file}").format(count=len(report.problems), file=report.file),
+                [_("where"), "", _("problem")],
                 [
-                    [p.place or "file", "error" if p.severity == "error" else "warning", _message(p.message, p.rule)]
+                    [
+                        p.place or _("file"),
+                        _("error") if p.severity == "error" else _("warning"),
+                        _message(p.message, p.rule),
+                    ]
                     for p in report.problems
                 ],
             )
         )
     counts = report.counts()
-    done = ", ".join(
-        f"{counts[action]} {word}"
-        for action, word in (
-            ("draft", "drafted"),
-            ("revise", "revised"),
-            ("adjust", "adjustment(s) proposed"),
-            ("unchanged", "unchanged"),
-            ("duplicate", "duplicate(s)"),
-            ("skipped", "skipped"),
+    done = listing(
+        phrase.format(count=counts[action])
+        for action, phrase in (
+            ("draft", _("{count} drafted")),
+            ("revise", _("{count} revised")),
+            ("adjust", _("{count} adjustment(s) proposed")),
+            ("unchanged", _("{count} unchanged")),
+            ("duplicate", _("{count} duplicate(s)")),
+            ("skipped", _("{count} skipped")),
         )
         if counts[action]
     )
     if report.blocked:
-        console.print(f"{len(report.outcomes)} row(s) read; nothing imported", markup=False)
+        console.print(_("{count} row(s) read; nothing imported").format(count=len(report.outcomes)), markup=False)
     elif report.dry_run:
-        console.print(f"dry run, nothing written: would have {done or 'nothing to do'}", markup=False)
+        console.print(
+            _("dry run, nothing written: would have {done}").format(done=done or _("nothing to do")), markup=False
+        )
     elif report.written:
-        console.print(f"imported {report.file}: {done} (log position {report.position})", markup=False)
+        console.print(
+            _("imported {file}: {done} (log position {position})").format(
+                file=report.file, done=done, position=report.position
+            ),
+            markup=False,
+        )
     else:
-        console.print(f"nothing new in {report.file}: {done or 'no rows'}", markup=False)
+        console.print(
+            _("nothing new in {file}: {done}").format(file=report.file, done=done or _("no rows")), markup=False
+        )
 
 
 def _message(message: str, rule: str) -> str:
@@ -152,39 +168,47 @@ def _as_of(text: str, zone: tzinfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Usage(f"--as-of takes a date (2025-06-01) or a time (2025-06-01T09:30:00+08:00), not {text!r}") from None
+        raise Usage(
+            _("--as-of takes a date (2025-06-01) or a time (2025-06-01T09:30:00+08:00), not {text!r}").format(text=text)
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@app.command("export")
+@app.command(
+    "export", help=_("Export the public catalog in the official layout: two-row header, √ ticks, a sheet per domain.")
+)
 def export_file(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="the file to write")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=_("the file to write"))],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="xlsx, csv, json or html (default: from the file name, else xlsx)")
+        str | None,
+        typer.Option("--format", help=_("xlsx, csv, json or html (default: from the file name, else xlsx)")),
     ] = None,
-    unit: Annotated[str | None, typer.Option(help="only this unit's catalog")] = None,
-    domain: Annotated[str | None, typer.Option(help="only this 领域")] = None,
-    level: Annotated[str | None, typer.Option(help="village (村级): the village lists, for a notice board")] = None,
+    unit: Annotated[str | None, typer.Option(help=_("only this unit's catalog"))] = None,
+    domain: Annotated[str | None, typer.Option(help=_("only this 领域"))] = None,
+    level: Annotated[str | None, typer.Option(help=_("village (村级): the village lists, for a notice board"))] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="the catalog as it was authoritative then: 2025-06-01 or a time")
+        str | None, typer.Option("--as-of", help=_("the catalog as it was authoritative then: 2025-06-01 or a time"))
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help='print {"file", "format", "items", "tables"}')] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_('print {"file", "format", "items", "tables"}'))] = False,
 ) -> None:
-    """Export the public catalog in the official layout: two-row header, √ ticks, a sheet per domain."""
-    chosen = _format(fmt) if fmt else _SUFFIXES.get(output.suffix.lower(), "xlsx")
+    chosen = _format(fmt) if fmt else _format_of(output)
     if level is not None and level not in (Level.VILLAGE.value, Level.VILLAGE.label):
-        raise Usage("--level takes village (村级): the village lists")
+        raise Usage(_("--level takes village (村级): the village lists"))
     c = context(ctx)
     registry = c.registry()
     if unit:
         found = registry.profile.unit(unit)
         if found is None:
-            raise Usage(f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+            raise Usage(_("unknown unit {unit!r}: the jurisdiction profile has no such unit").format(unit=unit))
         unit = found.name
     if domain:
-        known = registry.profile.domain(domain)
-        domain = known.name if known else domain.strip()
+        from registry.rules import RuleViolation, known_domain
+
+        try:
+            domain = known_domain(registry.profile, domain)
+        except RuleViolation as unknown:  # a misspelt filter says so, rather than exporting an empty catalog
+            raise Usage(_("--domain: {problem}").format(problem=unknown.message)) from None
     zone = ZoneInfo(registry.profile.timezone)
     selection = Selection(
         jurisdiction=registry.profile.jurisdiction,
@@ -202,19 +226,41 @@ def export_file(
         partial.replace(output)
     except OSError as failure:
         partial.unlink(missing_ok=True)
-        raise InvalidInput(f"{output}: cannot write ({failure.strerror})") from failure
+        raise InvalidInput(
+            _("{path}: cannot write ({reason})").format(path=output, reason=failure.strerror)
+        ) from failure
     tables = len({e.domain for e in entries}) or 1
     if as_json:
         print_json({"file": str(output), "format": chosen, "items": len(entries), "tables": tables})
     else:
-        console.print(f"exported {len(entries)} item(s) in {tables} table(s) to {output}", markup=False)
+        console.print(
+            _("exported {count} item(s) in {tables} table(s) to {path}").format(
+                count=len(entries), tables=tables, path=output
+            ),
+            markup=False,
+        )
 
 
 _SUFFIXES: dict[str, Format] = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _format_of(output: Path) -> Format:
+    """The format a file name asks for: its suffix, or xlsx for a name without one. Any other suffix is refused:
+    an xlsx named x.pdf opens in nothing."""
+    if not output.suffix:
+        return "xlsx"
+    found = _SUFFIXES.get(output.suffix.lower())
+    if found is None:
+        raise Usage(
+            _("cannot export to {name}: the supported formats are {suffixes} (or name one with --format)").format(
+                name=output.name, suffixes=", ".join(_SUFFIXES)
+            )
+        )
+    return found
 
 
 def _format(name: str) -> Format:
     for known in FORMATS:
         if known == name:
             return known
-    raise Usage(f"--format must be one of {', '.join(FORMATS)}, not {name!r}")
+    raise Usage(_("--format must be one of {formats}, not {name!r}").format(formats=", ".join(FORMATS), name=name))

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from cli.app import app
 from cli.context import Context, Exit, InvalidInput, Usage, context, origin
-from cli.output import console, error, print_json
+from cli.output import console, error, grid, print_json
 from events import checkpoint, merkle_store
 from events.database import reading
 from events.proof import ProofError, read_public_key, verify_file
@@ -63,9 +63,12 @@ def key(
     )
     with registry.store.reading() as conn:
         on_record = conn.execute(select(signing_keys).order_by(signing_keys.c.position)).all()
+    from cli.clock import local_time
+
     for row in on_record:
-        until = f", retired {row.retired_at}" if row.retired_at else " (current)"
-        console.print(f"  on record: {row.key_id} since {row.registered_at}{until}", markup=False)
+        until = f", retired {local_time(row.retired_at, registry.profile.timezone)}" if row.retired_at else " (current)"
+        since = local_time(row.registered_at, registry.profile.timezone)
+        console.print(f"  on record: {row.key_id} since {since}{until}", markup=False)
 
 
 def _rotate(c: Context) -> None:
@@ -104,26 +107,60 @@ def record_checkpoint(ctx: typer.Context, as_json: Json = False) -> None:
         if size == 0:
             raise Usage("the log is empty: nothing to sign")
         row = checkpoint.record(conn, registry.signer, size)
-    _print_checkpoint(row, as_json)
+    _print_checkpoint(row, as_json, registry.profile.timezone)
 
 
 @app.command()
 def head(ctx: typer.Context, as_json: Json = False) -> None:
     """The latest signed checkpoint: tree size, root, time, signature."""
-    with reading(context(ctx).engine()) as conn:  # a read: neither the domain model nor the key
+    c = context(ctx)
+    with reading(c.engine()) as conn:  # a read: neither the domain model nor the key
         row = checkpoint.latest(conn)
     if row is None:
         raise NotFound("no checkpoint yet: one is signed at every publication, or run `registry checkpoint`")
-    _print_checkpoint(row, as_json)
+    _print_checkpoint(row, as_json, c.timezone)
 
 
-def _print_checkpoint(row: dict[str, Any], as_json: bool) -> None:
+@app.command()
+def checkpoints(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 20,
+    as_json: Json = False,
+) -> None:
+    """The signed checkpoints, newest first: the tree sizes that `prove --consistency OLD NEW` can join."""
+    from cli.clock import local_time
+    from events.schema import checkpoints as table
+
+    c = context(ctx)
+    with reading(c.engine()) as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.size.desc()).limit(limit))]
+        total = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    if as_json:
+        print_json([checkpoint.as_json(row) for row in rows])
+        return
+    console.print(
+        grid(
+            f"{len(rows)} of {total} checkpoint(s), newest first",
+            ["tree size", "signed at", "root", "key"],
+            [
+                [str(r["size"]), local_time(r["signed_at"], c.timezone, seconds=True), checkpoint.as_json(r)["root"],
+                 checkpoint.key_id(r["public_key"])]
+                for r in rows
+            ],
+        )
+    )  # fmt: skip
+
+
+def _print_checkpoint(row: dict[str, Any], as_json: bool, zone: str) -> None:
+    from cli.clock import local_time
+
     shape = checkpoint.as_json(row)
     if as_json:
         print_json(shape)
     else:
+        signed_at = local_time(shape["signedAt"], zone, seconds=True)
         console.print(
-            f"tree size {shape['size']}\nroot      {shape['root']} (hex {row['root']})\nsigned at {shape['signedAt']}"
+            f"tree size {shape['size']}\nroot      {shape['root']} (hex {row['root']})\nsigned at {signed_at}"
             f"\norigin    {shape['origin']}\nsignature {shape['signature']}\npublic key {shape['publicKey']}",
             markup=False,
         )
@@ -151,7 +188,34 @@ def prove(
     if as_json:
         print_json(document)
     else:
-        console.print(json.dumps(document, ensure_ascii=False, indent=2), markup=False)
+        _print_proof(document, ctx)
+
+
+def _print_proof(document: dict[str, Any], ctx: typer.Context) -> None:
+    """What a proof shows, for people; the file verifiers need is `--json`."""
+    from cli.clock import local_time
+
+    zone = context(ctx).timezone
+    if document["type"] == "inclusion":
+        signed = document["checkpoint"]
+        console.print(
+            f"inclusion proof: version {document['itemVersion']} of {document['itemId']} was published by event "
+            f"#{document['event']['position']}, leaf {document['leafIdx']} of the log's Merkle tree of size "
+            f"{document['treeSize']}\nroot      {document['root']}\nsigned at "
+            f"{local_time(signed['signedAt'], zone, seconds=True)} by key {checkpoint.key_id(signed['publicKey'])}\n"
+            f"path      {len(document['proof'])} hash(es)",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"consistency proof: the log of size {document['size1']} (root {document['root1']}) is a prefix of the "
+            f"log of size {document['size2']} (root {document['root2']})\npath      {len(document['proof'])} hash(es)",
+            markup=False,
+        )
+    console.print(
+        "to check it offline, save it with --json and run `registry verify-proof FILE --public-key KEY`",
+        markup=False,
+    )
 
 
 def _inclusion(conn: Any, item: str, version: int | None, size: int | None) -> dict[str, Any]:
@@ -206,7 +270,7 @@ def _consistency(conn: Any, old: int, new: int) -> dict[str, Any]:
     first, second = checkpoint.latest(conn, size=old), checkpoint.latest(conn, size=new)
     for wanted, found in ((old, first), (new, second)):
         if found is None:
-            raise NotFound(f"no checkpoint of size {wanted} (`registry head`, or GraphQL checkpoints, lists them)")
+            raise NotFound(f"no checkpoint of size {wanted} (`registry checkpoints` lists them)")
     assert first is not None and second is not None
     if old > new:
         raise Usage(f"OLD ({old}) must not be larger than NEW ({new})")

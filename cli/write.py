@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from cli.app import app
+from cli.choice import stage as stage_choice
 from cli.context import InvalidInput, Usage, cli_proof, context
 from cli.element_input import (
     AudienceNote,
@@ -25,6 +26,7 @@ from cli.element_input import (
     TimeLimit,
     collect,
 )
+from cli.i18n import _
 from cli.output import console, print_json
 from events.event import ReviewStage
 from registry.command import (
@@ -42,14 +44,15 @@ from registry.command import (
 )
 from registry.service import Receipt, new_item_id, now
 
-Json = Annotated[bool, typer.Option("--json", help='print {"item_id", "version", "position"}')]
+Json = Annotated[bool, typer.Option("--json", help=_('print {"item_id", "version", "position"}'))]
 CommandId = Annotated[
-    str | None, typer.Option("--command-id", help="idempotency key: a retry with the same id records nothing new")
+    str | None, typer.Option("--command-id", help=_("idempotency key: a retry with the same id records nothing new"))
 ]
 ExpectedVersion = Annotated[
-    int | None, typer.Option("--expected-version", help="refuse (exit 5) unless the item's stream is at this version")
+    int | None,
+    typer.Option("--expected-version", help=_("refuse (exit 5) unless the item's stream is at this version")),
 ]
-Item = Annotated[str, typer.Argument(help="the item id")]
+Item = Annotated[str, typer.Argument(help=_("the item id"))]
 
 
 def _run(
@@ -72,29 +75,31 @@ def _run(
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
         )
-        raise InvalidInput(f"invalid value(s): {problems}") from error
+        raise InvalidInput(_("invalid value(s): {problems}").format(problems=problems)) from error
     receipt = registry.execute(
         command, command_id=command_id, expected_version=expected_version, backfill_by=backfill_by, proof=cli_proof()
     )
     if as_json:
         print_json(receipt.as_json())
     else:
-        again = " (already recorded by an earlier run of this command)" if receipt.replayed else ""
+        again = _(" (already recorded by an earlier run of this command)") if receipt.replayed else ""
         console.print(
-            f"{done}: {receipt.item_id} version {receipt.version} (log position {receipt.position}){again}",
+            _("{done}: {item} version {version} (log position {position}){again}").format(
+                done=done, item=receipt.item_id, version=receipt.version, position=receipt.position, again=again
+            ),
             markup=False,
         )
     return receipt
 
 
-@app.command()
+@app.command(help=_("梳理: draft a new catalog item (version 1). Elements may stay incomplete until submission."))
 def draft(
     ctx: typer.Context,
-    domain: Annotated[str | None, typer.Option(help="领域, e.g. 财政预决算 (aliases accepted)")] = None,
+    domain: Annotated[str | None, typer.Option(help=_("领域, e.g. 财政预决算 (aliases accepted)"))] = None,
     unit: Annotated[
-        str | None, typer.Option(help="owning unit (default: the domain's responsible unit, else yours)")
+        str | None, typer.Option(help=_("owning unit (default: the domain's responsible unit, else yours)"))
     ] = None,
-    item_id: Annotated[str | None, typer.Option("--id", help="item id (default: a new random id)")] = None,
+    item_id: Annotated[str | None, typer.Option("--id", help=_("item id (default: a new random id)"))] = None,
     category: Category = None,
     name: Name = None,
     subname: Subname = None,
@@ -111,8 +116,7 @@ def draft(
     as_json: Json = False,
     command_id: CommandId = None,
 ) -> None:
-    """梳理: draft a new catalog item (version 1). Elements may stay incomplete until submission."""
-    elements, _, extras = collect(
+    elements, _given, extras = collect(
         source,
         ("domain", "unit"),
         category=category,
@@ -135,14 +139,14 @@ def draft(
         as_json,
         command_id,
         None,
-        "drafted",
+        _("drafted"),
         domain=domain or str(extras.get("domain", "")),
         unit=unit or str(extras.get("unit", "")),
         elements=elements,
     )
 
 
-@app.command()
+@app.command(help=_("Change elements of the pending version (a draft, or a version returned by a review)."))
 def revise(
     ctx: typer.Context,
     item: Item,
@@ -163,8 +167,7 @@ def revise(
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """Change elements of the pending version (a draft, or a version returned by a review)."""
-    elements, fields, _ = collect(
+    elements, fields, _extras = collect(
         source,
         category=category,
         name=name,
@@ -180,11 +183,11 @@ def revise(
         levels=level,
     )
     if not fields:
-        raise Usage("say what to change: element options (see --help) or --from FILE.json")
-    _run(ctx, ReviseItem, item, as_json, command_id, expected_version, "revised", elements=elements, fields=fields)
+        raise Usage(_("say what to change: element options (see --help) or --from FILE.json"))
+    _run(ctx, ReviseItem, item, as_json, command_id, expected_version, _("revised"), elements=elements, fields=fields)
 
 
-@app.command()
+@app.command(help=_("Send the pending version to review (初审 comes next)."))
 def submit(
     ctx: typer.Context,
     item: Item,
@@ -192,30 +195,30 @@ def submit(
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """Send the pending version to review (初审 comes next)."""
-    _run(ctx, SubmitItem, item, as_json, command_id, expected_version, "submitted")
+    _run(ctx, SubmitItem, item, as_json, command_id, expected_version, _("submitted"))
 
 
-@app.command()
+@app.command(help=_("Pass or reject the pending version at a review stage."))
 def review(
     ctx: typer.Context,
     item: Item,
     stage: Annotated[
-        str, typer.Option(help="preliminary (初审), legality (合法性审查) or approval (审议, --reject only)")
+        str,
+        typer.Option(
+            parser=stage_choice(),
+            help=_("preliminary (初审), legality (合法性审查) or approval (审议, --reject only)"),
+        ),
     ],
-    passed: Annotated[bool | None, typer.Option("--pass/--reject", help="pass the version, or send it back")] = None,
-    comment: Annotated[str, typer.Option(help="the review comment (required for --reject)")] = "",
+    passed: Annotated[bool | None, typer.Option("--pass/--reject", help=_("pass the version, or send it back"))] = None,
+    comment: Annotated[str, typer.Option(help=_("the review comment (required for --reject)"))] = "",
     as_json: Json = False,
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """Pass or reject the pending version at a review stage."""
-    if stage not in ("preliminary", "legality", "approval"):
-        raise Usage(f"--stage must be preliminary, legality or approval, not {stage!r}")
     if passed is None:
-        raise Usage("say --pass or --reject")
+        raise Usage(_("say --pass or --reject"))
     if passed and stage == "approval":
-        raise Usage("approval is passed with `registry approve ITEM --reference TEXT`")
+        raise Usage(_("approval is passed with `registry approve ITEM --reference TEXT`"))
     if passed:
         _run(
             ctx,
@@ -224,7 +227,9 @@ def review(
             as_json,
             command_id,
             expected_version,
-            f"{stage} review passed",
+            _("preliminary review (初审) passed")
+            if stage == "preliminary"
+            else _("legality review (合法性审查) passed"),
             stage=ReviewStage(stage),
             comment=comment,
         )
@@ -236,29 +241,38 @@ def review(
             as_json,
             command_id,
             expected_version,
-            f"rejected at {stage}, back to drafting",
+            _("rejected at {stage}, back to drafting").format(stage=_STAGE_NAMES[stage]),
             stage=stage,
             comment=comment,
         )
 
 
-@app.command()
+@app.command(help=_("审议: approve the pending version (after 合法性审查)."))
 def approve(
     ctx: typer.Context,
     item: Item,
-    reference: Annotated[str, typer.Option(help="the meeting or document, e.g. 2020年第15次政府常务会议")] = "",
-    comment: Annotated[str, typer.Option(help="an optional comment")] = "",
+    reference: Annotated[str, typer.Option(help=_("the meeting or document, e.g. 2020年第15次政府常务会议"))] = "",
+    comment: Annotated[str, typer.Option(help=_("an optional comment"))] = "",
     as_json: Json = False,
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """审议: approve the pending version (after 合法性审查)."""
     _run(
-        ctx, ApproveItem, item, as_json, command_id, expected_version, "approved", reference=reference, comment=comment
+        ctx,
+        ApproveItem,
+        item,
+        as_json,
+        command_id,
+        expected_version,
+        _("approved"),
+        reference=reference,
+        comment=comment,
     )
 
 
-@app.command()
+@app.command(
+    help=_("公布: make the approved version authoritative (or retire the item, for an approved cancellation).")
+)
 def publish(
     ctx: typer.Context,
     item: Item,
@@ -266,16 +280,19 @@ def publish(
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """公布: make the approved version authoritative (or retire the item, for an approved cancellation)."""
-    _run(ctx, PublishItem, item, as_json, command_id, expected_version, "published")
+    _run(ctx, PublishItem, item, as_json, command_id, expected_version, _("published"))
 
 
-@app.command()
+@app.command(
+    help=_("动态调整（变更）: open version N+1 of a published item; version N stays public until N+1 is published.")
+)
 def adjust(
     ctx: typer.Context,
     item: Item,
-    trigger: Annotated[str, typer.Option(help="法律法规修订, 职能调整, 上级取消, 依据失效, 合并/分设, or 其他：TEXT")],
-    reason: Annotated[str, typer.Option(help="why, in a sentence")] = "",
+    trigger: Annotated[
+        str, typer.Option(help=_("法律法规修订, 职能调整, 上级取消, 依据失效, 合并/分设, or 其他：TEXT"))
+    ],
+    reason: Annotated[str, typer.Option(help=_("why, in a sentence"))] = "",
     category: Category = None,
     name: Name = None,
     subname: Subname = None,
@@ -293,8 +310,7 @@ def adjust(
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """动态调整（变更）: open version N+1 of a published item; version N stays public until N+1 is published."""
-    elements, fields, _ = collect(
+    elements, fields, _extras = collect(
         source,
         category=category,
         name=name,
@@ -316,7 +332,7 @@ def adjust(
         as_json,
         command_id,
         expected_version,
-        "adjustment opened",
+        _("adjustment opened"),
         trigger=trigger,
         reason=reason,
         elements=elements,
@@ -324,17 +340,18 @@ def adjust(
     )
 
 
-@app.command()
+@app.command(help=_("动态调整（取消）: propose retiring a published item; it goes through review and approval first."))
 def retire(
     ctx: typer.Context,
     item: Item,
-    reason: Annotated[str, typer.Option(help="why the item leaves the catalog")],
-    trigger: Annotated[str, typer.Option(help="法律法规修订, 职能调整, 上级取消, 依据失效, 合并/分设, or 其他：TEXT")],
+    reason: Annotated[str, typer.Option(help=_("why the item leaves the catalog"))],
+    trigger: Annotated[
+        str, typer.Option(help=_("法律法规修订, 职能调整, 上级取消, 依据失效, 合并/分设, or 其他：TEXT"))
+    ],
     as_json: Json = False,
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """动态调整（取消）: propose retiring a published item; it goes through review and approval first."""
     _run(
         ctx,
         RetireItem,
@@ -342,20 +359,22 @@ def retire(
         as_json,
         command_id,
         expected_version,
-        "retirement proposed",
+        _("retirement proposed"),
         reason=reason,
         trigger=trigger,
     )
 
 
-@app.command()
+@app.command(help=_("Abandon a never-published draft, or withdraw a pending adjustment or retirement."))
 def discard(
     ctx: typer.Context,
     item: Item,
-    reason: Annotated[str, typer.Option(help="why")] = "",
+    reason: Annotated[str, typer.Option(help=_("why"))] = "",
     as_json: Json = False,
     command_id: CommandId = None,
     expected_version: ExpectedVersion = None,
 ) -> None:
-    """Abandon a never-published draft, or withdraw a pending adjustment or retirement."""
-    _run(ctx, DiscardItem, item, as_json, command_id, expected_version, "discarded", reason=reason)
+    _run(ctx, DiscardItem, item, as_json, command_id, expected_version, _("discarded"), reason=reason)
+
+
+_STAGE_NAMES = {"preliminary": "初审", "legality": "合法性审查", "approval": "审议"}

@@ -21,13 +21,19 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import Connection, select
 
 from events import merkle_store
+from events.message import N_, Message
 from events.proof import checkpoint_body
 from events.schema import checkpoints
 from events.timestamp import format_time
 
 
 class SigningKeyError(Exception):
-    """The signing key file is missing, unreadable or not an Ed25519 key."""
+    """The signing key file is missing, unreadable or not an Ed25519 key. A template (marked with N_) and its
+    arguments: `str()` is the English, `text` what the CLI shows in the reader's language."""
+
+    def __init__(self, template: str, /, **arguments: object) -> None:
+        self.text = Message(template, **arguments)
+        super().__init__(str(self.text))
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,9 @@ def load_signer(path: Path, origin: str) -> Signer:
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as error:
-        raise SigningKeyError(f"cannot read the signing key {path}: {error}") from error
+        raise SigningKeyError(N_("cannot read the signing key {path}: {error}"), path=path, error=error) from error
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"{path} is not an Ed25519 private key")
+        raise SigningKeyError(N_("{path} is not an Ed25519 private key"), path=path)
     return Signer(key, origin)
 
 

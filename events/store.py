@@ -17,6 +17,7 @@ from events.database import reading
 from events.envelope import Metadata, StoredEvent, format_time, parse_time
 from events.event import Event
 from events.merkle import Key
+from events.message import N_, Message
 from events.schema import events
 
 # Any constant will do: every writer of this registry takes the same transaction-scoped lock.
@@ -51,9 +52,13 @@ class ConcurrencyConflict(Conflict):
     """The stream moved on since it was read: another writer won the race."""
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"concurrency conflict on {stream_id}: expected version {expected}, found {actual}; reload and try again"
+        self.text = Message(
+            N_("concurrency conflict on {stream}: expected version {expected}, found {actual}; reload and try again"),
+            stream=stream_id,
+            expected=expected,
+            actual=actual,
         )
+        super().__init__(str(self.text))
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
 
 
@@ -61,10 +66,15 @@ class CommandIdConflict(Conflict):
     """A command id already names another command: a retry must repeat the command it retries."""
 
     def __init__(self, command_id: str, stream_id: str) -> None:
-        super().__init__(
-            f"command id {command_id!r} was already used for a different command (on {stream_id}); "
-            "a command id names one command: use a new id for a new command"
+        self.text = Message(
+            N_(
+                "command id {command!r} was already used for a different command (on {stream}); "
+                "a command id names one command: use a new id for a new command"
+            ),
+            command=command_id,
+            stream=stream_id,
         )
+        super().__init__(str(self.text))
         self.command_id, self.stream_id = command_id, stream_id
 
 

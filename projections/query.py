@@ -5,21 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, func, select
 
 from projections.schema import item_history, item_versions, items
 
 
 def list_items(
-    conn: Connection, status: str | None = None, unit: str | None = None, domain: str | None = None
+    conn: Connection,
+    status: str | None = None,
+    unit: str | None = None,
+    domain: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    query = select(items).order_by(items.c.unit, items.c.domain, items.c.item_id)
-    if status:
-        query = query.where(items.c.status == status)
-    if unit:
-        query = query.where(items.c.unit == unit)
-    if domain:
-        query = query.where(items.c.domain == domain)
+    """Every item (drafts included) that matches, by unit, domain and id; a page of them with `limit`/`offset`."""
+    query = _matching(select(items), status, unit, domain).order_by(items.c.unit, items.c.domain, items.c.item_id)
     return [
         {
             "item_id": r.item_id,
@@ -33,8 +34,23 @@ def list_items(
             "rejection": r.rejection,
             "updated_at": r.updated_at,
         }
-        for r in conn.execute(query)
+        for r in conn.execute(query.limit(limit).offset(offset))
     ]
+
+
+def count_items(conn: Connection, status: str | None = None, unit: str | None = None, domain: str | None = None) -> int:
+    """How many items list_items gives without a limit."""
+    return int(conn.execute(_matching(select(func.count()).select_from(items), status, unit, domain)).scalar_one())
+
+
+def _matching(query: Select[Any], status: str | None, unit: str | None, domain: str | None) -> Select[Any]:
+    if status:
+        query = query.where(items.c.status == status)
+    if unit:
+        query = query.where(items.c.unit == unit)
+    if domain:
+        query = query.where(items.c.domain == domain)
+    return query
 
 
 def versions(conn: Connection, item_id: str) -> list[dict[str, Any]]:

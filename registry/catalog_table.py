@@ -57,7 +57,7 @@ class Problem:
 
     @property
     def label(self) -> str:
-        return ELEMENT_LABELS.get(self.field, self.field)
+        return _LABELS.get(self.field, self.field)
 
     @property
     def place(self) -> str:
@@ -99,6 +99,7 @@ class CatalogRow:
     problems: tuple[Problem, ...] = ()
     domain: str = ""  # where the file says it: a 领域 column, a JSON export
     unit: str = ""  # where the file says it: a JSON export
+    domain_column: str = ""  # the 领域 column's letter
 
     @property
     def ok(self) -> bool:
@@ -125,7 +126,25 @@ def key(text: str) -> str:
 
 
 _AUDIENCE_WORDS = {
-    Audience.PUBLIC: ("全社会", "社会公众", "公众", "不特定公众", "社会"),
+    # Everyone: catalogs write 全社会 in many words, 所有人 among them; none of them names a group.
+    Audience.PUBLIC: (
+        "全社会",
+        "社会公众",
+        "公众",
+        "不特定公众",
+        "社会",
+        "所有人",
+        "全体公民",
+        "公民",
+        "社会大众",
+        "大众",
+        "人民群众",
+        "广大群众",
+        "社会各界",
+        "全民",
+        "任何人",
+        "不特定对象",
+    ),
     Audience.SPECIFIC_GROUP: ("特定群体", "特定群众", "特定对象", "特定人群", "特定"),
 }
 _METHOD_WORDS = {
@@ -140,6 +159,8 @@ _LEVEL_STEMS = {
 _AUDIENCE = {key(w): a for a, words in _AUDIENCE_WORDS.items() for w in words}
 _METHOD = {key(w): m for m, words in _METHOD_WORDS.items() for w in words}
 _LEVEL = {stem: level for level, stems in _LEVEL_STEMS.items() for stem in stems}
+_LABELS = ELEMENT_LABELS | {"domain": "领域"}
+AUDIENCE_WORDS = {word: audience.value for audience, words in _AUDIENCE_WORDS.items() for word in words}
 
 _CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
     "政府网站": ("政府门户网站", "门户网站", "网站", "政府网"),
@@ -455,6 +476,7 @@ def read_sheets(sheets: Sequence[Sheet]) -> Catalog:
                     domain_hints=row.domain_hints,
                     problems=tuple(_renamed(p, name) for p in row.problems),
                     domain=row.domain,
+                    domain_column=row.domain_column,
                 )
             )
     return Catalog(tuple(rows), tuple(problems))
@@ -589,7 +611,7 @@ def _data_row(
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     ticks: dict[str, set[str]] = {}
-    domain = ""
+    domain, domain_column = "", ""
     own_category = False
     failed: set[str] = set()  # elements with a problem already: "empty" would say it twice
 
@@ -617,7 +639,7 @@ def _data_row(
             case "text":
                 values[column.field] = text
             case "domain":
-                domain = text
+                domain, domain_column = text, column.letter
             case "channels":
                 values["channels"] = channels_of(text)
             case "choice":
@@ -632,7 +654,7 @@ def _data_row(
     if not any(p.severity == "error" for p in problems):
         elements = _validated(values, table, row, problems)
     hints = (*table.sections[-1:], *table.titles[::-1], sheet)
-    return CatalogRow(sheet, row, elements, table.fields, hints, tuple(problems), domain)
+    return CatalogRow(sheet, row, elements, table.fields, hints, tuple(problems), domain, domain_column=domain_column)
 
 
 def _read_choice(

@@ -29,6 +29,7 @@ from events.event import (
     TokenIssued,
     TokenRevoked,
 )
+from events.message import N_
 from registry.actor import Actor, Role
 from registry.command import (
     AdjustItem,
@@ -47,6 +48,7 @@ from registry.profile import Profile
 from registry.rules import (
     Rule,
     RuleViolation,
+    known_domain,
     owning_unit,
     require_approval_reference,
     require_approver,
@@ -56,6 +58,7 @@ from registry.rules import (
     require_drafter_of,
     require_item_exists,
     require_legality_reviewer,
+    require_new_item,
     require_not_author,
     require_other_reviewer,
     require_preliminary_reviewer,
@@ -72,6 +75,11 @@ REVIEW_STATUS = {
     "preliminary": Status.SUBMITTED,
     "legality": Status.PRELIMINARY_REVIEWED,
     "approval": Status.LEGALITY_REVIEWED,
+}
+REJECTION = {
+    "preliminary": N_("a rejection at 初审 (preliminary)"),
+    "legality": N_("a rejection at 合法性审查 (legality)"),
+    "approval": N_("a rejection at 审议 (approval)"),
 }
 
 
@@ -108,40 +116,38 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
         require_item_exists(item)
     match command:
         case DraftItem():
-            unit = owning_unit(profile, command.domain, command.unit, actor)
+            domain = known_domain(profile, command.domain)
+            unit = owning_unit(profile, domain, command.unit, actor)
             require_drafter_of(actor, unit)
-            if item.status is not Status.NEW:
-                raise RuleViolation(Rule.ORDER, f"item {command.item_id} already exists")
-            known = profile.domain(command.domain) if command.domain else None
-            domain = known.name if known else command.domain.strip()
+            require_new_item(item, command.item_id)
             return [ItemDrafted(item_id=command.item_id, domain=domain, unit=unit, elements=command.elements)]
         case ReviseItem():
             require_drafter_of(actor, item.unit)
             if item.status is Status.PUBLISHED:
                 raise RuleViolation(
-                    Rule.ADJUSTMENT, "a published item changes only through an adjustment (registry adjust)"
+                    Rule.ADJUSTMENT, N_("a published item changes only through an adjustment (registry adjust)")
                 )
-            require_status(item, "a revision", Status.DRAFT)
+            require_status(item, N_("a revision"), Status.DRAFT)
             pending = _pending(item)
             if pending.kind is ChangeKind.CANCEL:
-                raise RuleViolation(Rule.ADJUSTMENT, "a pending cancellation (取消) has no elements to revise")
+                raise RuleViolation(Rule.ADJUSTMENT, N_("a pending cancellation (取消) has no elements to revise"))
             changes = diff(pending.elements, _updated(pending.elements, command.elements, command.fields))
-            require_change(bool(changes), "revision")
+            require_change(bool(changes), N_("revision"))
             return [ItemRevised(item_id=item.item_id, version=pending.version, changes=changes)]
         case SubmitItem():
             require_drafter_of(actor, item.unit)
-            require_status(item, "submission", Status.DRAFT)
+            require_status(item, N_("submission"), Status.DRAFT)
             pending = _pending(item)
             if pending.kind is not ChangeKind.CANCEL:
                 require_publishable(pending.elements)
             if pending.kind is ChangeKind.CHANGE:
                 # Revisions may have brought the adjustment back to the published text.
-                require_change(pending.elements != _published(item).elements, "adjustment")
+                require_change(pending.elements != _published(item).elements, N_("adjustment"))
             return [ItemSubmitted(item_id=item.item_id, version=pending.version)]
         case PassReview(stage=ReviewStage.PRELIMINARY):
             require_preliminary_reviewer(actor, profile)
-            require_status(item, "初审 (preliminary review)", Status.SUBMITTED)
-            require_not_author(_pending(item), actor, "review")
+            require_status(item, N_("初审 (preliminary review)"), Status.SUBMITTED)
+            require_not_author(_pending(item), actor, N_("review"))
             return [
                 ReviewPassed(
                     item_id=item.item_id, version=_pending(item).version, stage=command.stage, comment=command.comment
@@ -149,8 +155,8 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             ]
         case PassReview():
             require_legality_reviewer(actor, profile)
-            require_status(item, "合法性审查 (legality review)", Status.PRELIMINARY_REVIEWED)
-            require_not_author(_pending(item), actor, "review")
+            require_status(item, N_("合法性审查 (legality review)"), Status.PRELIMINARY_REVIEWED)
+            require_not_author(_pending(item), actor, N_("review"))
             require_other_reviewer(_pending(item), actor)
             return [
                 ReviewPassed(
@@ -165,8 +171,8 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
                     require_legality_reviewer(actor, profile)
                 case "approval":
                     require_approver(actor)
-            require_status(item, f"a rejection at {command.stage}", REVIEW_STATUS[command.stage])
-            require_not_author(_pending(item), actor, "review")
+            require_status(item, REJECTION[command.stage], REVIEW_STATUS[command.stage])
+            require_not_author(_pending(item), actor, N_("review"))
             require_rejection_comment(command.comment)
             return [
                 ReviewRejected(
@@ -175,15 +181,15 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             ]
         case ApproveItem():
             require_approver(actor)
-            require_status(item, "审议 (approval)", Status.LEGALITY_REVIEWED)
-            require_not_author(_pending(item), actor, "approve")
+            require_status(item, N_("审议 (approval)"), Status.LEGALITY_REVIEWED)
+            require_not_author(_pending(item), actor, N_("approve"))
             require_approval_reference(command.reference)
             return [ItemApproved(item_id=item.item_id, version=_pending(item).version, reference=command.reference)]
         case PublishItem():
             require_publisher(actor, profile)
-            require_status(item, "公布 (publication)", Status.APPROVED)
+            require_status(item, N_("公布 (publication)"), Status.APPROVED)
             pending = _pending(item)
-            require_not_author(pending, actor, "publish")
+            require_not_author(pending, actor, N_("publish"))
             if pending.kind is ChangeKind.CANCEL:
                 return [
                     ItemRetired(
@@ -206,11 +212,11 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             ]
         case AdjustItem():
             require_drafter_of(actor, item.unit)
-            require_status(item, "an adjustment", Status.PUBLISHED)
+            require_status(item, N_("an adjustment"), Status.PUBLISHED)
             require_trigger(command.trigger)
             published = _published(item)
             changes = diff(published.elements, _updated(published.elements, command.elements, command.fields))
-            require_change(bool(changes), "adjustment")
+            require_change(bool(changes), N_("adjustment"))
             return [
                 AdjustmentProposed(
                     item_id=item.item_id,
@@ -222,7 +228,7 @@ def decide(command: ItemCommand, item: ItemState, profile: Profile) -> list[Item
             ]
         case RetireItem():
             require_drafter_of(actor, item.unit)
-            require_status(item, "a retirement", Status.PUBLISHED)
+            require_status(item, N_("a retirement"), Status.PUBLISHED)
             require_trigger(command.trigger)
             require_reason(command.reason)
             return [
@@ -365,18 +371,20 @@ def decide_registration(
 ) -> ActorRegistered:
     """Register an actor. Once an admin exists, only admins register others."""
     if admins_exist and (registrar is None or not registrar.has(Role.ADMIN)):
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, "only an admin (管理员) registers actors (use --as ADMIN)")
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, N_("only an admin (管理员) registers actors (use --as ADMIN)"))
     if already_registered:
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} is already registered")
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, N_("{actor} is already registered"), actor=actor_id)
     if not actor_id.strip() or actor_id != actor_id.strip() or ":" in actor_id:
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id!r} is not a usable name (no edge spaces, no ':')")
+        raise RuleViolation(
+            Rule.ACTOR_REGISTRATION, N_("{actor!r} is not a usable name (no edge spaces, no ':')"), actor=actor_id
+        )
     known = profile.unit(unit)
     if known is None:
         raise RuleViolation(
-            Rule.ACTOR_REGISTRATION, f"unknown unit {unit!r}: the jurisdiction profile has no such unit"
+            Rule.ACTOR_REGISTRATION, N_("unknown unit {unit!r}: the jurisdiction profile has no such unit"), unit=unit
         )
     if not roles:
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, "an actor needs at least one role")
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, N_("an actor needs at least one role"))
     return ActorRegistered(actor_id=actor_id, unit=known.name, roles=tuple(sorted(roles)))
 
 
@@ -389,24 +397,31 @@ def decide_signing_key(
         return []
     needs_admin = admins_exist or current is not None
     if needs_admin and (by is None or not by.has(Role.ADMIN)):
-        raise RuleViolation(Rule.SIGNING_KEY, "only an admin (管理员) records or rotates the signing key (--as ADMIN)")
+        raise RuleViolation(
+            Rule.SIGNING_KEY, N_("only an admin (管理员) records or rotates the signing key (--as ADMIN)")
+        )
     if current is not None and not rotate:
         raise RuleViolation(
             Rule.SIGNING_KEY,
-            f"this registry signs with key {current}, and the key file holds {key_id}: restore the registry's key "
-            "file, or replace the key on purpose with `registry key --rotate` (an admin's act, recorded)",
+            N_(
+                "this registry signs with key {current}, and the key file holds {key}: restore the registry's key "
+                "file, or replace the key on purpose with `registry key --rotate` (an admin's act, recorded)"
+            ),
+            current=current,
+            key=key_id,
         )
     return [SigningKeyRegistered(key_id=key_id, public_key=public_key, replaces=current)]
 
 
 def _require_admin(by: Actor | None, what: str) -> None:
+    """`what` is a whole sentence marked with N_: "only an admin (管理员) ... (use --as ADMIN)"."""
     if by is None or not by.has(Role.ADMIN):
-        raise RuleViolation(Rule.CREDENTIALS, f"only an admin (管理员) {what} (use --as ADMIN)")
+        raise RuleViolation(Rule.CREDENTIALS, what)
 
 
 def decide_password(actor: Actor, by: Actor | None) -> PasswordSet:
     """Set or reset `actor`'s password: an admin's act (the hash is kept outside the log)."""
-    _require_admin(by, "sets passwords")
+    _require_admin(by, N_("only an admin (管理员) sets passwords (use --as ADMIN)"))
     return PasswordSet(actor_id=actor.actor_id)
 
 
@@ -420,16 +435,19 @@ def decide_token(
     now: datetime,
 ) -> TokenIssued:
     """An API token for a business system acting as `actor`, in `roles` (all of the actor's when empty)."""
-    _require_admin(by, "issues tokens")
+    _require_admin(by, N_("only an admin (管理员) issues tokens (use --as ADMIN)"))
     if not name.strip():
-        raise RuleViolation(Rule.CREDENTIALS, "a token is named for the system that uses it, e.g. 财政局预算系统")
+        raise RuleViolation(Rule.CREDENTIALS, N_("a token is named for the system that uses it, e.g. 财政局预算系统"))
     if not roles <= actor.roles:
         extra = ", ".join(sorted(role.value for role in roles - actor.roles))
         raise RuleViolation(
-            Rule.CREDENTIALS, f"{actor.actor_id} does not hold {extra}: a token acts in the actor's roles"
+            Rule.CREDENTIALS,
+            N_("{actor} does not hold {roles}: a token acts in the actor's roles"),
+            actor=actor.actor_id,
+            roles=extra,
         )
     if expires_at is not None and expires_at <= now:
-        raise RuleViolation(Rule.CREDENTIALS, "a token's expiry is in the future")
+        raise RuleViolation(Rule.CREDENTIALS, N_("a token's expiry is in the future"))
     chosen = roles or actor.roles
     return TokenIssued(
         actor_id=actor.actor_id,
@@ -441,16 +459,16 @@ def decide_token(
 
 
 def decide_revocation(actor_id: str, token_id: str, already_revoked: bool, by: Actor | None) -> list[TokenRevoked]:
-    _require_admin(by, "revokes tokens")
+    _require_admin(by, N_("only an admin (管理员) revokes tokens (use --as ADMIN)"))
     return [] if already_revoked else [TokenRevoked(actor_id=actor_id, token_id=token_id)]
 
 
 def decide_disable(actor: Actor, reason: str, disabled: bool, by: Actor | None) -> list[ActorDisabled]:
     """Disable an actor: an admin's act, with a reason; nobody disables themselves (the last admin would lock all)."""
-    _require_admin(by, "disables actors")
+    _require_admin(by, N_("only an admin (管理员) disables actors (use --as ADMIN)"))
     assert by is not None
     if by.actor_id == actor.actor_id:
-        raise RuleViolation(Rule.CREDENTIALS, "an admin does not disable themselves")
+        raise RuleViolation(Rule.CREDENTIALS, N_("an admin does not disable themselves"))
     if not reason.strip():
-        raise RuleViolation(Rule.CREDENTIALS, "disabling an actor states why")
+        raise RuleViolation(Rule.CREDENTIALS, N_("disabling an actor states why"))
     return [] if disabled else [ActorDisabled(actor_id=actor.actor_id, reason=reason)]

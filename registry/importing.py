@@ -29,6 +29,7 @@ from registry.command import AdjustItem, DraftItem, ItemCommand, ReviseItem
 from registry.rules import (
     Rule,
     RuleViolation,
+    known_domain,
     require_lawful_time_limit,
     require_named_group,
     require_portal,
@@ -173,8 +174,8 @@ def import_catalog(
         raise RuleViolation(Rule.DRAFTING_UNIT, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
     forced = None
     if domain:
-        known = registry.profile.domain(domain)
-        forced = known.name if known else domain.strip()
+        known_domain(registry.profile, domain)  # refuses a misspelt --domain before anything is read
+        forced = domain.strip()
     progress.phase(f"reading {path.name}", None)
     catalog = read_catalog(path)
     report = ImportReport(file=path.name, unit=owner.name, dry_run=dry_run, skip_invalid=skip_invalid)
@@ -292,6 +293,8 @@ class _Importer:
                     )
                 )
                 continue
+            if self.domain is None and row.domain and not self._known_domain(row, report):
+                continue
             names = identity(row.elements)
             if names in seen:
                 self._duplicate(plan, seen[names], report)
@@ -391,13 +394,31 @@ class _Importer:
         if self.domain is not None:
             return self.domain
         if row.domain:
-            known = self.registry.profile.domain(row.domain)
-            return known.name if known else row.domain.strip()
+            return row.domain.strip()  # as the file says it: drafting records the domain it names
         for hint in row.domain_hints:
             found = self._domain_in(hint)
             if found:
                 return found
         return ""
+
+    def _known_domain(self, row: CatalogRow, report: ImportReport) -> bool:
+        """Whether the row's 领域 cell names a domain (see rules.known_domain); if not, the report says where."""
+        try:
+            known_domain(self.registry.profile, row.domain)
+        except RuleViolation as refusal:
+            report.problems.append(
+                Problem(
+                    "error",
+                    str(refusal),
+                    row.sheet,
+                    row.row,
+                    column=row.domain_column,
+                    field="domain",
+                    rule=refusal.rule.code,
+                )
+            )
+            return False
+        return True
 
     def _domain_in(self, text: str) -> str | None:
         """The profile's domain named by a title, a section row or a sheet: 财政预决算, 一、财政预决算, …预决算领域…."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from datetime import date
 from importlib import resources
@@ -91,6 +92,15 @@ class Profile(BaseModel):
             if name == domain.name or name in domain.aliases:
                 return domain
         return None
+
+    def nearest_domains(self, name: str, count: int = 3) -> tuple[str, ...]:
+        """The domains whose name or alias is closest to `name`, best first: what a misspelt domain may have meant.
+
+        Compared character by character (difflib), which suits Chinese names: 财政预算 is near 财政预决算."""
+        name = name.strip().removesuffix("领域")
+        names = {alias: domain.name for domain in self.domains for alias in (domain.name, *domain.aliases)}
+        close = difflib.get_close_matches(name, names, n=len(names), cutoff=0.5)
+        return tuple(dict.fromkeys(names[match] for match in close))[:count]
 
 
 class ProfileError(Exception):

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from events.elements import PORTAL, Audience, ItemElements, Method
+from events.message import N_, Message
 from registry.actor import Actor, Role
 from registry.profile import Profile
 from registry.state import ItemState, Pending, Status
@@ -31,6 +32,8 @@ class Rule(Enum):
     ADJUSTMENT = ("动态调整", "adjustment")
     NOTHING_DISAPPEARS = ("留痕不删", "nothing disappears")
     KNOWN_ITEM = ("事项存在", "the item exists")
+    UNIQUE_ITEM_ID = ("事项编号唯一", "an item id is drafted once")
+    DOMAIN = ("目录领域", "a domain is the profile's, or declared as another domain (其他领域)")
     ACTOR_REGISTRATION = ("人员登记", "actor registration")
     SIGNING_KEY = ("签名密钥", "the checkpoint signing key")
     CREDENTIALS = ("凭据管理", "passwords and tokens are an admin's to manage")
@@ -46,14 +49,18 @@ class Rule(Enum):
 
 
 class RuleViolation(Exception):
-    """A command refused by a rule. `str()` is the message users see."""
+    """A command refused by a rule. `str()` is the message users see, in English; `text` is the same message as a
+    template (marked with N_) and its arguments, which the CLI shows in the reader's language."""
 
-    def __init__(self, rule: Rule, message: str) -> None:
-        super().__init__(f"refused [{rule.code}]: {message}")
+    def __init__(self, rule: Rule, template: str | Message, /, **arguments: object) -> None:
         self.rule = rule
-        self.message = message
+        self.text = template if isinstance(template, Message) else Message(template, **arguments)
+        self.message = str(self.text)
+        super().__init__(f"refused [{rule.code}]: {self.message}")
 
 
+# A domain outside the profile (the seed's 其他领域, 26个试点领域以外) is declared as such: 其他：网络安全.
+OTHER_DOMAIN = re.compile(r"^其他(?:领域)?\s*[:：]\s*(.*)$", re.S)
 TRIGGERS = ("法律法规修订", "职能调整", "上级取消", "依据失效", "合并/分设")
 OTHER_TRIGGER = re.compile(r"^其他\s*[:：]\s*\S")
 MAX_WORKING_DAYS = 20
@@ -64,33 +71,90 @@ _CITATION = re.compile(r"《([^》]+)》")
 _SAME_AS_ABOVE = "同上"
 
 STAGE_NAMES = {
-    Status.DRAFT: "梳理 (drafting)",
-    Status.SUBMITTED: "submitted, waiting for 初审",
-    Status.PRELIMINARY_REVIEWED: "初审 passed, waiting for 合法性审查",
-    Status.LEGALITY_REVIEWED: "合法性审查 passed, waiting for 审议",
-    Status.APPROVED: "审议 passed, waiting for 公布",
-    Status.PUBLISHED: "公布 (published)",
-    Status.RETIRED: "取消 (retired)",
-    Status.DISCARDED: "discarded",
-    Status.NEW: "not drafted",
+    Status.DRAFT: N_("梳理 (drafting)"),
+    Status.SUBMITTED: N_("submitted, waiting for 初审"),
+    Status.PRELIMINARY_REVIEWED: N_("初审 passed, waiting for 合法性审查"),
+    Status.LEGALITY_REVIEWED: N_("合法性审查 passed, waiting for 审议"),
+    Status.APPROVED: N_("审议 passed, waiting for 公布"),
+    Status.PUBLISHED: N_("公布 (published)"),
+    Status.RETIRED: N_("取消 (retired)"),
+    Status.DISCARDED: N_("discarded"),
+    Status.NEW: N_("not drafted"),
 }
 
 
 def require_item_exists(item: ItemState) -> None:
     if item.status is Status.NEW:
-        raise RuleViolation(Rule.KNOWN_ITEM, "there is no such item")
+        raise RuleViolation(Rule.KNOWN_ITEM, N_("there is no such item"))
 
 
-def require_status(item: ItemState, action: str, *allowed: Status) -> None:
-    """Rule 2, order: each stage only from the stage before it."""
+def require_new_item(item: ItemState, item_id: str) -> None:
+    """An item id is drafted once: a new item never takes the id of an item that exists or existed."""
+    if item.status is not Status.NEW:
+        raise RuleViolation(Rule.UNIQUE_ITEM_ID, f"item {item_id} already exists; a new item needs a new id")
+
+
+def known_domain(profile: Profile, name: str) -> str:
+    """The domain `name` names, as it is recorded: one of the profile's (its name or an alias, with or without 领域),
+    or another domain declared as 其他：NAME or 其他领域：NAME; "" for none. Any other name is refused with the
+    profile's domains nearest to it, so that a misspelt domain never quietly starts a domain of its own."""
+    text = name.strip()
+    if not text:
+        return ""
+    declared = OTHER_DOMAIN.match(text)
+    if declared:
+        other = declared.group(1).strip().removesuffix("领域").strip()
+        if not other:
+            raise RuleViolation(Rule.DOMAIN, f"{text} names no domain: write 其他：NAME, e.g. 其他：网络安全")
+        known = profile.domain(other)
+        return known.name if known else other
+    known = profile.domain(text)
+    if known:
+        return known.name
+    nearest = profile.nearest_domains(text)
+    guess = f" (did you mean {' or '.join(nearest)}?)" if nearest else ""
+    raise RuleViolation(
+        Rule.DOMAIN,
+        f"unknown domain {text}{guess}: a domain is one of the jurisdiction profile's, or another domain "
+        f"declared as 其他：{text.removesuffix('领域')}",
+    )
+
+
+def unusable_roles(actor: Actor, profile: Profile) -> list[RuleViolation]:
+    """The refusals `actor` will meet in each role that their unit can never act in: asked of the very checks that
+    refuse them, so that a warning at registration and the refusal later say the same."""
+    checks = {
+        Role.PRELIMINARY_REVIEWER: require_preliminary_reviewer,
+        Role.LEGALITY_REVIEWER: require_legality_reviewer,
+        Role.PUBLISHER: require_publisher,
+    }
+    refusals = []
+    for role in sorted(actor.roles & checks.keys()):
+        try:
+            checks[role](actor.model_copy(update={"roles": frozenset({role})}), profile)
+        except RuleViolation as refusal:
+            refusals.append(refusal)
+    return refusals
+
+
+def require_status(item: ItemState, action: str | Message, *allowed: Status) -> None:
+    """Rule 2, order: each stage only from the stage before it. `action` is marked with N_ (or a Message)."""
     if item.status not in allowed:
-        expected = " or ".join(STAGE_NAMES[s] for s in allowed)
-        raise RuleViolation(Rule.ORDER, f"{action} needs the item at {expected}; it is at {STAGE_NAMES[item.status]}")
+        expected = Message(STAGE_NAMES[allowed[0]])
+        for status in allowed[1:]:
+            expected = Message(N_("{either} or {other}"), either=expected, other=Message(STAGE_NAMES[status]))
+        raise RuleViolation(
+            Rule.ORDER,
+            N_("{action} needs the item at {expected}; it is at {current}"),
+            action=action if isinstance(action, Message) else Message(action),
+            expected=expected,
+            current=Message(STAGE_NAMES[item.status]),
+        )
 
 
 def require_rejection_comment(comment: str) -> None:
     if not comment.strip():
-        raise RuleViolation(Rule.REJECTION_COMMENT, "a rejection needs a comment saying what to fix (退回意见)")
+        raise RuleViolation(Rule.REJECTION_COMMENT, N_("a rejection needs a comment saying what to fix (退回意见)"))
 
 
 def owning_unit(profile: Profile, domain: str, unit: str, actor: Actor) -> str:
@@ -99,11 +163,16 @@ def owning_unit(profile: Profile, domain: str, unit: str, actor: Actor) -> str:
     if unit:
         found = profile.unit(unit)
         if found is None:
-            raise RuleViolation(Rule.DRAFTING_UNIT, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+            raise RuleViolation(
+                Rule.DRAFTING_UNIT, N_("unknown unit {unit!r}: the jurisdiction profile has no such unit"), unit=unit
+            )
         if known and known.pilot and found.kind != "town" and found.name != known.responsible_unit:
             raise RuleViolation(
                 Rule.DRAFTING_UNIT,
-                f"items of the pilot domain {known.name} are owned by {known.responsible_unit}, not {found.name}",
+                N_("items of the pilot domain {domain} are owned by {owner}, not {unit}"),
+                domain=known.name,
+                owner=known.responsible_unit,
+                unit=found.name,
             )
         return found.name
     if known and known.pilot:
@@ -115,7 +184,9 @@ def require_drafter_of(actor: Actor, unit: str) -> None:
     """Rule 3: only drafters of the owning unit draft, revise, submit, adjust or retire its items."""
     if not actor.has(Role.DRAFTER) or actor.unit != unit:
         raise RuleViolation(
-            Rule.DRAFTING_UNIT, f"only drafters (起草人) of {unit} draft, revise, submit, adjust or retire its items"
+            Rule.DRAFTING_UNIT,
+            N_("only drafters (起草人) of {unit} draft, revise, submit, adjust or retire its items"),
+            unit=unit,
         )
 
 
@@ -123,7 +194,8 @@ def require_preliminary_reviewer(actor: Actor, profile: Profile) -> None:
     if not actor.has(Role.PRELIMINARY_REVIEWER) or actor.unit != profile.review_unit:
         raise RuleViolation(
             Rule.PRELIMINARY_REVIEWER,
-            f"the preliminary review is done by {profile.review_unit}'s preliminary reviewers (初审人)",
+            N_("the preliminary review is done by {unit}'s preliminary reviewers (初审人)"),
+            unit=profile.review_unit,
         )
 
 
@@ -131,34 +203,40 @@ def require_legality_reviewer(actor: Actor, profile: Profile) -> None:
     if not actor.has(Role.LEGALITY_REVIEWER) or actor.unit != profile.legal_unit:
         raise RuleViolation(
             Rule.LEGALITY_REVIEWER,
-            f"the legality review is done by {profile.legal_unit}'s legality reviewers (合法性审查人)",
+            N_("the legality review is done by {unit}'s legality reviewers (合法性审查人)"),
+            unit=profile.legal_unit,
         )
 
 
 def require_approver(actor: Actor) -> None:
     if not actor.has(Role.APPROVER):
-        raise RuleViolation(Rule.APPROVER, "only approvers (审议人) approve or reject at 审议")
+        raise RuleViolation(Rule.APPROVER, N_("only approvers (审议人) approve or reject at 审议"))
 
 
 def require_approval_reference(reference: str) -> None:
     if not reference.strip():
         raise RuleViolation(
             Rule.APPROVAL_REFERENCE,
-            "an approval cites the meeting or document that approved it (e.g. 2020年第15次政府常务会议)",
+            N_("an approval cites the meeting or document that approved it (e.g. 2020年第15次政府常务会议)"),
         )
 
 
 def require_publisher(actor: Actor, profile: Profile) -> None:
     if not actor.has(Role.PUBLISHER) or actor.unit != profile.review_unit:
-        raise RuleViolation(Rule.PUBLISHER, f"publication is done by {profile.review_unit}'s publishers (发布人)")
+        raise RuleViolation(
+            Rule.PUBLISHER, N_("publication is done by {unit}'s publishers (发布人)"), unit=profile.review_unit
+        )
 
 
 def require_not_author(pending: Pending, actor: Actor, action: str) -> None:
-    """Rule 4: nobody reviews, approves or publishes a version they drafted or revised."""
+    """Rule 4: nobody reviews, approves or publishes a version they drafted or revised. `action` is marked with N_."""
     if actor.actor_id in pending.authors:
         raise RuleViolation(
             Rule.SEPARATION_OF_DUTIES,
-            f"{actor.actor_id} drafted or revised version {pending.version} and cannot {action} it",
+            N_("{actor} drafted or revised version {version} and cannot {action} it"),
+            actor=actor.actor_id,
+            version=pending.version,
+            action=Message(action),
         )
 
 
@@ -167,40 +245,42 @@ def require_other_reviewer(pending: Pending, actor: Actor) -> None:
     if pending.preliminary_reviewer == actor.actor_id:
         raise RuleViolation(
             Rule.SEPARATION_OF_DUTIES,
-            f"{actor.actor_id} passed the 初审 of version {pending.version} and cannot also pass its 合法性审查",
+            N_("{actor} passed the 初审 of version {version} and cannot also pass its 合法性审查"),
+            actor=actor.actor_id,
+            version=pending.version,
         )
 
 
 def require_complete(elements: ItemElements) -> None:
     """Rule 1 (国办发〔2019〕54号): every element is there. Lists everything missing at once."""
-    missing = []
+    missing: list[Message] = []
     if not (elements.name.strip() or elements.category.strip()):
-        missing.append("二级事项 (name, or 一级事项 where there is no 二级)")
+        missing.append(Message(N_("二级事项 (name, or 一级事项 where there is no 二级)")))
     for field, label in (
-        ("content", "公开内容 (content)"),
-        ("basis", "公开依据 (basis)"),
-        ("time_limit", "公开时限 (time limit)"),
-        ("body", "公开主体 (body)"),
+        ("content", N_("公开内容 (content)")),
+        ("basis", N_("公开依据 (basis)")),
+        ("time_limit", N_("公开时限 (time limit)")),
+        ("body", N_("公开主体 (body)")),
     ):
         if not str(getattr(elements, field)).strip():
-            missing.append(label)
+            missing.append(Message(label))
     if not elements.channels:
-        missing.append("公开渠道和载体 (channels)")
+        missing.append(Message(N_("公开渠道和载体 (channels)")))
     if not elements.audience:
-        missing.append("公开对象 (audience)")
+        missing.append(Message(N_("公开对象 (audience)")))
     if not elements.method:
-        missing.append("公开方式 (method)")
+        missing.append(Message(N_("公开方式 (method)")))
     if not elements.levels:
-        missing.append("公开层级 (levels)")
+        missing.append(Message(N_("公开层级 (levels)")))
     if missing:
-        raise RuleViolation(Rule.COMPLETENESS, "missing " + ", ".join(missing))
+        raise RuleViolation(Rule.COMPLETENESS, N_("missing {elements}"), elements=missing)
 
 
 def require_lawful_time_limit(elements: ItemElements) -> None:
     """Rule 5 (条例第二十六条): at most 20 working days for proactive items, unless a cited law says otherwise."""
     limit = elements.time_limit.strip()
     if limit == _SAME_AS_ABOVE:
-        raise RuleViolation(Rule.TIME_LIMIT, "the time limit 同上 (same as above) only makes sense inside a table")
+        raise RuleViolation(Rule.TIME_LIMIT, N_("the time limit 同上 (same as above) only makes sense inside a table"))
     if Method.PROACTIVE not in elements.method:
         return
     days = [_day_count(n) for n in _WORKING_DAYS.findall(limit)]
@@ -210,9 +290,12 @@ def require_lawful_time_limit(elements: ItemElements) -> None:
     if not cited:
         raise RuleViolation(
             Rule.TIME_LIMIT,
-            f"a proactive item is disclosed within {MAX_WORKING_DAYS} working days (条例第二十六条); "
-            f"{max(days)} 个工作日 needs the time limit to cite the law that sets it (《...》), "
-            "also listed in 公开依据",
+            N_(
+                "a proactive item is disclosed within {limit} working days (条例第二十六条); {days} 个工作日 needs "
+                "the time limit to cite the law that sets it (《...》), also listed in 公开依据"
+            ),
+            limit=MAX_WORKING_DAYS,
+            days=max(days),
         )
 
 
@@ -234,14 +317,16 @@ def _day_count(numeral: str) -> int:
 def require_portal(elements: ItemElements) -> None:
     """Rule 6: the government portal is the first platform."""
     if PORTAL not in elements.channels:
-        raise RuleViolation(Rule.PORTAL_FIRST, f"every published version lists {PORTAL} among its channels")
+        raise RuleViolation(
+            Rule.PORTAL_FIRST, N_("every published version lists {portal} among its channels"), portal=PORTAL
+        )
 
 
 def require_named_group(elements: ItemElements) -> None:
     """Rule 7: a specific audience names its group."""
     if Audience.SPECIFIC_GROUP in elements.audience and not elements.audience_note.strip():
         raise RuleViolation(
-            Rule.SPECIFIC_AUDIENCE, "the audience includes 特定群体; name the group (audience_note, e.g. 低保对象)"
+            Rule.SPECIFIC_AUDIENCE, N_("the audience includes 特定群体; name the group (audience_note, e.g. 低保对象)")
         )
 
 
@@ -258,18 +343,20 @@ def require_trigger(trigger: str) -> None:
     if trigger.strip() not in TRIGGERS and not OTHER_TRIGGER.match(trigger.strip()):
         raise RuleViolation(
             Rule.ADJUSTMENT,
-            "an adjustment states its trigger: " + ", ".join(TRIGGERS) + ", or 其他：<what happened>",
+            N_("an adjustment states its trigger: {triggers}, or 其他：<what happened>"),
+            triggers=[Message(trigger) for trigger in TRIGGERS],
         )
 
 
 def require_reason(reason: str) -> None:
     if not reason.strip():
-        raise RuleViolation(Rule.ADJUSTMENT, "a cancellation (取消) states its reason")
+        raise RuleViolation(Rule.ADJUSTMENT, N_("a cancellation (取消) states its reason"))
 
 
 def require_change(changed: bool, action: str) -> None:
+    """`action` is marked with N_."""
     if not changed:
-        raise RuleViolation(Rule.ADJUSTMENT, f"the {action} changes nothing")
+        raise RuleViolation(Rule.ADJUSTMENT, N_("the {action} changes nothing"), action=Message(action))
 
 
 def require_discardable(item: ItemState) -> None:
@@ -277,8 +364,9 @@ def require_discardable(item: ItemState) -> None:
     if item.status is not Status.DRAFT:
         raise RuleViolation(
             Rule.NOTHING_DISAPPEARS,
-            f"only a draft can be discarded or a pending change withdrawn; the item is at {STAGE_NAMES[item.status]}"
-            + ("; a published item can only be retired (registry retire)" if item.published else ""),
+            N_("only a draft can be discarded or a pending change withdrawn; the item is at {current}{retire}"),
+            current=Message(STAGE_NAMES[item.status]),
+            retire=Message(N_("; a published item can only be retired (registry retire)")) if item.published else "",
         )
 
 
@@ -286,13 +374,16 @@ def require_backfill(by: Actor, at: datetime, last: datetime | None, clock: date
     """补录: an admin records an act from before the registry at its own time, after the item's last event and not
     in the registry's future; the item's record then reads in order, whenever it was entered."""
     if Role.ADMIN not in by.roles:
-        raise RuleViolation(Rule.BACKFILL, f"only an admin (管理员) records a backfill; {by.actor_id} is not one")
+        raise RuleViolation(
+            Rule.BACKFILL, N_("only an admin (管理员) records a backfill; {actor} is not one"), actor=by.actor_id
+        )
     if at > clock:
         raise RuleViolation(
-            Rule.BACKFILL, f"a backfill records the past: {at.isoformat()} is after the registry's clock"
+            Rule.BACKFILL, N_("a backfill records the past: {at} is after the registry's clock"), at=at.isoformat()
         )
     if last is not None and at < last:
         raise RuleViolation(
             Rule.BACKFILL,
-            f"the item has events up to {last.isoformat()}: a backfill cannot be dated before them",
+            N_("the item has events up to {last}: a backfill cannot be dated before them"),
+            last=last.isoformat(),
         )

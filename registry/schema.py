@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 
 from events.database import display_url
+from events.message import N_
 from registry.missing import NotInitialized
 
 if TYPE_CHECKING:
@@ -60,6 +61,6 @@ def require_current(engine: Engine, url: str) -> None:
     """Raises NotInitialized unless the database at `url` has the newest schema."""
     revision = current_revision(engine)
     if revision is None:
-        raise NotInitialized(f"no registry at {display_url(url)}: run `registry init` first")
+        raise NotInitialized(N_("no registry at {url}: run `registry init` first"), url=display_url(url))
     if revision != HEAD:
-        raise NotInitialized(f"the registry at {display_url(url)} has an older schema: run `registry init`")
+        raise NotInitialized(N_("the registry at {url} has an older schema: run `registry init`"), url=display_url(url))

@@ -16,6 +16,7 @@ from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
 from events.event import ActorEvent, ItemPublished, ItemRetired, SigningKeyRegistered
+from events.message import N_
 from events.schema import events
 from events.store import AppendResult, ConcurrencyConflict, EventStore, to_stored
 from projections import actors as actor_projection
@@ -151,7 +152,7 @@ class Registry:
         with self.store.writing() as conn:
             token = access.token_by_id(conn, token_id)
             if token is None:
-                raise NotFound(f"no token {token_id!r}: `registry token list` shows them")
+                raise NotFound(N_("no token {token!r}: `registry token list` shows them"), token=token_id)
             new_events = decide_revocation(token.actor_id, token_id, token.revoked_at is not None, by)
             if new_events:
                 result = self._record_for(conn, token.actor_id, new_events, by, proof=proof)
@@ -165,7 +166,7 @@ class Registry:
         with self.store.writing() as conn:
             found = actor_projection.find(conn, actor_id)
             if found is None:
-                raise NotFound(f"unknown actor {actor_id!r}")
+                raise NotFound(N_("unknown actor {actor!r}"), actor=actor_id)
             actor = Actor(actor_id=actor_id, unit=found[0], roles=frozenset(Role(r) for r in found[1]))
             new_events = decide_disable(actor, reason, found[2] is not None, by)
             if new_events:
@@ -249,7 +250,7 @@ class Registry:
         """Record this registry's signer as the key that signs its checkpoints (None: it already is), and sign a
         checkpoint with it at once. Raises RuleViolation, or SigningKeyError without a signer."""
         if self.signer is None:
-            raise SigningKeyError("no signing key to record: pass --key FILE or set $REGISTRY_KEY_FILE")
+            raise SigningKeyError(N_("no signing key to record: pass --key FILE or set $REGISTRY_KEY_FILE"))
         with self.store.writing() as conn:
             current = signing_keys.current(conn)
             admins = _admins_exist(conn)
@@ -283,7 +284,7 @@ class Registry:
         with self.store.reading() as conn:
             stored = self.store.read_stream(conn, item_id)
         if not stored or item_id.startswith(RESERVED_STREAMS):
-            raise NotFound(f"no item {item_id!r}")
+            raise NotFound(N_("no item {item!r}"), item=item_id)
         return _fold(stored), stored
 
     def execute(
@@ -312,7 +313,7 @@ class Registry:
                 return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
             stored = self.store.read_stream(conn, command.item_id)
             if not stored and not isinstance(command, DraftItem):
-                raise NotFound(f"no item {command.item_id!r}")
+                raise NotFound(N_("no item {item!r}"), item=command.item_id)
             if expected_version is not None and expected_version != len(stored):
                 raise ConcurrencyConflict(command.item_id, expected_version, len(stored))
             clock = self.store.clock(conn)
@@ -377,18 +378,27 @@ class Registry:
         current = signing_keys.current(conn)
         if current is None:
             raise SigningKeyError(
-                "this registry has no checkpoint signing key on record, so nothing can be made public: "
-                "run `registry init` (it records the key) or `registry key rotate` as an admin"
+                N_(
+                    "this registry has no checkpoint signing key on record, so nothing can be made public: "
+                    "run `registry init` (it records the key) or `registry key --rotate` as an admin"
+                )
             )
         if self.signer is None:
             raise SigningKeyError(
-                f"a public change must be signed, and the signing key {current.key_id} is not here: "
-                "pass --key FILE or set $REGISTRY_KEY_FILE (nothing was recorded)"
+                N_(
+                    "a public change must be signed, and the signing key {key} is not here: "
+                    "pass --key FILE or set $REGISTRY_KEY_FILE (nothing was recorded)"
+                ),
+                key=current.key_id,
             )
         if self.signer.key_id != current.key_id:
             raise SigningKeyError(
-                f"the signing key given ({self.signer.key_id}) is not this registry's current key ({current.key_id}): "
-                "nothing was recorded"
+                N_(
+                    "the signing key given ({given}) is not this registry's current key ({current}): "
+                    "nothing was recorded"
+                ),
+                given=self.signer.key_id,
+                current=current.key_id,
             )
 
     def check_all(
@@ -449,7 +459,12 @@ class Registry:
                     )
                 except RuleViolation as refusal:
                     raise RuleViolation(
-                        refusal.rule, f"command {index + 1} of {len(commands)} ({command.item_id}): {refusal.message}"
+                        refusal.rule,
+                        N_("command {index} of {total} ({item}): {refusal}"),
+                        index=index + 1,
+                        total=len(commands),
+                        item=command.item_id,
+                        refusal=refusal.text,
                     ) from refusal
                 streams[command.item_id] = (item, result.version)
                 receipts.append(Receipt(command.item_id, _version(item), result.position))
@@ -480,10 +495,12 @@ def _actor_in(conn: Connection, actor_id: str) -> Actor:
     """The actor as `conn` sees them. Raises NotFound, or RuleViolation for a disabled actor, who may not act."""
     found = actor_projection.find(conn, actor_id)
     if found is None:
-        raise NotFound(f"unknown actor {actor_id!r}: register them with `registry actor add`")
+        raise NotFound(N_("unknown actor {actor!r}: register them with `registry actor add`"), actor=actor_id)
     unit, roles, disabled_at = found
     if disabled_at is not None:
-        raise RuleViolation(Rule.ACTOR_REGISTRATION, f"{actor_id} was disabled at {disabled_at} and may not act")
+        raise RuleViolation(
+            Rule.ACTOR_REGISTRATION, N_("{actor} was disabled at {at} and may not act"), actor=actor_id, at=disabled_at
+        )
     return Actor(actor_id=actor_id, unit=unit, roles=frozenset(Role(r) for r in roles))
 
 
@@ -492,7 +509,8 @@ def require_item_stream(item_id: str) -> None:
     if item_id.startswith(RESERVED_STREAMS):
         raise RuleViolation(
             Rule.KNOWN_ITEM,
-            f"item ids never start with {' or '.join(map(repr, RESERVED_STREAMS))}: they name actors and keys",
+            N_("item ids never start with {prefixes}: they name actors and keys"),
+            prefixes=" / ".join(map(repr, RESERVED_STREAMS)),
         )
 
 

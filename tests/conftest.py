@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -117,13 +118,20 @@ class Result:
     err: str
 
 
+# gettext reads the first of these that is set: a test's LANG must not be overridden by the machine's LC_ALL.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Callable[..., Result]:
     """Run the installed `registry` console script in a subprocess, in tmp_path."""
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_") and k not in LOCALE_VARIABLES
+        }
         environment["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # a PostgreSQL registry's default key lives there
+        environment["LANG"] = "C.UTF-8"  # English, whatever the machine's locale; a test passes LANG to read Chinese
         environment.update(env or {})
         done = subprocess.run(
             [str(REGISTRY_BIN), *args],
@@ -137,3 +145,28 @@ def cli(tmp_path: Path) -> Callable[..., Result]:
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`registry demo --no-serve` run once per test worker: the folder holding its demo.db and demo.key."""
+    folder = tmp_path_factory.mktemp("built-demo")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_") and k not in LOCALE_VARIABLES}
+    subprocess.run(
+        [str(REGISTRY_BIN), "demo", "--no-serve"],
+        cwd=folder,
+        env=environment | {"LANG": "C.UTF-8"},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder
+
+
+@pytest.fixture
+def demo(built_demo: Path, tmp_path: Path) -> str:
+    """A copy of the demo registry (demo.db and its key) in tmp_path, where `cli` runs: its URL there."""
+    for name in ("demo.db", "demo.db-wal", "demo.key"):
+        if (built_demo / name).exists():
+            shutil.copy2(built_demo / name, tmp_path / name)
+    return "sqlite:///demo.db"

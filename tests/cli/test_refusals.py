@@ -147,7 +147,7 @@ CASES = {
     "publication by an approver": Case("公布主体", reaching("审议"), "王审议", ("publish", ITEM), "政务服务局"),
     "初审 of one's own item": Case(
         "审核分离",
-        reaching("submitted", by="陈政务", domain="政务服务"),
+        reaching("submitted", by="陈政务", domain=""),  # an item of 政务服务局's own catalog
         "陈政务",
         ("review", ITEM, "--stage", "preliminary", "--pass"),
         "陈政务",
@@ -181,6 +181,16 @@ CASES = {
         "法律法规修订",
     ),
     "published item discarded": Case("留痕不删", reaching("published"), "李财政", ("discard", ITEM), "retire"),
+    "misspelt domain": Case(
+        "目录领域",
+        nothing,
+        "李财政",
+        ("draft", "--id", ITEM, "--domain", "财政预算", "--name", "政府预算"),
+        "did you mean 财政预决算",
+    ),
+    "item id drafted again": Case(
+        "事项编号唯一", drafted(), "李财政", ("draft", "--id", ITEM, "--domain", "财政预决算", "--name", "x"), ITEM
+    ),
     "actor stream id": Case("事项存在", nothing, "李财政", ("draft", "--id", "actor:李财政", "--name", "x"), "actor"),
     "publication without the signing key": Case("签名密钥", reaching("审议"), "吴发布", ("publish", ITEM), "key"),
     "backfill by a non-admin": Case(

@@ -16,13 +16,6 @@ from tests.conftest import Result
 Cli = Callable[..., Result]
 
 
-@pytest.fixture
-def demo(cli: Cli, tmp_path: Path) -> str:
-    done = cli("demo", "--no-serve")
-    assert done.code == 0, done.err
-    return "sqlite:///demo.db"
-
-
 def _prove(cli: Cli, db: str, tmp_path: Path, *args: str) -> Path:
     done = cli("--db", db, "prove", *args, "--json")
     assert done.code == 0, done.err

@@ -223,6 +223,18 @@ def complete_proposal(registry: Registry, domain: str, title: str) -> Proposal:
     return Proposal(uuid.uuid4().hex[:12], domain, "", complete_elements(registry, domain, title))
 
 
+@given(parsers.parse("一份要素齐全的本单位事项“{title}”"), target_fixture="proposal")
+def own_unit_proposal(registry: Registry, title: str) -> Proposal:
+    """An item of its drafter's unit's own catalog (目录（一）), in no domain."""
+    return Proposal(uuid.uuid4().hex[:12], "", "", complete_elements(registry, "", title))
+
+
+@given(parsers.parse("一份要素齐全的事项“{title}”，领域写作“{domain}”"), target_fixture="proposal")
+def proposal_in_written_domain(registry: Registry, title: str, domain: str) -> Proposal:
+    """An item whose domain is written as its drafter writes it: misspelt, an alias, 其他：…."""
+    return Proposal(uuid.uuid4().hex[:12], domain, "", complete_elements(registry, domain, title))
+
+
 @given(parsers.parse("其{label}为空"), target_fixture="proposal")
 def without_element(proposal: Proposal, label: str) -> Proposal:
     field = field_of(label)
@@ -400,6 +412,11 @@ def still(registry: Registry, outcome: Outcome, label: str) -> None:
 @then(parsers.parse("该事项属于“{unit}”"))
 def owned_by(registry: Registry, outcome: Outcome, unit: str) -> None:
     assert state_of(registry, outcome.item_id).unit == unit
+
+
+@then(parsers.parse("该事项的领域为“{domain}”"))
+def in_domain(registry: Registry, outcome: Outcome, domain: str) -> None:
+    assert state_of(registry, outcome.item_id).domain == domain
 
 
 @then(parsers.parse("被拒绝，依据规则“{code}”"))

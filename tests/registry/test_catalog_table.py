@@ -155,6 +155,36 @@ def test_free_text_audience_method_and_level_columns() -> None:
     assert elements.method == ("proactive", "on_request") and elements.levels == ("county", "township")
 
 
+@pytest.mark.parametrize("everyone", ["所有人", "社会公众", "全体公民", "人民群众", "不特定对象", "社会大众"])
+def test_words_for_everyone_in_an_audience_column_mean_the_public(everyone: str) -> None:
+    top = [*TOP[:8], "公开对象", "公开方式", "公开层级"]
+    values = [*GOOD[:8], everyone, "主动", "县级"]
+
+    [row] = read_sheets([sheet(top, values)]).rows
+
+    assert row.elements is not None and row.elements.audience == ("public",) and row.elements.audience_note == ""
+    assert not row.problems, [str(p) for p in row.problems]
+
+
+def test_an_audience_word_that_names_a_group_is_still_read_as_that_group() -> None:
+    top = [*TOP[:8], "公开对象", "公开方式", "公开层级"]
+    values = [*GOOD[:8], "低保对象", "主动", "县级"]
+
+    [row] = read_sheets([sheet(top, values)]).rows
+
+    assert row.elements is not None and row.elements.audience == ("specific_group",)
+    assert row.elements.audience_note == "低保对象"
+
+
+def test_a_domain_column_is_read_with_its_letter() -> None:
+    top = [*TOP[:8], "公开对象", "公开方式", "公开层级", "领域"]
+    values = [*GOOD[:8], "全社会", "主动", "县级", "财政预算"]
+
+    [row] = read_sheets([sheet(top, values)]).rows
+
+    assert (row.domain, row.domain_column) == ("财政预算", "L")
+
+
 def test_merged_cells_and_empty_categories_take_the_value_from_the_row_above() -> None:
     second = ["2", "", "政府决算", "决算内容", "", "20个工作日内", "", "政府网站", "√", "", "√", "", "√", "", ""]
     third = ["3", "", "部门预算", "部门内容", "", "20个工作日内", "", "政府网站", "√", "", "√", "", "√", "", ""]

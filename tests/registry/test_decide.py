@@ -179,7 +179,7 @@ def test_a_draft_may_be_incomplete() -> None:
 def test_an_item_id_that_exists_cannot_be_drafted_again() -> None:
     command = DraftItem(item_id=ITEM, actor=DRAFTER, at=NOON, domain="财政预决算", elements=BUDGET)
 
-    refused(Rule.ORDER, command, given(drafted()))
+    refused(Rule.UNIQUE_ITEM_ID, command, given(drafted()))
 
 
 def test_a_revision_records_only_the_elements_it_changes() -> None:

@@ -336,3 +336,56 @@ def test_a_row_of_a_discarded_draft_becomes_a_new_item_with_a_suffixed_id(regist
     again = run(registry, path)
 
     assert [(o.item_id, o.action) for o in again.outcomes] == [(f"{first}-2", "draft")]
+
+
+DOMAIN_HEADER = [*HEADER, "领域"]
+
+
+def test_a_misspelt_domain_cell_is_an_error_of_its_row_and_column_and_nothing_is_imported(
+    registry: Registry, tmp_path: Path
+) -> None:
+    people(registry)
+    before = head(registry)
+    rows = [DOMAIN_HEADER, [*good_row(1, "政府预算"), "财政预决算"], [*good_row(2, "政府决算"), "财政预算"]]
+
+    report = run(registry, write_rows_xlsx(tmp_path / "domains.xlsx", rows))
+
+    assert not report.written and report.blocked and head(registry) == before
+    [error] = report.errors
+    assert (error.row, error.column, error.field, error.rule) == (3, "L", "domain", "目录领域")
+    assert str(error).startswith("row 3, 领域: refused [目录领域]: unknown domain 财政预算 (did you mean 财政预决算?)")
+    assert [o.action for o in report.outcomes] == ["draft", "invalid"]
+
+
+def test_a_domain_cell_may_declare_another_domain(registry: Registry, tmp_path: Path) -> None:
+    rows = [DOMAIN_HEADER, [*good_row(1, "政府采购意向"), "其他领域：政府采购"]]
+
+    report = run(registry, write_rows_xlsx(tmp_path / "other.xlsx", rows))
+
+    assert report.written, [str(p) for p in report.errors]
+    assert registry.load(str(report.outcomes[0].item_id))[0].domain == "政府采购"
+
+
+def test_a_misspelt_domain_option_is_refused_before_the_file_is_read(registry: Registry, tmp_path: Path) -> None:
+    with pytest.raises(
+        RuleViolation, match=r"^refused \[目录领域\]: unknown domain 财政预算 \(did you mean 财政预决算\?\)"
+    ):
+        run(registry, tmp_path / "not-even-there.xlsx", domain="财政预算")
+
+
+def test_a_domain_option_may_declare_another_domain(registry: Registry, tmp_path: Path) -> None:
+    path = write_rows_xlsx(tmp_path / "a.xlsx", [HEADER, good_row(1, "政府采购意向")])
+
+    report = run(registry, path, domain="其他：政府采购")
+
+    assert registry.load(str(report.outcomes[0].item_id))[0].domain == "政府采购"
+
+
+def test_an_audience_of_everyone_imports_as_the_public_without_a_warning(registry: Registry, tmp_path: Path) -> None:
+    path = write_rows_xlsx(tmp_path / "a.xlsx", [HEADER, good_row(1, "政府预算", audience="所有人")])
+
+    report = run(registry, path)
+
+    state = registry.load(str(report.outcomes[0].item_id))[0]
+    assert state.pending is not None and state.pending.elements.audience == ("public",)
+    assert report.problems == []

@@ -219,6 +219,7 @@ WRONG_STATUS: dict[tuple[str, str], Rule] = {
     ("revise", "published"): Rule.ADJUSTMENT,  # a published item changes only through an adjustment
     ("revise", "retirement draft"): Rule.ADJUSTMENT,  # a cancellation has no elements to revise
     **{("discard", status): Rule.NOTHING_DISAPPEARS for status in HISTORIES if status not in ALL_DRAFTS},
+    **{("draft", status): Rule.UNIQUE_ITEM_ID for status in HISTORIES if status != "new"},  # the id is taken
 }
 
 

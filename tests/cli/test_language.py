@@ -1,0 +1,125 @@
+"""The registry speaks Chinese under a Chinese locale (LANG=zh_CN.UTF-8, or LC_ALL, LC_MESSAGES, LANGUAGE), English
+otherwise; enumerated option values are accepted in English and in Chinese in any locale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import version
+
+import pytest
+
+from tests.conftest import Result
+
+Cli = Callable[..., Result]
+CHINESE = {"LANG": "zh_CN.UTF-8"}
+ELEMENTS = (
+    "--name", "政府预算", "--content", "一般公共预算收支", "--basis", "《中华人民共和国预算法》",
+    "--time-limit", "批准后20日内", "--body", "财政局", "--channel", "政府网站",
+    "--audience", "全社会", "--method", "主动", "--level", "县级",
+)  # fmt: skip
+
+
+@pytest.fixture
+def submitted(cli: Cli) -> Cli:
+    """A registry with a submitted item ys-2024 of 财政局, and 赵财审, a preliminary reviewer of the wrong unit."""
+    for args in (
+        ("init", "--admin", "管理员"),
+        ("--as", "管理员", "actor", "add", "李财政", "--unit", "财政局", "--role", "drafter"),
+        ("--as", "管理员", "actor", "add", "孙初审", "--unit", "政务服务局", "--role", "初审人"),
+        ("--as", "管理员", "actor", "add", "赵财审", "--unit", "财政局", "--role", "preliminary_reviewer"),
+        ("--as", "李财政", "draft", "--id", "ys-2024", "--domain", "财政预决算", *ELEMENTS),
+        ("--as", "李财政", "submit", "ys-2024"),
+    ):
+        assert cli(*args).code == 0, args
+    return cli
+
+
+def test_the_help_speaks_chinese_under_a_chinese_locale(cli: Cli) -> None:
+    shown = cli("--help", env=CHINESE)
+
+    assert shown.code == 0
+    assert "政务公开事项标准目录登记库" in shown.out
+    assert "选项" in shown.out and "命令" in shown.out
+    assert "在某一审核环节通过或退回待办版本" in shown.out  # review's help, in the list of commands
+
+
+def test_a_command_s_help_speaks_chinese_under_a_chinese_locale(cli: Cli) -> None:
+    shown = cli("review", "--help", env=CHINESE)
+
+    assert "审核意见（--reject 时必填）" in shown.out
+    assert "初审 (preliminary)" in shown.out
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [{"LC_ALL": "zh_CN.UTF-8"}, {"LC_MESSAGES": "zh_CN.UTF-8"}, {"LANGUAGE": "zh_CN", "LANG": "C"}, {"LANG": "zh_CN"}],
+)
+def test_the_locale_is_read_as_gettext_reads_it(cli: Cli, locale: dict[str, str]) -> None:
+    assert "选项" in cli("--help", env=locale).out
+
+
+@pytest.mark.parametrize("lang", ["C", "C.UTF-8", "en_US.UTF-8", "xx_YY.UTF-8", "!!", ""])
+def test_any_other_locale_speaks_english(cli: Cli, lang: str) -> None:
+    shown = cli("review", "--help", env={"LANG": lang})
+
+    assert shown.code == 0
+    assert "Pass or reject the pending version at a review stage." in shown.out
+
+
+def test_a_refusal_speaks_chinese_with_the_rule_s_name_and_the_same_exit_code(submitted: Cli) -> None:
+    refused = submitted("--as", "赵财审", "review", "ys-2024", "--stage", "preliminary", "--pass", env=CHINESE)
+
+    assert refused.code == 4
+    assert refused.err.strip() == "已拒绝 [初审主体]：初审由政务服务局的初审人办理"
+
+
+def test_a_refusal_speaks_english_under_the_c_locale(submitted: Cli) -> None:
+    refused = submitted("--as", "赵财审", "review", "ys-2024", "--stage", "preliminary", "--pass", env={"LANG": "C"})
+
+    assert refused.code == 4
+    assert refused.err.strip() == (
+        "refused [初审主体]: the preliminary review is done by 政务服务局's preliminary reviewers (初审人)"
+    )
+
+
+def test_a_refusal_with_nested_messages_is_chinese_throughout(submitted: Cli) -> None:
+    refused = submitted("--as", "李财政", "submit", "ys-2024", env=CHINESE)
+
+    assert refused.code == 4
+    assert refused.err.strip() == "已拒绝 [审查顺序]：提交要求事项处于梳理；当前处于已提交，待初审"
+
+
+def test_a_review_stage_is_accepted_in_chinese(submitted: Cli) -> None:
+    passed = submitted("--as", "孙初审", "review", "ys-2024", "--stage", "初审", "--pass", env=CHINESE)
+
+    assert passed.code == 0
+    assert passed.out.startswith("初审通过：ys-2024 第 1 版")
+
+
+@pytest.mark.parametrize("status", ["已公布", "published", "待初审", "submitted"])
+def test_a_status_is_accepted_in_english_and_in_chinese_in_any_locale(submitted: Cli, status: str) -> None:
+    listed = submitted("list", "--status", status, "--json")
+
+    assert listed.code == 0
+    assert listed.out.count('"item_id"') == (1 if status in ("待初审", "submitted") else 0)
+
+
+def test_an_unknown_status_is_a_usage_error_that_lists_the_choices(cli: Cli) -> None:
+    refused = cli("list", "--status", "已发布了", env=CHINESE)
+
+    assert refused.code == 2
+    assert "已公布 (published)" in refused.err
+
+
+def test_version_prints_the_package_version(cli: Cli) -> None:
+    shown = cli("--version")
+
+    assert (shown.code, shown.out) == (0, f"registry {version('catalog-registry')}\n")
+
+
+@pytest.mark.parametrize("command", [(), ("actor",), ("actor", "add"), ("review",), ("report", "coverage")])
+def test_h_is_help_everywhere(cli: Cli, command: tuple[str, ...]) -> None:
+    short, long = cli(*command, "-h"), cli(*command, "--help")
+
+    assert (short.code, short.out) == (0, long.out)
+    assert "Usage:" in short.out
