@@ -126,7 +126,7 @@ def test_a_backfill_is_marked_in_the_history(cli: Cli, approved: str) -> None:
     as_json = json.loads(cli("--db", approved, "history", "old", "--json").out)
 
     assert drafted.code == 0, drafted
-    assert "2020-06-01 02:00:00 UTC" in shown.out and "补录" in shown.out and "管理员" in shown.out
+    assert "2020-06-01 10:00:00 Beijing time" in shown.out and "补录" in shown.out and "管理员" in shown.out
     assert as_json[0]["occurred_at"] == "2020-06-01T02:00:00.000000Z"
     assert as_json[0]["backfilled_by"] == "管理员"
 
