@@ -16,7 +16,9 @@ import typer
 
 from cli.app import actor_app, report_app, token_app
 from cli.context import Context, InvalidInput, Usage, cli_proof, context
+from cli.i18n import _, explained, listing
 from cli.output import console, error, grid, print_json
+from events.message import N_
 from registry.actor import Role
 from registry.service import now
 
@@ -25,14 +27,15 @@ if TYPE_CHECKING:
     from registry.actor import Actor
     from registry.service import Registry
 
-Json = Annotated[bool, typer.Option("--json", help="print JSON (a stable shape, documented in docs/cli.md)")]
+Json = Annotated[bool, typer.Option("--json", help=_("print JSON (a stable shape, documented in docs/cli.md)"))]
 DEFAULT_EXPIRY = "90d"
-ACCESS_EVENTS = {
-    "login": "登录 signed in",
-    "login_failed": "登录失败 wrong name or password",
-    "locked_out": "锁定 refused: too many failures",
-    "logout": "退出 signed out",
+ACCESS_EVENTS = {  # the events of the access audit, as the table names them (JSON keeps the keys)
+    "login": N_("登录 signed in"),
+    "login_failed": N_("登录失败 wrong name or password"),
+    "locked_out": N_("锁定 refused: too many failures"),
+    "logout": N_("退出 signed out"),
 }
+TOKEN_STATES = {"active": N_("active"), "expired": N_("expired"), "revoked": N_("revoked")}  # JSON keeps the keys
 
 
 def _admin(c: Context, registry: Registry) -> Actor | None:
@@ -43,17 +46,19 @@ def _admin(c: Context, registry: Registry) -> Actor | None:
 # -- passwords and disabling ----------------------------------------------------------------------------------------
 
 
-@actor_app.command("password")
+@actor_app.command(
+    "password",
+    help=_("Set or reset an actor's password for signing in (an admin's act: --as ADMIN); ends their sessions."),
+)
 def password(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="the actor whose password to set or reset")],
+    name: Annotated[str, typer.Argument(help=_("the actor whose password to set or reset"))],
     from_stdin: Annotated[
         bool,
-        typer.Option("--password-stdin", help="read the password from one line of standard input instead of asking"),
+        typer.Option("--password-stdin", help=_("read the password from one line of standard input instead of asking")),
     ] = False,
     as_json: Json = False,
 ) -> None:
-    """Set or reset an actor's password for signing in (an admin's act: --as ADMIN); ends their sessions."""
     from registry.credentials import WeakPassword
     from registry.decider import decide_password
 
@@ -66,13 +71,14 @@ def password(
         chosen = _read_password(name, from_stdin)
         receipt = registry.set_password(name, chosen, by, proof=cli_proof())
     except WeakPassword as weak:
-        raise InvalidInput(f"{weak}; nothing was changed") from None
+        raise InvalidInput(_("{problem}; nothing was changed").format(problem=explained(weak))) from None
     if as_json:
         print_json({"actor": name, "position": receipt.position})
     else:
         console.print(
-            f"set the password of {name} (recorded at log position {receipt.position}); "
-            "their browser sessions are ended",
+            _(
+                "set the password of {name} (recorded at log position {position}); their browser sessions are ended"
+            ).format(name=name, position=receipt.position),
             markup=False,
         )
 
@@ -84,23 +90,27 @@ def _read_password(name: str, from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     if not sys.stdin.isatty():
-        raise Usage("no terminal to ask for the password on: give it on standard input with --password-stdin")
-    first = typer.prompt(f"new password for {name}", hide_input=True)
+        raise Usage(_("no terminal to ask for the password on: give it on standard input with --password-stdin"))
+    first = typer.prompt(_("new password for {name}").format(name=name), hide_input=True)
     require_strong(first)  # say so now, not after the second time
-    if typer.prompt("the same password again", hide_input=True) != first:
-        raise InvalidInput("the two passwords differ; nothing was changed")
+    if typer.prompt(_("the same password again"), hide_input=True) != first:
+        raise InvalidInput(_("the two passwords differ; nothing was changed"))
     return str(first)
 
 
-@actor_app.command("disable")
+@actor_app.command(
+    "disable",
+    help=_(
+        "Disable an actor (an admin's act: --as ADMIN): they may no longer act; their sessions end and their tokens "
+        "are revoked. Their history stays."
+    ),
+)
 def disable(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="the actor who may no longer act")],
-    reason: Annotated[str, typer.Option(help="why, recorded in the log (e.g. 调离岗位)")],
+    name: Annotated[str, typer.Argument(help=_("the actor who may no longer act"))],
+    reason: Annotated[str, typer.Option(help=_("why, recorded in the log (e.g. 调离岗位)"))],
     as_json: Json = False,
 ) -> None:
-    """Disable an actor (an admin's act: --as ADMIN): they may no longer act; their sessions end and their tokens are
-    revoked. Their history stays."""
     c = context(ctx)
     registry = c.registry()
     registry.disable_actor(name, reason, _admin(c, registry), proof=cli_proof())
@@ -108,7 +118,9 @@ def disable(
         print_json({"actor": name, "disabled": True})
     else:
         console.print(
-            f"{name} is disabled: they may no longer act, their sessions are ended and their tokens revoked",
+            _("{name} is disabled: they may no longer act, their sessions are ended and their tokens revoked").format(
+                name=name
+            ),
             markup=False,
         )
 
@@ -116,27 +128,33 @@ def disable(
 # -- API tokens -----------------------------------------------------------------------------------------------------
 
 
-@token_app.command("create")
+@token_app.command(
+    "create",
+    help=_(
+        "Issue an API token for a business system (an admin's act: --as ADMIN). Prints the token once: only its "
+        "SHA-256 digest is kept."
+    ),
+)
 def create(
     ctx: typer.Context,
-    actor: Annotated[str, typer.Option("--actor", help="the actor the business system acts for")],
-    name: Annotated[str, typer.Option("--name", help="the system that uses the token, e.g. 财政局预算系统")],
+    actor: Annotated[str, typer.Option("--actor", help=_("the actor the business system acts for"))],
+    name: Annotated[str, typer.Option("--name", help=_("the system that uses the token, e.g. 财政局预算系统"))],
     role: Annotated[
         list[str] | None,
-        typer.Option("--role", help="a role the token may act in, one of the actor's; repeatable (default: all)"),
+        typer.Option("--role", help=_("a role the token may act in, one of the actor's; repeatable (default: all)")),
     ] = None,
     expires: Annotated[
         str,
         typer.Option(
             "--expires",
-            help="Nd or Nh from now, a date (it stops working as that day begins, in the profile's time zone), "
-            "a time with its offset, or never",
+            help=_(
+                "Nd or Nh from now, a date (it stops working as that day begins, in the profile's time zone), "
+                "a time with its offset, or never"
+            ),
         ),
     ] = DEFAULT_EXPIRY,
     as_json: Json = False,
 ) -> None:
-    """Issue an API token for a business system (an admin's act: --as ADMIN). Prints the token once: only its
-    SHA-256 digest is kept."""
     roles = frozenset(_role(value) for value in role or [])
     c = context(ctx)
     registry = c.registry()
@@ -147,24 +165,37 @@ def create(
         print_json({"token": secret, **_token_json(token)})
     else:
         console.print(
-            f"issued {token.token_id} 「{token.name}」 for {token.actor_id} in {', '.join(token.roles)}, "
-            f"expires {_time(token.expires_at, zone) if token.expires_at else 'never'}:\n\n{secret}\n",
+            _("issued {token} 「{name}」 for {actor} in {roles}, expires {expires}:").format(
+                token=token.token_id,
+                name=token.name,
+                actor=token.actor_id,
+                roles=listing(token.roles),
+                expires=_time(token.expires_at, zone) if token.expires_at else _("never"),
+            )
+            + f"\n\n{secret}\n",
             markup=False,
         )
     error(
-        "this is the only time the token is shown: put it in the business system's secret store now. The registry "
-        f"keeps only its digest; if it is lost, revoke it (`registry token revoke {token.token_id}`) and create another"
+        _(
+            "this is the only time the token is shown: put it in the business system's secret store now. The "
+            "registry keeps only its digest; if it is lost, revoke it (`registry token revoke {token}`) and create "
+            "another"
+        ).format(token=token.token_id)
     )
 
 
-@token_app.command("list")
+@token_app.command(
+    "list",
+    help=_(
+        "Every API token, oldest first: who it acts for, in which roles, until when, last used, revoked, issued by. "
+        "Never a secret."
+    ),
+)
 def list_tokens(
     ctx: typer.Context,
-    actor: Annotated[str | None, typer.Option("--actor", help="only this actor's tokens")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help=_("only this actor's tokens"))] = None,
     as_json: Json = False,
 ) -> None:
-    """Every API token, oldest first: who it acts for, in which roles, until when, last used, revoked, issued by.
-    Never a secret."""
     from projections import actors
     from registry import access
     from registry.missing import NotFound
@@ -173,25 +204,37 @@ def list_tokens(
     zone = registry.profile.timezone
     with registry.store.reading() as conn:
         if actor is not None and actors.find(conn, actor) is None:
-            raise NotFound(f"unknown actor {actor!r}: `registry actor list` shows them")
+            raise NotFound(_("unknown actor {actor!r}: `registry actor list` shows them").format(actor=actor))
         tokens = access.list_tokens(conn, actor)
     if as_json:
         print_json([_token_json(token) for token in tokens])
         return
     console.print(
         grid(
-            f"{len(tokens)} token(s)" + (f" of {actor}" if actor else ""),
-            ["token", "actor", "name", "roles", "created", "expires", "last used", "state", "issued by"],
+            (_("{count} token(s) of {actor}") if actor else _("{count} token(s)")).format(
+                count=len(tokens), actor=actor
+            ),
+            [
+                _("token"),
+                _("actor"),
+                _("name"),
+                _("roles"),
+                _("created"),
+                _("expires"),
+                _("last used"),
+                _("state"),
+                _("issued by"),
+            ],
             [
                 [
                     t.token_id,
                     t.actor_id,
                     t.name,
-                    ", ".join(t.roles),
+                    listing(t.roles),
                     _time(t.created_at, zone),
-                    _time(t.expires_at, zone) if t.expires_at else "never",
+                    _time(t.expires_at, zone) if t.expires_at else _("never"),
                     _time(t.last_used_at, zone),
-                    _state(t) + (f" {_time(t.revoked_at, zone)}" if t.revoked_at else ""),
+                    _(TOKEN_STATES[_state(t)]) + (f" {_time(t.revoked_at, zone)}" if t.revoked_at else ""),
                     t.issued_by or "—",
                 ]
                 for t in tokens
@@ -200,16 +243,20 @@ def list_tokens(
     )
 
 
-@token_app.command("revoke")
+@token_app.command(
+    "revoke",
+    help=_(
+        "Revoke an API token (an admin's act: --as ADMIN): it no longer authenticates anyone. Revoking it again "
+        "records nothing."
+    ),
+)
 def revoke(
     ctx: typer.Context,
     token_id: Annotated[
-        str, typer.Argument(metavar="ID", help="the token's id (tok_…), as `registry token list` shows")
+        str, typer.Argument(metavar="ID", help=_("the token's id (tok_…), as `registry token list` shows"))
     ],
     as_json: Json = False,
 ) -> None:
-    """Revoke an API token (an admin's act: --as ADMIN): it no longer authenticates anyone. Revoking it again
-    records nothing."""
     c = context(ctx)
     registry = c.registry()
     zone = registry.profile.timezone
@@ -218,8 +265,9 @@ def revoke(
         print_json(_token_json(token))
     else:
         console.print(
-            f"{token.token_id} 「{token.name}」 of {token.actor_id} is revoked "
-            f"(since {_time(token.revoked_at, zone)}): it no longer authenticates anyone",
+            _("{token} 「{name}」 of {actor} is revoked (since {time}): it no longer authenticates anyone").format(
+                token=token.token_id, name=token.name, actor=token.actor_id, time=_time(token.revoked_at, zone)
+            ),
             markup=False,
         )
 
@@ -250,7 +298,9 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise Usage(f"unknown role {value!r}: use {', '.join(r.value for r in Role)}") from None
+        raise Usage(
+            _("unknown role {value!r}: use {roles}").format(value=value, roles=", ".join(r.value for r in Role))
+        ) from None
 
 
 def expiry(text: str, moment: datetime, zone: ZoneInfo) -> datetime | None:
@@ -267,26 +317,38 @@ def expiry(text: str, moment: datetime, zone: ZoneInfo) -> datetime | None:
             return datetime.combine(date.fromisoformat(value), time(), zone).astimezone(UTC)
         given = datetime.fromisoformat(value)
     except (ValueError, OverflowError):
-        raise Usage(f"--expires {text!r}: use Nd, Nh, a date (YYYY-MM-DD), a time with its offset, or never") from None
+        raise Usage(
+            _("--expires {text!r}: use Nd, Nh, a date (YYYY-MM-DD), a time with its offset, or never").format(text=text)
+        ) from None
     if given.tzinfo is None:
-        raise Usage(f"--expires {text!r} has no UTC offset: write it as e.g. {value}+08:00 (Beijing time)")
+        raise Usage(
+            _("--expires {text!r} has no UTC offset: write it as e.g. {value}+08:00 (Beijing time)").format(
+                text=text, value=value
+            )
+        )
     return given.astimezone(UTC)
 
 
 # -- the access audit -----------------------------------------------------------------------------------------------
 
 
-@report_app.command("access")
+@report_app.command(
+    "access",
+    help=_(
+        "Who signed in, failed to, was refused after too many failures, or signed out: the access audit, oldest first."
+    ),
+)
 def access_report(
     ctx: typer.Context,
     since: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="from the start of this day (YYYY-MM-DD, the profile's time zone)"),
+        typer.Option(formats=["%Y-%m-%d"], help=_("from the start of this day (YYYY-MM-DD, the profile's time zone)")),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="only sign-ins with this name (an actor's or not)")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help=_("only sign-ins with this name (an actor's or not)"))
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Who signed in, failed to, was refused after too many failures, or signed out: the access audit, oldest first."""
     from registry import access
 
     registry = context(ctx).registry()
@@ -307,13 +369,25 @@ def access_report(
         return
     console.print(
         grid(
-            f"access {f'from {since.date()}' if since else 'from the start'}"
-            + (f" for {name}" if name else "")
-            + f": {totals['login']} sign-in(s), {totals['login_failed']} failure(s), "
-            f"{totals['locked_out']} refused for too many failures, {totals['logout']} sign-out(s)",
-            ["at", "name", "client", "event"],
+            _(
+                "access {period}{who}: {logins} sign-in(s), {failures} failure(s), {locked} refused for too many "
+                "failures, {logouts} sign-out(s)"
+            ).format(
+                period=_("from {day}").format(day=since.date()) if since else _("from the start"),
+                who=_(" for {name}").format(name=name) if name else "",
+                logins=totals["login"],
+                failures=totals["login_failed"],
+                locked=totals["locked_out"],
+                logouts=totals["logout"],
+            ),
+            [_("at"), _("name"), _("client"), _("event")],
             [
-                [_time(e["at"], zone, seconds=True), e["name"], e["client"], ACCESS_EVENTS.get(e["event"], e["event"])]
+                [
+                    _time(e["at"], zone, seconds=True),
+                    e["name"],
+                    e["client"],
+                    _(ACCESS_EVENTS[e["event"]]) if e["event"] in ACCESS_EVENTS else e["event"],
+                ]
                 for e in entries
             ],
         )

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from cli.app import actor_app, app
 from cli.choice import role as role_choice
 from cli.context import Context, Usage, context
-from cli.i18n import _
+from cli.i18n import _, explained
 from cli.output import console, error, grid, print_json
 from events.checkpoint import create_key
 from events.database import display_url, open_engine, reading
@@ -143,14 +143,13 @@ def actor_add(
     registry = c.registry()
     registrar = registry.actor(c.actor_id) if c.actor_id else None
     receipt = registry.register_actor(name, unit, frozenset(roles), registrar)
-    from cli.i18n import _
     from registry.rules import unusable_roles
 
     registered = registry.actor(name)
     for refusal in unusable_roles(registered, registry.profile):  # a role the rules refuse this unit every time
         error(
             _("warning: {actor} of {unit} will be refused [{rule}]: {why}").format(
-                actor=name, unit=registered.unit, rule=refusal.rule.code, why=refusal.message
+                actor=name, unit=registered.unit, rule=refusal.rule.code, why=explained(refusal)
             )
         )
     if as_json:

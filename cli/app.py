@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
+from cli.command import Typer
 from cli.context import Context
 from cli.i18n import _
 from events.database import URL_VARIABLE
 
-app = typer.Typer(
+app = Typer(
     name="registry",
     help=_(
         "The disclosure catalog registry (政务公开事项标准目录): an event-sourced, tamper-evident log of catalog items."
@@ -23,16 +24,16 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},  # the commands and groups below inherit it
 )
-actor_app = typer.Typer(
+actor_app = Typer(
     help=_("Register and list the people who act in the registry; set their passwords, disable them."),
     no_args_is_help=True,
 )
 app.add_typer(actor_app, name="actor")
-token_app = typer.Typer(
+token_app = Typer(
     help=_("API tokens: how a departmental business system acts for an actor over HTTP."), no_args_is_help=True
 )
 app.add_typer(token_app, name="token")
-report_app = typer.Typer(
+report_app = Typer(
     help=_("Reports: coverage against the deadlines, who did what (监督考核), and who signed in."),
     no_args_is_help=True,
 )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 import sys
 
+import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
 from cli.app import app
+from cli.command import show
 from cli.context import Exit, InvalidInput, Usage
 from cli.i18n import _, explained
 
@@ -56,7 +60,17 @@ def import_commands(arguments: list[str]) -> None:
 def run() -> None:
     import_commands(sys.argv[1:])
     try:
-        app(standalone_mode=True)
+        # Not standalone: click's own error messages are English, so they are caught and printed here (cli/command.py).
+        result = app(standalone_mode=False)
+    except ClickException as failure:
+        if isinstance(failure, NoArgsIsHelpError):  # `registry actor`: the help, on stderr, exit 2 (as click does)
+            failure.show()
+        else:
+            show(failure)
+        sys.exit(failure.exit_code)
+    except typer.Abort:  # end of input at a prompt
+        typer.echo(_("Aborted!"), err=True)
+        sys.exit(1)
     except Exception as failure:
         explained = explain(failure)
         if explained is None:
@@ -68,6 +82,8 @@ def run() -> None:
             print_json({"error": {"exit": int(code), "message": message, **_rule_of(failure)}})
         error(message)
         sys.exit(code)
+    # --help, --version and typer.Exit(code) return their exit code (Ctrl-C: 130); a command returns None
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 def _rule_of(failure: Exception) -> dict[str, str]:

@@ -9,7 +9,7 @@ import typer
 from cli.app import app
 from cli.choice import status as status_choice
 from cli.context import context
-from cli.i18n import _
+from cli.i18n import _, explained
 from events.database import reading
 from projections import query
 from registry.audit import item_chain
@@ -118,14 +118,16 @@ def show(
     if pending and pending.rejection:
         console.print(_("returned by review: {comment}").format(comment=pending.rejection), markup=False)
     if retired is not None:
-        _print_history_hint(item)
+        _print_history_hint(item, context(ctx).db)
 
 
-def _print_history_hint(item: str) -> None:
-    from cli.i18n import _
+def _print_history_hint(item: str, db: str | None) -> None:
+    """The command that shows the item's whole record, as this user can run it (program name and --db included)."""
+    from cli.invocation import program, shell_words
     from cli.output import console
 
-    console.print(_("its whole record: {command}").format(command=f"registry history {item}"), markup=False)
+    command = " ".join([program(), *([shell_words("--db", db)] if db else []), shell_words("history", item)])
+    console.print(_("its whole record: {command}").format(command=command), markup=False)
 
 
 def _retirement_shape(retired: Retirement | None) -> dict[str, Any] | None:
@@ -206,7 +208,7 @@ def list_items(
         try:
             domain = known_domain(registry.profile, domain)
         except RuleViolation as unknown:  # a misspelt filter says so, rather than listing nothing
-            raise Usage(_("--domain: {problem}").format(problem=unknown.message)) from None
+            raise Usage(_("--domain: {problem}").format(problem=explained(unknown))) from None
     if unit:
         found = registry.profile.unit(unit)
         unit = found.name if found else unit

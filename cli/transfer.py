@@ -13,10 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cli.app import app
 from cli.context import Exit, InvalidInput, Usage, cli_proof, context
-from cli.i18n import _, explained, listing
+from cli.i18n import _, explained, listing, render
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
-from registry.catalog_table import NotACatalog
+from events.message import Message
+from registry.catalog_table import NotACatalog, Problem
 from registry.exporting import FORMATS, Format, Selection, public_entries, write_export
 from registry.importing import ImportReport, import_catalog
 from registry.spreadsheet import UnreadableFile
@@ -48,10 +49,10 @@ class _Bar:
     ) -> None:
         self.progress.stop()
 
-    def phase(self, description: str, total: int | None) -> None:
+    def phase(self, description: Message, total: int | None) -> None:
         if self.task is not None:
             self.progress.remove_task(self.task)
-        self.task = self.progress.add_task(description, total=total)
+        self.task = self.progress.add_task(render(description), total=total)
 
     def advance(self, count: int = 1) -> None:
         if self.task is not None:
@@ -115,9 +116,9 @@ def _print_report(report: ImportReport) -> None:
                 [_("where"), "", _("problem")],
                 [
                     [
-                        p.place or _("file"),
+                        listing(render(part) for part in p.where) or _("file"),
                         _("error") if p.severity == "error" else _("warning"),
-                        _message(p.message, p.rule),
+                        _message(p),
                     ]
                     for p in report.problems
                 ],
@@ -155,8 +156,10 @@ def _print_report(report: ImportReport) -> None:
         )
 
 
-def _message(message: str, rule: str) -> str:
-    return message if not rule or message.startswith("refused") else f"[{rule}] {message}"
+def _message(problem: Problem) -> str:
+    """The problem in the reader's language, with the rule that refused it when the message does not name it."""
+    said = render(problem.text)
+    return said if not problem.rule or str(problem.message).startswith("refused") else f"[{problem.rule}] {said}"
 
 
 def _as_of(text: str, zone: tzinfo) -> datetime:
@@ -208,7 +211,7 @@ def export_file(
         try:
             domain = known_domain(registry.profile, domain)
         except RuleViolation as unknown:  # a misspelt filter says so, rather than exporting an empty catalog
-            raise Usage(_("--domain: {problem}").format(problem=unknown.message)) from None
+            raise Usage(_("--domain: {problem}").format(problem=explained(unknown))) from None
     zone = ZoneInfo(registry.profile.timezone)
     selection = Selection(
         jurisdiction=registry.profile.jurisdiction,

@@ -7,7 +7,7 @@ returns it unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 
 def N_(template: str) -> str:
@@ -26,8 +26,9 @@ def _untranslated(template: str) -> str:
 class Message:
     """An English template (marked with N_) and its named arguments (str.format fields).
 
-    An argument may itself be a Message (translated with it) or a list of them (joined with LIST_SEPARATOR). A
-    template without arguments is used as it is, so that an already formatted text with braces in it stays intact.
+    An argument may itself be a Message (translated with it) or a list or tuple of Messages or texts (joined with
+    LIST_SEPARATOR). A template without arguments is used as it is, so that an already formatted text with braces
+    in it stays intact.
     """
 
     __slots__ = ("arguments", "template")
@@ -55,6 +56,6 @@ class Message:
 def _render(value: object, translate: Callable[[str], str]) -> object:
     if isinstance(value, Message):
         return value.render(translate)
-    if isinstance(value, Sequence) and not isinstance(value, str) and any(isinstance(v, Message) for v in value):
+    if isinstance(value, list | tuple):
         return translate(LIST_SEPARATOR).join(str(_render(v, translate)) for v in value)
     return value

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from events.elements import CHANNELS, ELEMENT_LABELS, Audience, ItemElements, Level, Method
+from events.message import N_, Message
 
 Severity = Literal["error", "warning"]
 ColumnKind = Literal["text", "channels", "choice", "tick", "domain", "index", "extra", "unknown"]
@@ -48,7 +49,7 @@ class Problem:
     """Something wrong or worth knowing about a file, a table, a row or one cell."""
 
     severity: Severity
-    message: str
+    message: str | Message  # English, or a template and its arguments for the reader's language (str() is English)
     sheet: str = ""
     row: int | None = None  # as the spreadsheet numbers it, from 1
     column: str = ""  # the column's letter
@@ -60,19 +61,29 @@ class Problem:
         return _LABELS.get(self.field, self.field)
 
     @property
+    def text(self) -> Message:
+        """What is wrong, to be put in the reader's language."""
+        return self.message if isinstance(self.message, Message) else Message(self.message)
+
+    @property
+    def where(self) -> list[Message]:
+        """Where, part by part: `sheet 财政预决算`, `row 12`, `公开依据` (each part only when known)."""
+        parts = [Message(N_("sheet {sheet}"), sheet=self.sheet)] if self.sheet else []
+        if self.row is not None:
+            parts.append(Message(N_("row {row}"), row=self.row))
+        if self.label:
+            parts.append(Message(self.label))
+        elif self.column:
+            parts.append(Message(N_("column {column}"), column=self.column))
+        return parts
+
+    @property
     def place(self) -> str:
         """Where: `sheet 财政预决算, row 12, 公开依据` (each part only when known)."""
-        parts = [f"sheet {self.sheet}"] if self.sheet else []
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.label:
-            parts.append(self.label)
-        elif self.column:
-            parts.append(f"column {self.column}")
-        return ", ".join(parts)
+        return ", ".join(str(part) for part in self.where)
 
     def __str__(self) -> str:
-        return f"{self.place}: {self.message}" if self.place else self.message
+        return f"{self.place}: {self.message}" if self.place else str(self.message)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -83,7 +94,7 @@ class Problem:
             "field": self.field or None,
             "label": self.label or None,
             "rule": self.rule or None,
-            "message": self.message,
+            "message": str(self.message),
         }
 
 
@@ -321,7 +332,7 @@ class Column:
     values: frozenset[str] = frozenset()  # a tick column: what a mark means
 
 
-Report = Callable[[Severity, Column, str], None]
+Report = Callable[[Severity, Column, str | Message], None]
 
 
 @dataclass
@@ -386,9 +397,11 @@ def _columns(top: Sequence[str], sub: Sequence[str] | None, width: int) -> tuple
         if kind == "unknown" and (upper or lower):
             what = lower or upper
             if _role(upper)[0] in ("choice",):
-                problems.append(Problem("warning", f"column {letter} ({label}): {what} is not a known option; ignored"))
+                message = N_("column {letter} ({label}): {what} is not a known option; ignored")
+                problems.append(Problem("warning", Message(message, letter=letter, label=label, what=what)))
             else:
-                problems.append(Problem("warning", f"column {letter} ({label}) is not an element; ignored"))
+                message = N_("column {letter} ({label}) is not an element; ignored")
+                problems.append(Problem("warning", Message(message, letter=letter, label=label)))
         columns.append(Column(index, letter, label, kind, element, values))
     return _without_duplicates(columns, problems)
 
@@ -414,7 +427,14 @@ def _without_duplicates(columns: list[Column], problems: list[Problem]) -> tuple
             mark = (column.kind, column.field, column.values)
             if mark in seen:
                 problems.append(
-                    Problem("warning", f"column {column.letter} ({column.label}) repeats an earlier column; ignored")
+                    Problem(
+                        "warning",
+                        Message(
+                            N_("column {letter} ({label}) repeats an earlier column; ignored"),
+                            letter=column.letter,
+                            label=column.label,
+                        ),
+                    )
                 )
                 column = Column(column.index, column.letter, column.label, "extra")
             seen.add(mark)
@@ -436,7 +456,7 @@ def _missing_columns(fields: frozenset[str]) -> list[Problem]:
     return [
         Problem(
             "warning",
-            "no such column in the table: imported items leave it empty (fill it in before submission)",
+            N_("no such column in the table: imported items leave it empty (fill it in before submission)"),
             field=element,
         )
         for element in _REQUIRED
@@ -462,7 +482,8 @@ def read_sheets(sheets: Sequence[Sheet]) -> Catalog:
     for sheet, (sheet_rows, sheet_problems, found) in zip(sheets, results, strict=True):
         if not found:
             if named or len(sheets) > 1:
-                problems.append(Problem("warning", f"sheet {sheet.name}: no catalog table; skipped"))
+                message = Message(N_("sheet {sheet}: no catalog table; skipped"), sheet=sheet.name)
+                problems.append(Problem("warning", message))
             continue
         name = sheet.name if named else ""
         problems.extend(_renamed(p, name) for p in sheet_problems)
@@ -540,7 +561,8 @@ def _read_sheet(sheet: Sheet) -> tuple[list[CatalogRow], list[Problem], bool]:
         if kind == "section":
             table.sections.append(text)
         elif kind == "note":
-            problems.append(Problem("warning", f"skipped, not an item: {text[:40]}", row=r + 1))
+            message = Message(N_("skipped, not an item: {text}"), text=text[:40])
+            problems.append(Problem("warning", message, row=r + 1))
         elif kind == "data":
             rows.append(_data_row(sheet.name, table, cells, r + 1, above))
         r += 1
@@ -615,7 +637,7 @@ def _data_row(
     own_category = False
     failed: set[str] = set()  # elements with a problem already: "empty" would say it twice
 
-    def problem(severity: Severity, column: Column, message: str) -> None:
+    def problem(severity: Severity, column: Column, message: str | Message) -> None:
         problems.append(Problem(severity, message, row=row, column=column.letter, field=column.field))
 
     for column in table.columns:
@@ -625,9 +647,9 @@ def _data_row(
         if key(text).rstrip("。.") == SAME_AS_ABOVE:
             if column.index in above:
                 source_row, text = above[column.index]
-                problem("warning", column, f"同上 (same as above): took row {source_row}'s value")
+                problem("warning", column, Message(N_("同上 (same as above): took row {row}'s value"), row=source_row))
             else:
-                problem("error", column, "同上 (same as above), but there is no row above")
+                problem("error", column, N_("同上 (same as above), but there is no row above"))
                 failed.add(column.field)
                 continue
         if column.field == "category":
@@ -667,7 +689,7 @@ def _read_choice(
     if column.field == "levels":
         levels = levels_of(text)
         if levels is None:
-            problem("error", column, f"{text!r} is not a level (县级, 乡级, 村级 …)")
+            problem("error", column, Message(N_("{text!r} is not a level (县级, 乡级, 村级 …)"), text=text))
         else:
             chosen.update(level.value for level in levels)
         return
@@ -683,9 +705,9 @@ def _read_choice(
         elif column.field == "audience":
             chosen.add(Audience.SPECIFIC_GROUP.value)
             note = note or part
-            problem("warning", column, f"{part!r} read as 特定群体 ({part})")
+            problem("warning", column, Message(N_("{part!r} read as 特定群体 ({part})"), part=part))
         else:
-            problem("error", column, f"{part!r} is not a method (主动, 依申请)")
+            problem("error", column, Message(N_("{part!r} is not a method (主动, 依申请)"), part=part))
     if note:
         values["audience_note"] = note
 
@@ -719,7 +741,11 @@ def _read_tick(column: Column, text: str, values: dict[str, Any], ticks: dict[st
     if mark is None and _option(text) == (column.field, column.values):
         mark = True  # the cell repeats its column's label: 主动 under 主动
     if mark is None:
-        problem("error", column, f"{text!r} under {column.label} is not a tick (√) or blank")
+        problem(
+            "error",
+            column,
+            Message(N_("{text!r} under {label} is not a tick (√) or blank"), text=text, label=column.label),
+        )
     elif mark:
         chosen.update(column.values)
 
@@ -729,16 +755,16 @@ def _require(
 ) -> None:
     columns = {c.field: c for c in reversed(table.columns) if c.field}
     if "name" in table.fields and not values.get("name") and not (own_category or values.get("subname")):
-        problems.append(Problem("error", "empty", row=row, column=columns["name"].letter, field="name"))
+        problems.append(Problem("error", N_("empty"), row=row, column=columns["name"].letter, field="name"))
     elif not any(values.get(name) for name in ("category", "name", "subname")):
         first = next(c for c in table.columns if c.field in ("category", "name", "subname"))
         problems.append(
-            Problem("error", "empty: the row names no item", row=row, column=first.letter, field=first.field)
+            Problem("error", N_("empty: the row names no item"), row=row, column=first.letter, field=first.field)
         )
     for element in _REQUIRED:
         if element in table.fields and element not in failed and not values.get(element):
             column = columns[element]
-            message = "empty" if column.kind in ("text", "channels", "choice") else "empty: nothing ticked"
+            message = N_("empty") if column.kind in ("text", "channels", "choice") else N_("empty: nothing ticked")
             problems.append(Problem("error", message, row=row, column=column.letter, field=element))
 
 
@@ -762,7 +788,7 @@ def read_document(document: Any) -> Catalog:
     rows: list[CatalogRow] = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("elements"), dict):
-            problem = Problem("error", 'expected an object with "elements"', row=number)
+            problem = Problem("error", N_('expected an object with "elements"'), row=number)
             rows.append(CatalogRow("", number, None, every, (), (problem,)))
             continue
         problems: list[Problem] = []

@@ -14,6 +14,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from events.message import N_, Message
+
 PASSWORD_MIN_LENGTH = 12
 TOKEN_PREFIX = "rgt_"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -32,12 +34,16 @@ def _unknown() -> str:
 
 
 class WeakPassword(ValueError):
-    """A password that is too short or blank."""
+    """A password that is too short or blank. A template and its arguments, as for NotFound (registry/missing.py)."""
+
+    def __init__(self, template: str, /, **arguments: object) -> None:
+        self.text = Message(template, **arguments)
+        super().__init__(str(self.text))
 
 
 def require_strong(password: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH or not password.strip():
-        raise WeakPassword(f"a password has at least {PASSWORD_MIN_LENGTH} characters")
+        raise WeakPassword(N_("a password has at least {count} characters"), count=PASSWORD_MIN_LENGTH)
 
 
 def hash_password(password: str) -> str:

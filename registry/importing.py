@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import Connection
 
 from events.elements import ItemElements
+from events.message import N_, Message
 from projections.catalog_index import IndexedItem, existing_ids, unit_items
 from registry import spreadsheet
 from registry.actor import Actor, Proof
@@ -45,15 +46,15 @@ _ENUMERATOR = re.compile(r"^\s*([一二三四五六七八九十]+[、.．]|[(（
 
 
 class Progress(Protocol):
-    """Where a long import tells how far it is."""
+    """Where a long import tells how far it is (`description`: str() is its English)."""
 
-    def phase(self, description: str, total: int | None) -> None: ...
+    def phase(self, description: Message, total: int | None) -> None: ...
 
     def advance(self, count: int = 1) -> None: ...
 
 
 class _Silent:
-    def phase(self, description: str, total: int | None) -> None:
+    def phase(self, description: Message, total: int | None) -> None:
         pass
 
     def advance(self, count: int = 1) -> None:
@@ -171,19 +172,21 @@ def import_catalog(
     progress = progress or _Silent()
     owner = registry.profile.unit(unit)
     if owner is None:
-        raise RuleViolation(Rule.DRAFTING_UNIT, f"unknown unit {unit!r}: the jurisdiction profile has no such unit")
+        raise RuleViolation(
+            Rule.DRAFTING_UNIT, N_("unknown unit {unit}: the jurisdiction profile has no such unit"), unit=repr(unit)
+        )
     forced = None
     if domain:
         known_domain(registry.profile, domain)  # refuses a misspelt --domain before anything is read
         forced = domain.strip()
-    progress.phase(f"reading {path.name}", None)
+    progress.phase(Message(N_("reading {file}"), file=path.name), None)
     catalog = read_catalog(path)
     report = ImportReport(file=path.name, unit=owner.name, dry_run=dry_run, skip_invalid=skip_invalid)
     report.problems.extend(catalog.problems)
     importer = _Importer(registry, owner.name, actor, forced, path.name, at or now())
     plans = importer.plan(catalog, report)
 
-    progress.phase("checking rows", len(plans))
+    progress.phase(Message(N_("checking rows")), len(plans))
     to_check = [p for p in plans if p.command is not None]
     refusals = registry.check_all([p.command for p in to_check if p.command], progress=progress.advance)
     for plan, refusal in zip(to_check, refusals, strict=True):
@@ -204,7 +207,7 @@ def import_catalog(
 
     chosen = [p for p in plans if p.command is not None and p.outcome.action not in ("invalid", "skipped")]
     if chosen:
-        progress.phase(f"importing {len(chosen)} row(s)", len(chosen))
+        progress.phase(Message(N_("importing {count} row(s)"), count=len(chosen)), len(chosen))
         receipts = registry.execute_all(
             [p.command for p in chosen if p.command],
             sources=[importer.source(p.row) for p in chosen],
@@ -223,9 +226,14 @@ def _replace(outcome: Outcome, *, action: Action, item_id: str | None = None) ->
 
 def _refuse(plan: _Plan, refusal: RuleViolation, report: ImportReport) -> None:
     row = plan.row
-    problem = Problem("error", str(refusal), row.sheet, row.row, rule=refusal.rule.code)
+    problem = Problem("error", _refused(refusal), row.sheet, row.row, rule=refusal.rule.code)
     report.problems.append(problem)
     plan.outcome = _replace(plan.outcome, action="invalid")
+
+
+def _refused(refusal: RuleViolation) -> Message:
+    """`str(refusal)` (refused [RULE]: …) as a message for the reader's language."""
+    return Message(N_("refused [{rule}]: {message}"), rule=refusal.rule.code, message=refusal.text)
 
 
 def _advise(plan: _Plan, report: ImportReport) -> None:
@@ -247,7 +255,7 @@ def _advise(plan: _Plan, report: ImportReport) -> None:
             report.problems.append(
                 Problem(
                     "warning",
-                    f"{refusal.message} (submission will be refused until this is fixed)",
+                    Message(N_("{message} (submission will be refused until this is fixed)"), message=refusal.text),
                     row.sheet,
                     row.row,
                     field=element,
@@ -287,7 +295,11 @@ class _Importer:
                 report.problems.append(
                     Problem(
                         "error",
-                        f"the item belongs to {row.unit}, not {self.unit} (import it with --unit {row.unit})",
+                        Message(
+                            N_("the item belongs to {unit}, not {importing} (import it with --unit {unit})"),
+                            unit=row.unit,
+                            importing=self.unit,
+                        ),
                         row.sheet,
                         row.row,
                     )
@@ -305,7 +317,10 @@ class _Importer:
                 ids = ", ".join(m.item_id for m in matches)
                 report.problems.append(
                     Problem(
-                        "error", f"the names match more than one item ({ids}); change them there", row.sheet, row.row
+                        "error",
+                        Message(N_("the names match more than one item ({ids}); change them there"), ids=ids),
+                        row.sheet,
+                        row.row,
                     )
                 )
                 continue
@@ -328,15 +343,22 @@ class _Importer:
     def _duplicate(self, plan: _Plan, first: _Plan, report: ImportReport) -> None:
         row, earlier = plan.row, first.row
         assert row.elements is not None and earlier.elements is not None
-        place = f"{earlier.sheet} row {earlier.row}" if earlier.sheet else f"row {earlier.row}"
+        place = (
+            Message(N_("{sheet} row {row}"), sheet=earlier.sheet, row=earlier.row)
+            if earlier.sheet
+            else Message(N_("row {row}"), row=earlier.row)
+        )
         if _same(row.elements, earlier.elements, row.fields | earlier.fields):
-            report.problems.append(Problem("warning", f"the same item as {place}; skipped", row.sheet, row.row))
+            duplicate = Message(N_("the same item as {place}; skipped"), place=place)
+            report.problems.append(Problem("warning", duplicate, row.sheet, row.row))
             plan.outcome = _replace(plan.outcome, action="duplicate", item_id=first.outcome.item_id)
         else:
             report.problems.append(
                 Problem(
                     "error",
-                    f"the same 一级/二级/三级事项 as {place}, with other elements: one item per row",
+                    Message(
+                        N_("the same 一级/二级/三级事项 as {place}, with other elements: one item per row"), place=place
+                    ),
                     row.sheet,
                     row.row,
                 )
@@ -409,7 +431,7 @@ class _Importer:
             report.problems.append(
                 Problem(
                     "error",
-                    str(refusal),
+                    _refused(refusal),
                     row.sheet,
                     row.row,
                     column=row.domain_column,

@@ -91,7 +91,9 @@ def require_item_exists(item: ItemState) -> None:
 def require_new_item(item: ItemState, item_id: str) -> None:
     """An item id is drafted once: a new item never takes the id of an item that exists or existed."""
     if item.status is not Status.NEW:
-        raise RuleViolation(Rule.UNIQUE_ITEM_ID, f"item {item_id} already exists; a new item needs a new id")
+        raise RuleViolation(
+            Rule.UNIQUE_ITEM_ID, N_("item {item} already exists; a new item needs a new id"), item=item_id
+        )
 
 
 def known_domain(profile: Profile, name: str) -> str:
@@ -105,18 +107,35 @@ def known_domain(profile: Profile, name: str) -> str:
     if declared:
         other = declared.group(1).strip().removesuffix("领域").strip()
         if not other:
-            raise RuleViolation(Rule.DOMAIN, f"{text} names no domain: write 其他：NAME, e.g. 其他：网络安全")
+            raise RuleViolation(
+                Rule.DOMAIN, N_("{text} names no domain: write 其他：NAME, e.g. 其他：网络安全"), text=text
+            )
         known = profile.domain(other)
         return known.name if known else other
     known = profile.domain(text)
     if known:
         return known.name
     nearest = profile.nearest_domains(text)
-    guess = f" (did you mean {' or '.join(nearest)}?)" if nearest else ""
+    bare = text.removesuffix("领域")
+    if nearest:
+        raise RuleViolation(
+            Rule.DOMAIN,
+            N_(
+                "unknown domain {name} (did you mean {nearest}?): a domain is one of the jurisdiction profile's, "
+                "or another domain declared as 其他：{bare}"
+            ),
+            name=text,
+            nearest=nearest,
+            bare=bare,
+        )
     raise RuleViolation(
         Rule.DOMAIN,
-        f"unknown domain {text}{guess}: a domain is one of the jurisdiction profile's, or another domain "
-        f"declared as 其他：{text.removesuffix('领域')}",
+        N_(
+            "unknown domain {name}: a domain is one of the jurisdiction profile's, or another domain declared as "
+            "其他：{bare}"
+        ),
+        name=text,
+        bare=bare,
     )
 
 

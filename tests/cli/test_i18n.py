@@ -5,7 +5,9 @@ fails here: run `make messages`, translate what it leaves empty or fuzzy, and ru
 
 from __future__ import annotations
 
+import ast
 import gettext
+import re
 import string
 from pathlib import Path
 
@@ -77,3 +79,99 @@ def test_the_catalogs_are_installed_with_the_package(path: Path) -> None:
     package_data = (ROOT / "pyproject.toml").read_text("utf-8")
 
     assert f'"locale/*/LC_MESSAGES/{path.name}"' in package_data
+
+
+# -- nothing people read is left unwrapped ---------------------------------------------------------------------------
+
+# Calls whose text people read: a string literal or an f-string given to them directly (not through _() or ngettext)
+# would stay English under a Chinese locale.
+PRINTING = {"print", "error", "echo", "secho", "prompt", "confirm", "Usage", "InvalidInput", "NotFound", "BadParameter"}
+PRINTING_KEYWORDS = {"help", "title", "short_help", "epilog", "prompt"}
+DECORATORS = {"command", "callback"}
+# What may stay as it is, with why: (module, the literal text as written, or the f-string's literal parts joined).
+ALLOWED = {
+    ("app.py", "registry "): "the program's name and version (`registry 0.1.0`), as every program prints it",
+}
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    """The text of a literal written in the source (a string, an f-string's literal parts, `"…".format(…)`, a
+    concatenation or either branch of `a if c else b` of those); None for anything computed, such as `_("…")`."""
+    match node:
+        case ast.Constant(value=str(text)):
+            return text
+        case ast.JoinedStr(values=values):
+            return "".join(v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        case ast.Call(func=ast.Attribute(value=value, attr="format")):
+            return _literal_text(value)
+        case ast.BinOp(left=left, right=right, op=ast.Add()):
+            return (_literal_text(left) or "") + (_literal_text(right) or "") or None
+        case ast.IfExp(body=body, orelse=orelse):
+            return (_literal_text(body) or "") + (_literal_text(orelse) or "") or None
+    return None
+
+
+def _is_prose(text: str) -> bool:
+    """A word people read, as opposed to a symbol (—, √), a separator or a bare placeholder."""
+    return re.search(r"[A-Za-z]{2,}", re.sub(r"\{[^}]*\}", "", text)) is not None
+
+
+def _name(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def unwrapped(source: Path) -> list[str]:
+    """`file:line: text` of every English text in `source` that is given to a printing or error call unwrapped, and
+    of every command whose help is its docstring (help=_() is translated, a docstring is not)."""
+    found: list[str] = []
+
+    def report(node: ast.AST, text: str) -> None:
+        if _is_prose(text) and (source.name, text) not in ALLOWED:
+            found.append(f"{source.name}:{getattr(node, 'lineno', '?')}: {text!r}")
+
+    for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+        if isinstance(node, ast.Call):
+            name = _name(node.func)
+            arguments = [*node.args] if name in PRINTING or name == "grid" else []
+            arguments += [k.value for k in node.keywords if k.arg in PRINTING_KEYWORDS]
+            for argument in arguments:
+                for part in argument.elts if isinstance(argument, ast.List) else [argument]:  # grid's columns
+                    text = _literal_text(part)
+                    if text is not None:
+                        report(part, text)
+        elif isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and _name(decorator.func) in DECORATORS
+                    and not any(k.arg == "help" for k in decorator.keywords)
+                    and ast.get_docstring(node)
+                ):
+                    report(decorator, f"the help of {node.name} is its docstring: give help=_(…)")
+    return sorted(found, key=lambda entry: int(entry.split(":")[1]))
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "cli").glob("*.py")), ids=lambda path: path.name)
+def test_no_english_text_reaches_people_unwrapped(source: Path) -> None:
+    assert unwrapped(source) == []
+
+
+def test_the_guard_finds_an_unwrapped_message(tmp_path: Path) -> None:
+    source = tmp_path / "sample.py"
+    source.write_text(
+        'console.print(f"imported {count} rows")\n'
+        'raise Usage("give --as")\n'
+        'grid(_("ok"), ["when", "—"], [])\n'
+        'error(_("wrapped {x}").format(x=1))\n'
+        'typer.Option("--json", help="print JSON")\n'
+        '@app.command()\ndef go():\n    """Go somewhere."""\n',
+        "utf-8",
+    )
+
+    assert [line.split(": ", 1)[1] for line in unwrapped(source)] == [
+        "'imported  rows'",
+        "'give --as'",
+        "'when'",
+        "'print JSON'",
+        "'the help of go is its docstring: give help=_(…)'",
+    ]

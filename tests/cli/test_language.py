@@ -123,3 +123,46 @@ def test_h_is_help_everywhere(cli: Cli, command: tuple[str, ...]) -> None:
 
     assert (short.code, short.out) == (0, long.out)
     assert "Usage:" in short.out
+
+
+def test_click_s_own_help_texts_speak_chinese(cli: Cli) -> None:
+    shown = cli("review", "--help", env=CHINESE)
+
+    assert shown.out.startswith("用法：registry review [选项]")
+    assert "显示本帮助并退出。" in shown.out
+    assert "Usage" not in shown.out and "Show this message" not in shown.out
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("review", "ys-2024", "--pass"), "用法错误：缺少选项 '--stage'。"),
+        (("checkpoints", "--limit", "many"), "用法错误：'--limit' 的取值无效：应为整数，无法将输入解析为整数"),
+        (("list", "--bogus"), "用法错误：没有选项：--bogus"),
+        (("revie",), "用法错误：没有命令 'revie'。是否要执行 'revise'、'review'、'retire'？"),
+        (("list", "extra"), "用法错误：多余的参数（extra）"),
+    ],
+)
+def test_a_usage_error_speaks_chinese_with_exit_2(cli: Cli, args: tuple[str, ...], said: str) -> None:
+    refused = cli(*args, env=CHINESE)
+
+    assert refused.code == 2
+    assert refused.err.startswith("用法：registry")
+    assert "执行 'registry" in refused.err and "-h' 查看帮助。" in refused.err
+    assert refused.err.rstrip().endswith(said)
+
+
+def test_a_usage_error_keeps_click_s_english_under_the_c_locale(cli: Cli) -> None:
+    refused = cli("review", "ys-2024", "--pass")
+
+    assert refused.code == 2
+    assert refused.err == (
+        "Usage: registry review [OPTIONS] {item}\nTry 'registry review -h' for help.\n\n"
+        "usage error: Missing option '--stage'.\n"
+    )
+
+
+def test_the_staff_access_and_proof_commands_speak_chinese(cli: Cli) -> None:
+    assert "撤销 API 令牌" in cli("token", "revoke", "--help", env=CHINESE).out
+    assert "最新的签名检查点" in cli("head", "--help", env=CHINESE).out
+    assert cli("head", env=CHINESE).err.strip().startswith("错误：")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,11 @@ def test_show_of_a_retired_item_prints_the_last_published_version_and_the_histor
 
     text = " ".join(shown.out.split())
     assert BUDGET.content in text and REFERENCE in text
-    assert f"registry history {ITEM}" in text
+    hint = shown.out.rsplit("its whole record: ", 1)[1].strip()  # as the user can run it, --db included
+    assert hint.endswith(f"--db sqlite:///registry.db history {ITEM}")
+    followed = subprocess.run(shlex.split(hint), capture_output=True, text=True, cwd=directory, timeout=120)
+    assert followed.returncode == 0, followed.stderr
+    assert "ItemRetired" in followed.stdout or "取消" in followed.stdout
 
 
 def test_show_json_of_a_retired_item_gives_its_retirement(directory: Path, history: list[dict[str, Any]]) -> None:
