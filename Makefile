@@ -12,10 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
+# PORT: where `make demo` serves (make demo PORT=8001 when 8000 is taken).
+PORT ?= 8000
+
 ## demo: build (or reuse) demo.db with a realistic sample catalog and show how to look at it; when `registry` is not
 ## on the PATH, its last line says how (`. .venv/bin/activate`)
 demo: $(STAMP)
-	$(BIN)/registry demo
+	$(BIN)/registry demo --port $(PORT)
 
 ## test: ruff, mypy --strict and the whole pytest suite (features/ included)
 test: lint typecheck pytest

@@ -65,7 +65,7 @@ def logging_refusals(scope: Scope, send: Send, operation: Callable[[], str]) -> 
             else:
                 said = ""
             if said:
-                log.warning("client error %s %s: %s", status, _one_line(operation()), _one_line(said))
+                log.warning("client error (HTTP %s) in %s: %s", status, _one_line(operation()), _one_line(said))
         await send(message)
 
     return send_logged

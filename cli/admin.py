@@ -10,8 +10,9 @@ from rich.progress import Progress
 
 from cli.app import actor_app, app
 from cli.choice import role as role_choice
+from cli.choice import status as status_choice
 from cli.context import Context, Usage, context
-from cli.i18n import _, explained
+from cli.i18n import _, explained, listing, locale_is_chinese
 from cli.output import console, error, grid, print_json
 from events.checkpoint import create_key
 from events.database import display_url, open_engine, reading
@@ -157,7 +158,7 @@ def actor_add(
     else:
         console.print(
             _("registered {name} ({unit}: {roles})").format(
-                name=name, unit=unit, roles=", ".join(sorted(r.value for r in roles))
+                name=name, unit=registered.unit, roles=listing(role_choice().label(r.value) for r in sorted(roles))
             ),
             markup=False,
         )
@@ -173,9 +174,16 @@ def actor_list(ctx: typer.Context, as_json: Json = False) -> None:
         grid(
             _("{count} actor(s)").format(count=len(actors)),
             [_("actor"), _("unit"), _("roles")],
-            [[a.actor_id, a.unit, ", ".join(sorted(f"{r.value} ({r.label})" for r in a.roles))] for a in actors],
+            [[a.actor_id, a.unit, listing(_role_names(sorted(a.roles)))] for a in actors],
         )
     )
+
+
+def _role_names(roles: list[Role]) -> list[str]:
+    """Roles as people read them: `drafter (起草人)`, or 起草人 under a Chinese locale."""
+    if locale_is_chinese():
+        return [r.label for r in roles]
+    return [f"{r.value} ({r.label})" for r in roles]
 
 
 @app.command(
@@ -253,12 +261,14 @@ def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help=_("start again from an empty demo.db"))] = False,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help=_("serve the GraphQL API afterwards"))] = True,
     host: Annotated[str, typer.Option(help=_("address to serve on"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help=_("port to serve on"))] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help=_("port to serve on"))] = 8000,
 ) -> None:
     from pathlib import Path
 
+    from cli.serve import listen
     from registry.demo import LAST_ITEM, build_demo
 
+    listening = listen(host, port) if serve else None  # a busy port is said first, not after the hints
     c = context(ctx)
     url = c.db or "sqlite:///demo.db"
     if fresh and url.startswith("sqlite:///"):
@@ -284,7 +294,7 @@ def demo(
                 url=display_url(url), actors=built.actors, items=built.items, domains=built.domains
             )
             + " ("
-            + ", ".join(f"{status} {count}" for status, count in built.statuses.items())
+            + listing(f"{status_choice().label(status)} {count}" for status, count in built.statuses.items())
             + ")",
             markup=False,
         )
@@ -293,7 +303,14 @@ def demo(
         from cli.serve import serve_registry
 
         serve_registry(
-            registry.engine, registry.profile, host, port, graphiql=True, introspection=True, signer=registry.signer
+            registry.engine,
+            registry.profile,
+            host,
+            port,
+            graphiql=True,
+            introspection=True,
+            signer=registry.signer,
+            listening=listening,
         )
 
 

@@ -1,8 +1,8 @@
 """Enumerated option values, in English or in Chinese: `--status 已公布` is `--status published`, in any locale.
 
-The element options (--audience, --method, --level) read their Chinese labels in cli/element_input.py; this is the
-same for --status, --stage and --role, as the options' parser, so that a wrong value is a usage error (exit 2) that
-lists the choices.
+The same for --status, --stage, --role and the element options (--audience, --method, --level), as the options'
+parser, so that a wrong value is a usage error (exit 2) that lists the choices; `label()` names a value in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import typer
 
-from cli.i18n import _, listing, locale_is_chinese
+from cli.i18n import Translation, _, listing, locale_is_chinese
 
 
 class Choice:
@@ -45,9 +45,16 @@ class Choice:
         """The values with their labels, the reader's language first: `published (已公布)` or `已公布 (published)`."""
         chinese = locale_is_chinese()
         return listing(
-            (f"{labels[0]} ({value})" if chinese else f"{value} ({labels[0]})") if labels else value
+            Translation(f"{labels[0]} ({value})" if chinese else f"{value} ({labels[0]})", f"{value} ({labels[0]})")
+            if labels
+            else value
             for value, labels in self.names.items()
         )
+
+    def label(self, value: str) -> str:
+        """`value` as the reader's language names it: its Chinese label under a Chinese locale, else itself."""
+        labels = self.names.get(value)
+        return labels[0] if labels and locale_is_chinese() else value
 
 
 def _statuses() -> dict[str, tuple[str, ...]]:
@@ -72,6 +79,45 @@ def _roles() -> dict[str, tuple[str, ...]]:
     return {r.value: (r.label, *aliases.get(r, ())) for r in Role}
 
 
+def _audiences() -> dict[str, tuple[str, ...]]:
+    from events.elements import Audience
+    from registry.catalog_table import AUDIENCE_WORDS  # every word catalogs use for the public: 所有人, 社会公众 …
+
+    return {
+        a.value: (a.label, *(w for w, v in AUDIENCE_WORDS.items() if v == a.value and w != a.label)) for a in Audience
+    }
+
+
+def _methods() -> dict[str, tuple[str, ...]]:
+    from events.elements import Method
+
+    aliases = {Method.PROACTIVE: ("主动公开",), Method.ON_REQUEST: ("依申请公开",)}
+    return {m.value: (m.label, *aliases.get(m, ())) for m in Method}
+
+
+def _levels() -> dict[str, tuple[str, ...]]:
+    from events.elements import Level
+
+    aliases = {Level.TOWNSHIP: ("乡镇级", "镇级")}
+    return {level.value: (level.label, *aliases.get(level, ())) for level in Level}
+
+
+def _version_states() -> dict[str, tuple[str, ...]]:
+    """A version's own state (`show`): where it stands, not what the item waits for (an item's status)."""
+    return {
+        "draft": ("草稿",),
+        "submitted": ("已提交",),
+        "preliminary_reviewed": ("初审通过",),
+        "legality_reviewed": ("合法性审查通过",),
+        "approved": ("审议通过",),
+        "published": ("已公布",),
+        "superseded": ("已被取代",),
+        "retired": ("已取消",),
+        "withdrawn": ("已撤回",),
+        "discarded": ("已废弃",),
+    }
+
+
 def status() -> Choice:
     """An item's status (`registry list --status`): the Chinese status names, and a few words people use."""
     return Choice(_statuses)
@@ -85,3 +131,23 @@ def stage() -> Choice:
 def role() -> Choice:
     """An actor's role (`actor add --role`, `token create --role`)."""
     return Choice(_roles)
+
+
+def audience() -> Choice:
+    """公开对象 (`--audience`): 全社会 also in the other words catalogs use for everyone (所有人, 社会公众 …)."""
+    return Choice(_audiences)
+
+
+def method() -> Choice:
+    """公开方式 (`--method`)."""
+    return Choice(_methods)
+
+
+def level() -> Choice:
+    """公开层级 (`--level`)."""
+    return Choice(_levels)
+
+
+def version_state() -> Choice:
+    """A version's state, as `show` names it."""
+    return Choice(_version_states)

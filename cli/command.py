@@ -22,7 +22,7 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup, TyperOption
 from typer.models import CommandFunctionType
 
-from cli.i18n import _, listing
+from cli.i18n import _, english, listing
 from events.message import N_
 
 # The usage line's placeholders, as click writes them (translated in _write_usage).
@@ -88,6 +88,22 @@ def usage_message(failure: ClickException) -> str:
     return translated(failure.format_message())
 
 
+def english_message(failure: ClickException) -> str:
+    """What went wrong in English (click's words), without the usage line or a prefix."""
+    said = failure.message
+    failure.message = str(english(said))  # the part that the registry itself wrote, translated (cli/choice.py)
+    try:
+        return failure.format_message()
+    finally:
+        failure.message = said
+
+
+def error_line(failure: ClickException) -> str:
+    """The error's line as `show()` prints it, in the reader's language: `usage error: …`."""
+    prefix = _("usage error: {message}") if isinstance(failure, UsageError) else _("error: {message}")
+    return prefix.format(message=usage_message(failure))
+
+
 def show(failure: ClickException) -> None:
     """Print a usage error (or another click error) on stderr as click would, in the reader's language."""
     context = failure.ctx if isinstance(failure, UsageError) else None
@@ -98,8 +114,7 @@ def show(failure: ClickException) -> None:
                 command=context.command_path, option=context.help_option_names[0]
             )
         typer.echo(f"{context.get_usage()}\n{hint}\n", err=True)
-    prefix = _("usage error: {message}") if isinstance(failure, UsageError) else _("error: {message}")
-    typer.echo(prefix.format(message=usage_message(failure)), err=True)
+    typer.echo(error_line(failure), err=True)
 
 
 def _write_usage(command: TyperCommand | TyperGroup, ctx: Context, formatter: HelpFormatter) -> None:

@@ -97,16 +97,25 @@ class Context:
 
     @property
     def timezone(self) -> str:
-        """The jurisdiction's time zone, read from the profile without loading it (for reads that need only this)."""
+        """The jurisdiction's time zone, read from the profile's TOML without building the profile: a read such as
+        `registry history` needs only this, and pydantic would double its start-up. A profile that cannot be read,
+        or names an unknown zone, is the ProfileError the full load would give."""
         import tomllib
         from importlib import resources
+        from zoneinfo import ZoneInfo
 
-        if self.profile_path:
-            text = self.profile_path.read_text("utf-8")
-        else:
-            text = resources.files("registry").joinpath("profiles/etuokeqianqi.toml").read_text("utf-8")
-        zone = tomllib.loads(text).get("timezone", "Asia/Shanghai")  # Profile.timezone's default
-        return zone if isinstance(zone, str) else "Asia/Shanghai"
+        try:
+            if self.profile_path:
+                text = self.profile_path.read_text("utf-8")
+            else:
+                text = resources.files("registry").joinpath("profiles/etuokeqianqi.toml").read_text("utf-8")
+            zone = tomllib.loads(text).get("timezone", "Asia/Shanghai")  # Profile.timezone's default
+            ZoneInfo(zone)
+        except (OSError, ValueError, KeyError, TypeError):  # TOMLDecodeError, ZoneInfoNotFoundError included
+            from registry.profile import load_profile
+
+            return load_profile(self.profile_path).timezone  # the full load says what is wrong (ProfileError)
+        return str(zone)
 
     def engine(self) -> Engine:
         """The database, checked to have the newest schema: for reads of the log and the projections that need

@@ -9,17 +9,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from cli import choice
 from cli.context import InvalidInput
 from cli.i18n import _
-from events.elements import Audience, ItemElements, Level, Method
-from registry.catalog_table import AUDIENCE_WORDS
+from events.elements import ItemElements
 
-_LABELS: dict[str, dict[str, str]] = {
-    # 公开对象 also in any word catalogs use for it, as the importer reads them: 所有人 and 社会公众 mean the public
-    "audience": {a.label: a.value for a in Audience} | AUDIENCE_WORDS,
-    "method": {m.label: m.value for m in Method} | {"主动公开": "proactive", "依申请公开": "on_request"},
-    "levels": {level.label: level.value for level in Level} | {"乡镇级": "township", "镇级": "township"},
-}
+# The enumerated elements, in English or in Chinese (所有人 and 社会公众 are the public, as the importer reads them):
+# the options' parser, and what a --from file's values are checked against.
+_CHOICES = {"audience": choice.audience(), "method": choice.method(), "levels": choice.level()}
 
 Category = Annotated[str | None, typer.Option(help=_("一级事项 (category)"))]
 Name = Annotated[str | None, typer.Option(help=_("二级事项 (name)"))]
@@ -33,15 +30,26 @@ Body = Annotated[str | None, typer.Option(help=_("公开主体 (body)"))]
 Channel = Annotated[list[str] | None, typer.Option("--channel", help=_("公开渠道和载体, repeatable, e.g. 政府网站"))]
 AudienceOption = Annotated[
     list[str] | None,
-    typer.Option("--audience", help=_("公开对象, repeatable: public (全社会), specific_group (特定群体)")),
+    typer.Option(
+        "--audience",
+        parser=_CHOICES["audience"],
+        help=_("公开对象, repeatable: public (全社会), specific_group (特定群体)"),
+    ),
 ]
 AudienceNote = Annotated[str | None, typer.Option("--audience-note", help=_("which specific group (特定群体)"))]
 MethodOption = Annotated[
-    list[str] | None, typer.Option("--method", help=_("公开方式, repeatable: proactive (主动), on_request (依申请)"))
+    list[str] | None,
+    typer.Option(
+        "--method", parser=_CHOICES["method"], help=_("公开方式, repeatable: proactive (主动), on_request (依申请)")
+    ),
 ]
 LevelOption = Annotated[
     list[str] | None,
-    typer.Option("--level", help=_("公开层级, repeatable: county (县级), township (乡级), village (村级)")),
+    typer.Option(
+        "--level",
+        parser=_CHOICES["levels"],
+        help=_("公开层级, repeatable: county (县级), township (乡级), village (村级)"),
+    ),
 ]
 FromFile = Annotated[
     Path | None, typer.Option("--from", help=_("a JSON object with element names as keys; options override it"))
@@ -85,10 +93,10 @@ def collect(
     for field, value in options.items():
         if value is not None and value != []:
             given[field] = value
-    for field, labels in _LABELS.items():
+    for field, chosen in _CHOICES.items():
         if field in given:
             values = given[field] if isinstance(given[field], list) else [given[field]]
-            given[field] = [labels.get(v, v) if isinstance(v, str) else v for v in values]
+            given[field] = [_chosen(where, field, chosen, value) for value in values]
     try:
         elements = ItemElements.model_validate(given)
     except ValidationError as error:
@@ -99,3 +107,15 @@ def collect(
             _("{where}: invalid element value(s): {problems}").format(where=where, problems=problems)
         ) from error
     return elements, frozenset(given), extras
+
+
+def _chosen(where: str, field: str, chosen: choice.Choice, value: object) -> str:
+    """The English value of one value of an enumerated element; InvalidInput naming the field and the choices."""
+    found = chosen.values.get(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise InvalidInput(
+            _("{where}: {field}: {value!r} is not one of {choices}").format(
+                where=where, field=field, value=value, choices=chosen.choices()
+            )
+        )
+    return found

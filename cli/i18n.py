@@ -38,14 +38,39 @@ def _load() -> gettext.NullTranslations:
 _translation = _load()
 
 
+class Translation(str):
+    """A text in the reader's language that remembers its English: `.format()` fills both in, so that an error made
+    with `_("…").format(…)` can still be told in English where a program reads it (`--json`'s `"message"`).
+
+    Any other operation (`+`, slicing, `.strip()`) gives a plain str, whose English is itself."""
+
+    english: str
+
+    def __new__(cls, text: str, english: str) -> Translation:
+        made = super().__new__(cls, text)
+        made.english = english
+        return made
+
+    def format(self, *arguments: object, **fields: object) -> Translation:
+        return Translation(
+            super().format(*arguments, **fields),
+            self.english.format(*map(english, arguments), **{name: english(v) for name, v in fields.items()}),
+        )
+
+
+def english(text: object) -> object:
+    """The English of a Translation; anything else as it is."""
+    return text.english if isinstance(text, Translation) else text
+
+
 def _(message: str) -> str:
-    """`message` in the reader's language."""
-    return _translation.gettext(message)
+    """`message` in the reader's language (a Translation, which keeps the English)."""
+    return Translation(_translation.gettext(message), message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural of a message for `count`, in the reader's language (Chinese has one form)."""
-    return _translation.ngettext(singular, plural, count)
+    return Translation(_translation.ngettext(singular, plural, count), singular if count == 1 else plural)
 
 
 def locale_is_chinese() -> bool:
@@ -55,7 +80,11 @@ def locale_is_chinese() -> bool:
 
 def render(message: Message) -> str:
     """A domain message (a template marked with N_ and its arguments) in the reader's language."""
-    return message.render(_translation.gettext)
+    from events.message import Message
+
+    template = message.template  # the CLI's own errors carry a text it translated already: NotFound(_("…"))
+    in_english = Message(template.english, **message.arguments) if isinstance(template, Translation) else message
+    return Translation(message.render(_translation.gettext), str(in_english))
 
 
 def explained(failure: BaseException) -> str:
@@ -63,11 +92,20 @@ def explained(failure: BaseException) -> str:
     from events.message import Message
 
     text = getattr(failure, "text", None)
-    return render(text) if isinstance(text, Message) else str(failure)
+    if isinstance(text, Message):
+        return render(text)
+    said = failure.args[0] if len(failure.args) == 1 else None
+    return said if isinstance(said, Translation) else str(failure)
+
+
+def in_english(failure: BaseException) -> str:
+    """An error's message in English, as `explained()` tells it to people (without a prefix such as `error:`)."""
+    return str(english(explained(failure)))
 
 
 def listing(items: Iterable[str]) -> str:
     """Items joined as the reader's language lists them: `a, b, c` or `a、b、c`."""
     from events.message import LIST_SEPARATOR
 
-    return _(LIST_SEPARATOR).join(items)
+    listed = list(items)
+    return Translation(_(LIST_SEPARATOR).join(listed), LIST_SEPARATOR.join(str(english(item)) for item in listed))

@@ -9,9 +9,9 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from cli.app import app
-from cli.command import show
+from cli.command import english_message, error_line, show
 from cli.context import Exit, InvalidInput, Usage
-from cli.i18n import _, explained
+from cli.i18n import _, explained, in_english
 
 # Importing a module registers its commands. A run imports only the module of the command it runs (start-up is
 # most of a short command's time: `registry history` need not load spreadsheets, reports and the HTTP server);
@@ -66,6 +66,8 @@ def run() -> None:
         if isinstance(failure, NoArgsIsHelpError):  # `registry actor`: the help, on stderr, exit 2 (as click does)
             failure.show()
         else:
+            if _asked_for_json():
+                _print_json_error(failure.exit_code, english_message(failure), error_line(failure))
             show(failure)
         sys.exit(failure.exit_code)
     except typer.Abort:  # end of input at a prompt
@@ -75,21 +77,46 @@ def run() -> None:
         explained = explain(failure)
         if explained is None:
             raise
-        from cli.output import error, print_json
+        from cli.output import error
 
         message, code = explained
-        if "--json" in sys.argv[1:]:  # a script asked for JSON: it gets JSON, failures included (docs/cli.md)
-            print_json({"error": {"exit": int(code), "message": message, **_rule_of(failure)}})
+        if _asked_for_json():
+            _print_json_error(code, _english_of(failure), message, **_rule_of(failure))
         error(message)
         sys.exit(code)
     # --help, --version and typer.Exit(code) return their exit code (Ctrl-C: 130); a command returns None
     sys.exit(result if isinstance(result, int) else 0)
 
 
+def _asked_for_json() -> bool:
+    return "--json" in sys.argv[1:]
+
+
+def _print_json_error(code: int, message: str, text: str, **more: str) -> None:
+    """A failure as a script that asked for JSON reads it (docs/cli.md): `message` in English without a prefix
+    and the exit code are the contract; `text` is what people were told, in their language."""
+    from cli.output import print_json
+
+    print_json({"error": {"exit": int(code), "message": message, "text": text, **more}})
+
+
 def _rule_of(failure: Exception) -> dict[str, str]:
     from registry.rules import RuleViolation
 
     return {"rule": failure.rule.code} if isinstance(failure, RuleViolation) else {}
+
+
+def _english_of(failure: Exception) -> str:
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(failure, DBAPIError):
+        return _database_cause(failure)
+    return in_english(failure)
+
+
+def _database_cause(failure: Exception) -> str:
+    orig = getattr(failure, "orig", None)
+    return str(orig).strip().splitlines()[0] if orig else str(failure)
 
 
 def explain(failure: Exception) -> tuple[str, int] | None:
@@ -121,8 +148,7 @@ def explain(failure: Exception) -> tuple[str, int] | None:
         case InvalidInput() | ProfileError():
             return _("invalid input: {message}").format(message=said), Exit.INVALID_INPUT
         case DBAPIError():
-            cause = str(failure.orig).strip().splitlines()[0] if failure.orig else str(failure)
-            return _("database error: {message}").format(message=cause), 1
+            return _("database error: {message}").format(message=_database_cause(failure)), 1
         case SQLAlchemyError():
             return _("database error: {message}").format(message=failure), 1
     return None

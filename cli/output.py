@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
     from rich.measure import Measurement
     from rich.table import Table
+    from rich.text import Text
 
     console: Console
     errors: Console
@@ -53,7 +54,11 @@ UNBOUNDED_WIDTH = 100_000
 # letters, digits and punctuation (an English word, an id, a date, "(draft)") unless the run alone is wider than
 # the column.
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef"
-_PIECES = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
+# Chinese line-breaking rules (禁则): a closing mark never starts a line, an opening mark never ends one. Each stays
+# with the character it belongs to.
+_OPENING = "（《「『“‘〈【〔［｛"
+_CLOSING = "、，。；：？！）》」』”’〉】〕］｝…—·"
+_PIECES = re.compile(rf"\s+|[{_OPENING}]*(?:[{_CJK}]|[^\s{_CJK}]+)[{_CLOSING}]*")
 _LONGEST_UNBROKEN = 24  # a longer run (a URL, a long id) folds rather than widening its column past this
 
 
@@ -105,26 +110,28 @@ def show_value(field: str, value: Any) -> str:
 
 def elements_table(elements: dict[str, Any], title: str) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     from events.elements import ELEMENT_LABELS
 
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(title=Text(title), show_header=False, title_justify="left")
     rows = [[label, show_value(field, elements.get(field))] for field, label in ELEMENT_LABELS.items()]
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for label, value in rows:
-        table.add_row(label, Cell(value))
+        table.add_row(Text(label), Cell(value))
     return table
 
 
 def grid(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
         table.add_column(column, no_wrap=index == 0)
     for row in rows:
-        table.add_row(row[0], *(Cell(text) for text in row[1:]))
+        table.add_row(Text(row[0]), *(Cell(text) for text in row[1:]))
     return table
 
 
@@ -143,8 +150,13 @@ class Cell:
         widest = max((cell_len(line) for line in self.text.splitlines()), default=1)
         return Measurement(narrowest, widest).with_maximum(options.max_width)
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[str]:
-        yield "\n".join(line for paragraph in self.text.splitlines() for line in wrap(paragraph, options.max_width))
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        from rich.text import Text
+
+        # Text, never markup: [b] or [/x] in an element is text (as markup rich would style it, or fail on it).
+        yield Text(
+            "\n".join(line for paragraph in self.text.splitlines() for line in wrap(paragraph, options.max_width))
+        )
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.app import app
+from cli.choice import role, version_state
 from cli.choice import status as status_choice
 from cli.context import context
 from cli.i18n import _, explained
@@ -84,13 +85,13 @@ def show(
         print_json(shape)
         return
     if retired is not None:
-        _print_retirement(item, retired, registry.profile.timezone)
+        _print_retirement(item, retired, registry.profile.timezone, last_version_follows=version is None)
     title = _("{item} · {domain} · {unit} · version {version} ({state}) · {status} ({status_value})").format(
         item=item,
         domain=state.domain or "—",
         unit=state.unit,
         version=chosen["version"],
-        state=chosen["state"],
+        state=version_state().label(chosen["state"]),
         status=state.status.label,
         status_value=state.status.value,
     )
@@ -146,8 +147,9 @@ def _retirement_shape(retired: Retirement | None) -> dict[str, Any] | None:
     }
 
 
-def _print_retirement(item: str, retired: Retirement, zone: str) -> None:
-    """That the item was retired, when, why and on whose approval; the last published version follows."""
+def _print_retirement(item: str, retired: Retirement, zone: str, last_version_follows: bool) -> None:
+    """That the item was retired, when, why and on whose approval; then, unless another version was asked for,
+    that its last published version follows."""
     from cli.clock import local_time
     from cli.i18n import _
     from cli.output import console
@@ -169,10 +171,13 @@ def _print_retirement(item: str, retired: Retirement, zone: str) -> None:
         ),
         markup=False,
     )
-    console.print(
-        _("{item} is no longer in the public catalog; its last published version was:").format(item=item),
-        markup=False,
-    )
+    if last_version_follows:
+        console.print(
+            _("{item} is no longer in the public catalog; its last published version was:").format(item=item),
+            markup=False,
+        )
+    else:
+        console.print(_("{item} is no longer in the public catalog").format(item=item), markup=False)
 
 
 @app.command("list", help=_("Every item with its status, drafts included (internal listing)."))
@@ -210,14 +215,25 @@ def list_items(
         except RuleViolation as unknown:  # a misspelt filter says so, rather than listing nothing
             raise Usage(_("--domain: {problem}").format(problem=explained(unknown))) from None
     if unit:
+        from cli.context import Usage
+        from cli.i18n import render
+        from registry.rules import unknown_unit
+
         found = registry.profile.unit(unit)
-        unit = found.name if found else unit
+        if found is None:  # a misspelt filter says so, rather than listing nothing
+            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
+        unit = found.name
     page = (None if as_json else LIST_PAGE) if limit is None else (limit or None)
     with registry.store.reading() as conn:
         rows = query.list_items(conn, status, unit, domain, limit=page, offset=offset)
         total = query.count_items(conn, status, unit, domain) if page is not None or offset else len(rows)
     if as_json:
         print_json(rows)
+        return
+    if not rows and offset:
+        console.print(
+            _("no items at offset {offset}: there are {count}").format(offset=offset, count=total), markup=False
+        )
         return
     shown = (
         _("{count} item(s)").format(count=total)
@@ -243,13 +259,35 @@ def list_items(
             ],
         )
     )
-    if offset + len(rows) < total:
+    following = offset + len(rows)
+    if following < total:
+        filters = [
+            *(["--status", status] if status else []),
+            *(["--unit", unit] if unit else []),
+            *(["--domain", domain] if domain else []),
+        ]
+        page_size = ["--limit", str(limit)] if limit else []
         console.print(
-            _("more: --offset {next} for the next {page}, --limit 0 for all").format(
-                next=offset + len(rows), page=len(rows) or LIST_PAGE
+            _("more: {command} (the next {count})").format(
+                command=_runnable(ctx, "list", *filters, *page_size, "--offset", str(following)),
+                count=min(len(rows), total - following),
             ),
             markup=False,
         )
+        console.print(
+            _("all {count}: {command}").format(count=total, command=_runnable(ctx, "list", *filters, "--limit", "0")),
+            markup=False,
+        )
+
+
+def _runnable(ctx: typer.Context, *words: str) -> str:
+    """`words` as a command this user can run as printed: the program as they can type it, and the global --db and
+    --profile they gave."""
+    from cli.invocation import program, shell_words
+
+    c = context(ctx)
+    given = [*(["--db", c.db] if c.db else []), *(["--profile", str(c.profile_path)] if c.profile_path else [])]
+    return " ".join([program(), shell_words(*given, *words)])
 
 
 @app.command(
@@ -293,7 +331,8 @@ def _print_history(item: str, rows: list[dict[str, Any]], zone: str) -> None:
         chain = _("chain ok") if r["verified"] else _("CHAIN BROKEN")
         console.print(
             f"\n#{r['position']}  {when}  {ACTION_LABELS.get(r['action'], r['action'])}{version}  "
-            f"{r['actor']} · {r['unit'] or '—'} · {r['role'] or '—'} · {_channel(r)}  [{chain}]",
+            f"{r['actor']} · {r['unit'] or '—'} · {role().label(r['role']) if r['role'] else '—'} · {_channel(r)}  "
+            f"[{chain}]",
             markup=False,
             style="bold" if r["verified"] else "bold red",
         )

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help=_("address to listen on"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help=_("port to listen on"))] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help=_("port to listen on"))] = 8000,
     graphiql: Annotated[bool, typer.Option("--graphiql/--no-graphiql", help=_("serve GraphiQL to browsers"))] = True,
     introspection: Annotated[
         bool, typer.Option("--introspection/--no-introspection", help=_("allow schema introspection"))
@@ -87,7 +87,9 @@ def serve_registry(
     *,
     signer: Signer | None = None,
     sign_in: SignInPolicy | None = None,
+    listening: socket.socket | None = None,
 ) -> None:
+    """Serve on `listening` (a socket from `listen`), or on host:port."""
     import uvicorn
 
     from api.app import ServerLimits, create_app
@@ -101,7 +103,7 @@ def serve_registry(
         signer=signer,
         sign_in=sign_in,
     )
-    listening = _listen(host, port)  # before saying "serving": a busy port is a usage error, not a crash
+    listening = listening or listen(host, port)  # before saying "serving": a busy port is a usage error, not a crash
     console.print(
         _("serving the catalog page at http://{host}:{port}/ and GraphQL at http://{host}:{port}/graphql").format(
             host=host, port=port
@@ -122,14 +124,14 @@ def _log_to_stderr() -> None:
     import logging
 
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     api_log = logging.getLogger("registry.api")
     api_log.addHandler(handler)
     api_log.setLevel(logging.INFO)
     api_log.propagate = False
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """A socket listening on host:port, as uvicorn would open it; Usage (exit 2) when the port is taken."""
     try:
         family, kind, protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -145,9 +147,10 @@ def _listen(host: str, port: int) -> socket.socket:
         listening.close()
         if failure.errno == errno.EADDRINUSE:
             raise Usage(
-                _("port {port} on {host} is in use (another registry serve?): stop that or choose --port").format(
-                    port=port, host=host
-                )
+                _(
+                    "port {port} on {host} is in use (another registry serve?): stop it, or choose another port: "
+                    "--port N (make demo PORT=N)"
+                ).format(port=port, host=host)
             ) from None
         raise Usage(
             _("cannot listen on {host}:{port}: {reason}").format(host=host, port=port, reason=failure.strerror)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Annotated
@@ -163,7 +163,8 @@ def _message(problem: Problem) -> str:
 
 
 def _as_of(text: str, zone: tzinfo) -> datetime:
-    """A day (the catalog at the end of that day, the jurisdiction's time) or an ISO time (UTC unless it says)."""
+    """A day (the catalog at the end of that day) or an ISO time, both in the jurisdiction's time unless the time
+    gives its offset: a clerk who writes 09:00 means 09:00 where they are."""
     try:
         return datetime.combine(date.fromisoformat(text), time.max, zone)
     except ValueError:
@@ -174,7 +175,7 @@ def _as_of(text: str, zone: tzinfo) -> datetime:
         raise Usage(
             _("--as-of takes a date (2025-06-01) or a time (2025-06-01T09:30:00+08:00), not {text!r}").format(text=text)
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 @app.command(
@@ -201,9 +202,11 @@ def export_file(
     c = context(ctx)
     registry = c.registry()
     if unit:
+        from registry.rules import unknown_unit
+
         found = registry.profile.unit(unit)
-        if found is None:
-            raise Usage(_("unknown unit {unit!r}: the jurisdiction profile has no such unit").format(unit=unit))
+        if found is None:  # a misspelt filter says so, rather than exporting an empty catalog
+            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
         unit = found.name
     if domain:
         from registry.rules import RuleViolation, known_domain
@@ -256,7 +259,7 @@ def _format_of(output: Path) -> Format:
     if found is None:
         raise Usage(
             _("cannot export to {name}: the supported formats are {suffixes} (or name one with --format)").format(
-                name=output.name, suffixes=", ".join(_SUFFIXES)
+                name=output.name, suffixes=listing(_SUFFIXES)
             )
         )
     return found
@@ -266,4 +269,4 @@ def _format(name: str) -> Format:
     for known in FORMATS:
         if known == name:
             return known
-    raise Usage(_("--format must be one of {formats}, not {name!r}").format(formats=", ".join(FORMATS), name=name))
+    raise Usage(_("--format must be one of {formats}, not {name!r}").format(formats=listing(FORMATS), name=name))

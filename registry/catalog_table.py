@@ -124,7 +124,12 @@ class Catalog:
 
 
 class NotACatalog(ValueError):
-    """No sheet of the file has a catalog header."""
+    """No sheet of the file has a catalog header. A template (marked with N_) and its arguments, like a row's
+    problem: `str()` is the English, `text` what the CLI shows in the reader's language."""
+
+    def __init__(self, template: str, /, **arguments: object) -> None:
+        self.text = Message(template, **arguments)
+        super().__init__(str(self.text))
 
 
 # -- the vocabulary ------------------------------------------------------------------------------------------------
@@ -473,8 +478,11 @@ def read_sheets(sheets: Sequence[Sheet]) -> Catalog:
     tabled = [r for r in results if r[2]]
     if not tabled:
         raise NotACatalog(
-            "no catalog table found: no row among the first "
-            f"{HEADER_SCAN_ROWS} of any sheet names the columns 公开事项, 公开内容, 公开依据, 公开时限, 公开主体 …"
+            N_(
+                "no catalog table found: no row among the first {rows} of any sheet names the columns "
+                "公开事项, 公开内容, 公开依据, 公开时限, 公开主体 …"
+            ),
+            rows=HEADER_SCAN_ROWS,
         )
     named = len(tabled) > 1
     rows: list[CatalogRow] = []
@@ -783,7 +791,7 @@ def read_document(document: Any) -> Catalog:
     """The rows of a JSON export of this registry: `{"items": [{"domain", "unit", "elements": {…}}, …]}`."""
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
-        raise NotACatalog('not a catalog export: expected a JSON object with a list "items"')
+        raise NotACatalog(N_('not a catalog export: expected a JSON object with a list "items"'))
     every = frozenset(ItemElements.model_fields)
     rows: list[CatalogRow] = []
     for number, item in enumerate(items, start=1):

@@ -68,6 +68,7 @@ from registry.rules import (
     require_rejection_comment,
     require_status,
     require_trigger,
+    unknown_unit,
 )
 from registry.state import ItemState, Pending, Published, Status, initial_state
 
@@ -380,9 +381,7 @@ def decide_registration(
         )
     known = profile.unit(unit)
     if known is None:
-        raise RuleViolation(
-            Rule.ACTOR_REGISTRATION, N_("unknown unit {unit!r}: the jurisdiction profile has no such unit"), unit=unit
-        )
+        raise RuleViolation(Rule.ACTOR_REGISTRATION, unknown_unit(profile, unit))
     if not roles:
         raise RuleViolation(Rule.ACTOR_REGISTRATION, N_("an actor needs at least one role"))
     return ActorRegistered(actor_id=actor_id, unit=known.name, roles=tuple(sorted(roles)))

@@ -34,6 +34,7 @@ from registry.rules import (
     require_lawful_time_limit,
     require_named_group,
     require_portal,
+    unknown_unit,
 )
 from registry.service import Registry, now
 from registry.state import Status
@@ -172,9 +173,7 @@ def import_catalog(
     progress = progress or _Silent()
     owner = registry.profile.unit(unit)
     if owner is None:
-        raise RuleViolation(
-            Rule.DRAFTING_UNIT, N_("unknown unit {unit}: the jurisdiction profile has no such unit"), unit=repr(unit)
-        )
+        raise RuleViolation(Rule.DRAFTING_UNIT, unknown_unit(registry.profile, unit))
     forced = None
     if domain:
         known_domain(registry.profile, domain)  # refuses a misspelt --domain before anything is read

@@ -102,6 +102,13 @@ class Profile(BaseModel):
         close = difflib.get_close_matches(name, names, n=len(names), cutoff=0.5)
         return tuple(dict.fromkeys(names[match] for match in close))[:count]
 
+    def nearest_units(self, name: str, count: int = 3) -> tuple[str, ...]:
+        """The units whose name or alias is closest to `name`, best first: what a misspelt unit may have meant
+        (财政具 is near 财政局)."""
+        names = {alias: unit.name for unit in self.units for alias in (unit.name, *unit.aliases)}
+        close = difflib.get_close_matches(name.strip(), names, n=len(names), cutoff=0.5)
+        return tuple(dict.fromkeys(names[match] for match in close))[:count]
+
 
 class ProfileError(Exception):
     pass

@@ -176,15 +176,25 @@ def require_rejection_comment(comment: str) -> None:
         raise RuleViolation(Rule.REJECTION_COMMENT, N_("a rejection needs a comment saying what to fix (退回意见)"))
 
 
+def unknown_unit(profile: Profile, unit: str) -> Message:
+    """What to say of a unit the profile does not have: with the nearest units, when some are near."""
+    nearest = profile.nearest_units(unit)
+    if nearest:
+        return Message(
+            N_("unknown unit {unit!r} (did you mean {nearest}?): the jurisdiction profile has no such unit"),
+            unit=unit,
+            nearest=nearest,
+        )
+    return Message(N_("unknown unit {unit!r}: the jurisdiction profile has no such unit"), unit=unit)
+
+
 def owning_unit(profile: Profile, domain: str, unit: str, actor: Actor) -> str:
     """Rule 3: the unit that owns a new item of `domain` asked for as `unit` (both may be empty)."""
     known = profile.domain(domain) if domain else None
     if unit:
         found = profile.unit(unit)
         if found is None:
-            raise RuleViolation(
-                Rule.DRAFTING_UNIT, N_("unknown unit {unit!r}: the jurisdiction profile has no such unit"), unit=unit
-            )
+            raise RuleViolation(Rule.DRAFTING_UNIT, unknown_unit(profile, unit))
         if known and known.pilot and found.kind != "town" and found.name != known.responsible_unit:
             raise RuleViolation(
                 Rule.DRAFTING_UNIT,

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
 
+from events.message import N_, Message
 from registry.catalog_table import Merge, Sheet
 
 Format = Literal["xlsx", "xls", "csv", "html", "json"]
@@ -27,14 +28,20 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".html", ".htm", ".json")
 
 
 class UnreadableFile(ValueError):
-    """The file is missing, damaged, or not a spreadsheet this registry reads."""
+    """The file is missing, damaged, or not a spreadsheet this registry reads. A template (marked with N_) and its
+    arguments, like a row's problem: `str()` is the English, `text` what the CLI shows in the reader's language; a
+    reader library's own words, quoted as an argument, stay as it wrote them."""
+
+    def __init__(self, template: str, /, **arguments: object) -> None:
+        self.text = Message(template, **arguments)
+        super().__init__(str(self.text))
 
 
 def format_of(path: Path, data: bytes) -> Format:
     """The file's format from its signature, else its suffix."""
     suffix = path.suffix.lower()
     if not data.strip():
-        raise UnreadableFile(f"{path.name}: the file is empty")
+        raise UnreadableFile(N_("{file}: the file is empty"), file=path.name)
     if data.startswith(_ZIP):
         return "xlsx"
     if data.startswith(_OLE2):
@@ -43,8 +50,14 @@ def format_of(path: Path, data: bytes) -> Format:
         head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")):
             return "html"  # an HTML table saved as .xls, as many portals serve them
-        kind = "an .xlsx workbook (no zip signature)" if suffix != ".xls" else "an .xls workbook (no OLE2 signature)"
-        raise UnreadableFile(f"{path.name}: not {kind}; the file is damaged or is not a spreadsheet")
+        kind = (
+            Message(N_("an .xlsx workbook (no zip signature)"))
+            if suffix != ".xls"
+            else Message(N_("an .xls workbook (no OLE2 signature)"))
+        )
+        raise UnreadableFile(
+            N_("{file}: not {kind}; the file is damaged or is not a spreadsheet"), file=path.name, kind=kind
+        )
     if suffix in (".csv", ".tsv"):
         return "csv"
     if suffix in (".html", ".htm"):
@@ -52,9 +65,12 @@ def format_of(path: Path, data: bytes) -> Format:
     if suffix == ".json":
         return "json"
     raise UnreadableFile(
-        f"{path.name}: unsupported file type {suffix or '(no suffix)'}: import reads "
-        + ", ".join(SUFFIXES)
-        + " (a .json file as this registry exports it)"
+        N_(
+            "{file}: unsupported file type {suffix}: import reads {suffixes} (a .json file as this registry exports it)"
+        ),
+        file=path.name,
+        suffix=suffix or Message(N_("(no suffix)")),
+        suffixes=SUFFIXES,
     )
 
 
@@ -62,7 +78,7 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise UnreadableFile(f"{path}: cannot read ({error.strerror})") from error
+        raise UnreadableFile(N_("{path}: cannot read ({reason})"), path=str(path), reason=error.strerror) from error
 
 
 def read_sheets(path: Path, data: bytes, kind: Format) -> list[Sheet]:
@@ -84,7 +100,13 @@ def read_json(path: Path, data: bytes) -> Any:
     try:
         return json.loads(text(path, data))
     except json.JSONDecodeError as error:
-        raise UnreadableFile(f"{path.name}: line {error.lineno}, column {error.colno}: {error.msg}") from error
+        raise UnreadableFile(
+            N_("{path}: line {line}, column {column}: {problem}"),
+            path=path.name,
+            line=error.lineno,
+            column=error.colno,
+            problem=error.msg,
+        ) from error
 
 
 def text(path: Path, data: bytes) -> str:
@@ -97,7 +119,9 @@ def text(path: Path, data: bytes) -> str:
         if _CONTROL.search(decoded):
             break
         return decoded
-    raise UnreadableFile(f"{path.name}: not a text file in UTF-8 or GB18030; the file is damaged or binary")
+    raise UnreadableFile(
+        N_("{file}: not a text file in UTF-8 or GB18030; the file is damaged or binary"), file=path.name
+    )
 
 
 def _cell(value: Any) -> str:
@@ -130,7 +154,11 @@ def _xlsx(path: Path, data: bytes) -> list[Sheet]:
         # Not read-only: read-only worksheets do not expose merged cells.
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many types on damaged files; all mean "cannot read"
-        raise UnreadableFile(f"{path.name}: not a readable .xlsx workbook ({type(error).__name__}: {error})") from error
+        raise UnreadableFile(
+            N_("{file}: not a readable .xlsx workbook ({reason})"),
+            file=path.name,
+            reason=f"{type(error).__name__}: {error}",
+        ) from error
     sheets = []
     for worksheet in book.worksheets:
         rows: list[tuple[str, ...]] = []
@@ -158,7 +186,11 @@ def _xls(path: Path, data: bytes) -> list[Sheet]:
         except (NotImplementedError, AssertionError):
             book = xlrd.open_workbook(file_contents=data)
     except Exception as error:  # xlrd raises many types on damaged files; all mean "cannot read"
-        raise UnreadableFile(f"{path.name}: not a readable .xls workbook ({type(error).__name__}: {error})") from error
+        raise UnreadableFile(
+            N_("{file}: not a readable .xls workbook ({reason})"),
+            file=path.name,
+            reason=f"{type(error).__name__}: {error}",
+        ) from error
     sheets = []
     for worksheet in book.sheets():
         rows = []
@@ -189,7 +221,7 @@ def _csv(path: Path, content: str) -> Sheet:
     try:
         rows = [tuple(row) for row in csv.reader(io.StringIO(content, newline=""), dialect)]
     except csv.Error as error:
-        raise UnreadableFile(f"{path.name}: not readable as CSV ({error})") from error
+        raise UnreadableFile(N_("{file}: not readable as CSV ({reason})"), file=path.name, reason=str(error)) from error
     return Sheet(path.stem, _trimmed(rows))
 
 
@@ -198,7 +230,7 @@ def _html(path: Path, content: str) -> Sheet:
     parser.feed(content)
     parser.close()
     if not parser.tables:
-        raise UnreadableFile(f"{path.name}: no <table> in this HTML file")
+        raise UnreadableFile(N_("{file}: no <table> in this HTML file"), file=path.name)
     return Sheet(path.stem, _trimmed([tuple(r) for r in parser.rows]), tuple(parser.merges))
 
 

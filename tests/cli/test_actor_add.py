@@ -51,3 +51,22 @@ def test_a_role_the_unit_acts_in_is_registered_without_a_warning(cli: Cli, admin
     done = cli("--db", admin, "--as", "管理员", *args)
 
     assert done.code == 0 and done.err == "", done
+
+
+def test_a_misspelt_unit_is_refused_with_the_nearest_unit(cli: Cli, admin: str) -> None:
+    done = cli("--db", admin, "--as", "管理员", "actor", "add", "钱财政", "--unit", "财政具", "--role", "drafter")
+
+    assert done.code == 4
+    assert done.err.strip() == (
+        "refused [人员登记]: unknown unit '财政具' (did you mean 财政局?): the jurisdiction profile has no such unit"
+    )
+
+
+def test_the_roles_are_named_in_chinese_under_a_chinese_locale(cli: Cli, admin: str) -> None:
+    args = ("actor", "add", "钱财政", "--unit", "财政局", "--role", "drafter", "--role", "审议人")
+
+    added = cli("--db", admin, "--as", "管理员", *args, env={"LANG": "zh_CN.UTF-8"})
+    listed = cli("--db", admin, "actor", "list", env={"LANG": "zh_CN.UTF-8"})
+
+    assert added.out.strip() == "已登记 钱财政（财政局：审议人、起草人）"
+    assert "起草人" in listed.out and "drafter" not in listed.out and "admin" not in listed.out

@@ -1,4 +1,5 @@
-"""`list --domain` and `export --domain` through the real console script: a name that is no domain says so."""
+"""`list --domain`, `export --domain` and their `--unit` through the real console script: a name that is no domain
+(or no unit) says so, with the nearest names."""
 
 from __future__ import annotations
 
@@ -41,6 +42,30 @@ def test_a_misspelt_domain_filter_is_a_usage_error_that_names_the_nearest_domain
     assert done.code == 2, done
     assert "unknown domain 财政预决 (did you mean 财政预决算?)" in done.err
     assert done.out == "" and not output.exists()
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_a_misspelt_unit_filter_is_a_usage_error_that_names_the_nearest_unit(
+    cli: Cli, published: Registry, db_url: str, tmp_path: Path, command: str
+) -> None:
+    output = tmp_path / "catalog.json"
+    done = cli("--db", db_url, command, *(["-o", str(output)] if command == "export" else []), "--unit", "财政具")
+    chinese = cli(
+        "--db", db_url, command, *(["-o", str(output)] if command == "export" else []), "--unit", "财政具",
+        env={"LANG": "zh_CN.UTF-8"},
+    )  # fmt: skip
+
+    assert done.code == chinese.code == 2, done
+    assert "unknown unit '财政具' (did you mean 财政局?)" in done.err
+    assert "未知单位 '财政具'（是否是指 财政局？）" in chinese.err
+    assert done.out == "" and not output.exists()
+
+
+def test_list_by_a_unit_lists_its_items(cli: Cli, published: Registry, db_url: str) -> None:
+    done = cli("--db", db_url, "list", "--unit", "民政局", "--json")
+
+    assert done.code == 0, done.err
+    assert [row["item_id"] for row in json.loads(done.out)] == ["mzj-dibao"]
 
 
 def test_list_by_an_alias_or_with_领域_lists_the_domains_items(cli: Cli, published: Registry, db_url: str) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import stat
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -54,6 +56,44 @@ def test_list_pages_a_long_catalog_and_says_how_to_see_the_rest(cli: Cli, demo: 
         assert row["item_id"] in second.out and row["item_id"] not in first.out
 
 
+def test_list_past_the_end_says_there_are_no_items_there_and_how_many_there_are(cli: Cli, demo: str) -> None:
+    total = len(json.loads(cli("--db", demo, "list", "--json").out))
+
+    past = cli("--db", demo, "list", "--offset", "500")
+
+    assert past.code == 0
+    assert past.out.strip() == f"no items at offset 500: there are {total}"
+    assert "501" not in past.out
+
+
+def test_list_says_how_many_the_next_page_holds(cli: Cli, demo: str) -> None:
+    total = len(json.loads(cli("--db", demo, "list", "--json").out))
+
+    shown = cli("--db", demo, "list", "--limit", "5", "--offset", str(total - 8))
+
+    assert "(the next 3)" in shown.out
+
+
+def test_the_next_page_hint_is_a_command_that_runs_as_printed_with_the_filters(
+    cli: Cli, demo: str, tmp_path: Path
+) -> None:
+    filters = ("--status", "已公布", "--domain", "财政预决算")
+    everything = json.loads(cli("--db", demo, "list", *filters, "--json").out)
+    first = cli("--db", demo, "list", *filters, "--limit", "3")
+    more = next(line for line in first.out.splitlines() if line.startswith("more: "))
+    command = shlex.split(more.removeprefix("more: ").rsplit(" (the next", 1)[0])
+
+    assert command[1:3] == ["--db", demo]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=os.environ | {"LANG": "C.UTF-8"})
+
+    assert done.returncode == 0, done.stderr
+    assert f"items 4–6 of {len(everything)}" in done.stdout
+    for row in everything[3:6]:
+        assert row["item_id"] in done.stdout
+    everyone = next(line for line in first.out.splitlines() if line.startswith(f"all {len(everything)}: "))
+    assert everyone.endswith("list --status published --domain 财政预决算 --limit 0")
+
+
 def test_prove_speaks_to_people_and_gives_the_file_with_json(cli: Cli, demo: str) -> None:
     shown = cli("--db", demo, "prove", "czj-yusuan")
     as_json = json.loads(cli("--db", demo, "prove", "czj-yusuan", "--json").out)
@@ -86,9 +126,44 @@ def test_a_failure_asked_for_as_json_is_json(cli: Cli, demo: str) -> None:
     refused = cli("--db", demo, "--as", "李财政", "submit", "czj-yusuan", "--json")
 
     assert missing.code == 3
-    assert json.loads(missing.out) == {"error": {"exit": 3, "message": "error: no item 'NOPE'"}}
+    assert json.loads(missing.out) == {
+        "error": {"exit": 3, "message": "no item 'NOPE'", "text": "error: no item 'NOPE'"}
+    }
     assert refused.code == 4
     assert json.loads(refused.out)["error"]["rule"]
+    assert not json.loads(refused.out)["error"]["message"].startswith("refused")
+
+
+def test_a_json_failure_s_message_is_english_and_its_text_what_the_reader_was_told(cli: Cli, demo: str) -> None:
+    submit = ("--db", demo, "--as", "李财政", "submit", "czj-yusuan", "--json")
+    missing = cli("--db", demo, "history", "NOPE", "--json", env={"LANG": "zh_CN.UTF-8"})
+    refused, in_english = cli(*submit, env={"LANG": "zh_CN.UTF-8"}), cli(*submit)
+
+    assert json.loads(missing.out)["error"] == {"exit": 3, "message": "no item 'NOPE'", "text": missing.err.strip()}
+    assert missing.err.startswith("错误：")
+    said = json.loads(refused.out)["error"]
+    assert said["text"] == refused.err.strip() and said["text"].startswith("已拒绝 [")
+    assert said["message"] == json.loads(in_english.out)["error"]["message"]
+    assert in_english.err.strip() == f"refused [{said['rule']}]: {said['message']}"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("list", "--status", "bogus"), "Invalid value for '--status': 'bogus' is not one of draft (梳理中)"),
+        (("review", "czj-yusuan", "--pass"), "Missing option '--stage'."),
+        (("list", "--bogus"), "No such option: --bogus"),
+    ],
+)
+def test_a_usage_error_asked_for_as_json_is_json_too(cli: Cli, demo: str, args: tuple[str, ...], message: str) -> None:
+    english = cli("--db", demo, *args, "--json")
+    chinese = cli("--db", demo, *args, "--json", env={"LANG": "zh_CN.UTF-8"})
+
+    assert english.code == chinese.code == 2
+    assert json.loads(english.out)["error"]["message"].startswith(message)
+    assert json.loads(english.out)["error"]["text"] == english.err.strip().splitlines()[-1]
+    assert json.loads(chinese.out)["error"]["message"] == json.loads(english.out)["error"]["message"]
+    assert json.loads(chinese.out)["error"]["text"].startswith("用法错误：")
 
 
 def test_an_export_file_name_with_an_unknown_suffix_is_refused_naming_the_supported_ones(
@@ -135,3 +210,44 @@ def test_init_warns_when_others_can_read_the_signing_key(cli: Cli, tmp_path: Pat
     assert "warning" not in quiet.err
     assert warned.code == 0
     assert "can be read by other users" in warned.err and "chmod 600" in warned.err
+
+
+def test_the_demo_on_a_port_in_use_says_so_before_building_or_printing_anything(
+    cli: Cli, busy_port: int, tmp_path: Path
+) -> None:
+    demo = cli("demo", "--port", str(busy_port))
+
+    assert demo.code == 2
+    assert demo.out == ""
+    assert "in use" in demo.err and "PORT=" in demo.err
+    assert not (tmp_path / "demo.db").exists()
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_port_out_of_range_is_a_usage_error(cli: Cli, port: str) -> None:
+    served = cli("serve", "--port", port)
+
+    assert served.code == 2
+    assert "--port" in served.err
+
+
+def test_history_with_a_profile_that_cannot_be_read_is_invalid_input_not_a_crash(
+    cli: Cli, demo: str, tmp_path: Path
+) -> None:
+    (tmp_path / "mars.toml").write_text('jurisdiction = "火星"\ntimezone = "Mars/Base"\n', "utf-8")
+
+    for profile in ("missing.toml", "mars.toml"):
+        shown = cli("--db", demo, "--profile", profile, "history", "czj-yusuan")
+        assert shown.code == 7, shown
+        assert "Traceback" not in shown.err and profile in shown.err
+
+
+def test_an_export_time_without_an_offset_is_the_jurisdictions_time(cli: Cli, demo: str, tmp_path: Path) -> None:
+    counts = {}
+    for given in ("2020-09-27T09:00", "2020-09-27T09:00+08:00", "2020-09-27T09:00Z"):
+        done = cli("--db", demo, "export", "-o", "c.json", "--as-of", given, "--json")
+        assert done.code == 0, done.err
+        counts[given] = json.loads(done.out)["items"]
+
+    # 09:00 in Beijing is 01:00 UTC; the demo publishes between them, so the instants give different catalogs.
+    assert counts["2020-09-27T09:00"] == counts["2020-09-27T09:00+08:00"] != counts["2020-09-27T09:00Z"]

@@ -111,6 +111,35 @@ def test_an_unknown_status_is_a_usage_error_that_lists_the_choices(cli: Cli) -> 
     assert "已公布 (published)" in refused.err
 
 
+def test_show_names_the_version_s_state_in_chinese(cli: Cli, demo: str) -> None:
+    shown = cli("--db", demo, "show", "czj-yusuan", env=CHINESE)
+
+    assert "第 1 版（已公布）" in shown.out.splitlines()[0]
+
+
+def test_history_names_the_roles_in_chinese(cli: Cli, demo: str) -> None:
+    shown = cli("--db", demo, "history", "czj-yusuan", env=CHINESE)
+
+    assert " · 起草人 · " in shown.out and " · 发布人 · " in shown.out
+    assert "drafter" not in shown.out and "publisher" not in shown.out
+
+
+def test_the_demo_s_summary_names_the_statuses_in_chinese(cli: Cli) -> None:
+    built = cli("demo", "--no-serve", env=CHINESE)
+
+    assert built.code == 0, built.err
+    summary = built.out.splitlines()[0]
+    assert "已公布 " in summary and "、梳理中 " in summary
+    assert "published" not in summary and "draft" not in summary
+
+
+def test_an_export_name_with_an_unknown_suffix_lists_the_formats_as_chinese_lists_them(cli: Cli, demo: str) -> None:
+    refused = cli("--db", demo, "export", "-o", "catalog.pdf", env=CHINESE)
+
+    assert refused.code == 2
+    assert ".xlsx、.csv、.json、.html" in refused.err
+
+
 def test_version_prints_the_package_version(cli: Cli) -> None:
     shown = cli("--version")
 

@@ -447,8 +447,15 @@ def test_a_from_file_that_is_not_json_exits_7_naming_line_and_column(registry_cl
     assert result.code == 7 and "line 4, column 1" in result.err
 
 
-def test_an_invalid_element_value_exits_7_naming_the_element(registry_cli: Registered) -> None:
+def test_an_invalid_element_option_is_a_usage_error_naming_the_option_and_the_choices(registry_cli: Registered) -> None:
     result = registry_cli("--as", "李财政", "draft", "--id", "js-2024", "--audience", "everyone")
+
+    assert result.code == 2 and "--audience" in result.err and "public (全社会)" in result.err
+
+
+def test_an_invalid_element_value_in_a_file_exits_7_naming_the_element(registry_cli: Registered) -> None:
+    (registry_cli.directory / "item.json").write_text('{"audience": ["everyone"]}', "utf-8")
+    result = registry_cli("--as", "李财政", "draft", "--id", "js-2024", "--from", "item.json")
 
     assert result.code == 7 and "audience" in result.err
 

@@ -116,3 +116,11 @@ def test_show_json_of_a_retired_item_gives_the_last_published_version(directory:
 
     assert (shown["version"], shown["published_version"], shown["approval_reference"]) == (1, 1, REFERENCE)
     assert shown["elements"]["content"] == BUDGET.content
+
+
+def test_show_of_another_version_of_a_retired_item_does_not_call_it_the_last_published(directory: Path) -> None:
+    shown = registry_cli(directory, "show", ITEM, "--version", "2")
+
+    assert shown.code == 0, shown.err
+    assert "no longer in the public catalog" in shown.out
+    assert "last published version" not in shown.out

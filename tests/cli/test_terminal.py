@@ -139,3 +139,19 @@ def test_a_terminal_of_80_columns_wraps_cells_between_characters_and_keeps_words
     assert second_column(shown, "公开依据") == LONG_BASIS
     for word in ("(draft)", "2024-03-01", "reviewed-by", "ys-long"):
         assert word in listed, f"{word} was split:\n{listed}"
+
+
+def test_brackets_in_recorded_text_are_text_not_markup(cli: Callable[..., Result]) -> None:
+    assert cli("init").code == 0
+    assert cli("actor", "add", "李财政", "--unit", "财政局", "--role", "drafter").code == 0
+    name = "预算[/b]表 [red]x[/red]"
+    drafted = cli(
+        "--as", "李财政", "draft", "--id", "bt-2", "--domain", "财政预决算", "--name", name, "--content", "[b]要素[/b]",
+    )  # fmt: skip
+    assert drafted.code == 0, drafted.err
+
+    shown, listed = cli("show", "bt-2"), cli("list")
+
+    assert shown.code == 0 and listed.code == 0, shown.err + listed.err
+    assert name in shown.out and "[b]要素[/b]" in shown.out
+    assert name in listed.out

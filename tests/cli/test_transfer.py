@@ -25,6 +25,7 @@ from tests.registry.catalog_files import complete, people, publish, write_messy_
 from tests.signing import signed_registry
 
 Cli = Callable[..., Result]
+CHINESE = {"LANG": "zh_CN.UTF-8"}
 
 RICH = complete(
     "城乡低保对象认定结果",
@@ -77,8 +78,8 @@ def head(registry: Registry) -> int:
     return registry.store.head()[0]
 
 
-def call(cli: Cli, url: str, *args: str) -> Result:
-    return cli("--db", url, *args)
+def call(cli: Cli, url: str, *args: str, env: dict[str, str] | None = None) -> Result:
+    return cli("--db", url, *args, env=env)
 
 
 def test_import_reports_as_json(cli: Cli, registry: Registry, db_url: str, tmp_path: Path) -> None:
@@ -178,6 +179,43 @@ def test_a_corrupt_or_non_spreadsheet_file_exits_7_and_leaves_the_log_unchanged(
     assert done.code == 7, done.err
     assert message in done.err and "nothing imported" in done.err and "Traceback" not in done.err
     assert registry.store.head() == before
+
+
+def _no_catalog(path: Path) -> Path:
+    path.write_text("姓名,电话\n张三,123\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "english", "chinese"),
+    [
+        ("notes.txt", _text, "unsupported file type .txt", "不支持的文件类型 .txt：导入可读取 .xlsx、.xlsm、"),
+        ("random.xlsx", _random_bytes, "not an .xlsx workbook", "不是.xlsx 工作簿（没有 zip 文件签名）"),
+        ("people.csv", _no_catalog, "no catalog table found", "未找到目录表"),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_told_in_the_reader_s_language_and_in_english_to_scripts(
+    cli: Cli, registry: Registry, db_url: str, tmp_path: Path, name: str, make: Callable[[Path], Path],
+    english: str, chinese: str,
+) -> None:  # fmt: skip
+    path = make(tmp_path / name)
+
+    done = call(cli, db_url, "--as", "李财政", "import", str(path), "--unit", "财政局", "--json", env=CHINESE)
+
+    assert done.code == 7, done.err
+    assert chinese in done.err and "未导入任何内容" in done.err
+    assert english in json.loads(done.out)["error"]["message"]
+
+
+def test_an_import_into_a_misspelt_unit_is_refused_with_the_nearest_unit(
+    cli: Cli, registry: Registry, db_url: str, tmp_path: Path
+) -> None:
+    path = write_messy_xlsx(tmp_path / "messy.xlsx")
+
+    done = call(cli, db_url, "--as", "李财政", "import", str(path), "--unit", "财政具")
+
+    assert done.code == 4
+    assert "unknown unit '财政具' (did you mean 财政局?)" in done.err
 
 
 def _published_elements(registry: Registry) -> dict[str, dict[str, Any]]:
