@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,10 @@ def clear_screenshots() -> None:
     for old in SCREENSHOTS.iterdir():
         if old.suffix in (".png", ".pdf"):
             old.unlink()
+
+
+def passed(result: dict[str, Any], name: str, script: str) -> None:
+    """`script`'s check `name` ran and passed (its detail and the screenshots say why not)."""
+    check = result["checks"].get(name)
+    assert check is not None, f"{script} ran no check named {name}"
+    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.server import serve_process
 from tests.conftest import REGISTRY_BIN
-from tests.portal.browser import CHROMIUM, HERE, SCREENSHOTS, environment, missing_tools
+from tests.portal.browser import CHROMIUM, HERE, SCREENSHOTS, environment, missing_tools, passed
 
 SCRIPT = HERE / "graphiql.mjs"
 BROWSER_SECONDS = 120
@@ -50,22 +50,16 @@ def graphiql(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return result
 
 
-def _passed(graphiql: dict[str, Any], name: str) -> None:
-    check = graphiql["checks"].get(name)
-    assert check is not None, f"graphiql.mjs ran no check named {name}"
-    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"
-
-
 def test_graphiql_renders_without_the_internet(graphiql: dict[str, Any]) -> None:
-    _passed(graphiql, "renders")
+    passed(graphiql, "renders", "graphiql.mjs")
 
 
 def test_graphiql_runs_a_query_without_the_internet(graphiql: dict[str, Any]) -> None:
-    _passed(graphiql, "runs_a_query")
+    passed(graphiql, "runs_a_query", "graphiql.mjs")
 
 
 def test_graphiqls_documentation_and_settings_open(graphiql: dict[str, Any]) -> None:
-    _passed(graphiql, "opens_its_documentation_and_settings")
+    passed(graphiql, "opens_its_documentation_and_settings", "graphiql.mjs")
 
 
 def test_graphiql_asks_no_other_host_for_anything(graphiql: dict[str, Any]) -> None:
@@ -73,5 +67,5 @@ def test_graphiql_asks_no_other_host_for_anything(graphiql: dict[str, Any]) -> N
 
 
 def test_graphiql_starts_with_no_error_and_nothing_refused_by_its_policy(graphiql: dict[str, Any]) -> None:
-    _passed(graphiql, "no_policy_refusals")
+    passed(graphiql, "no_policy_refusals", "graphiql.mjs")
     assert graphiql["problems"] == [], "\n".join(graphiql["problems"])

@@ -26,6 +26,7 @@ from tests.portal.browser import (
     clear_screenshots,
     environment,
     missing_tools,
+    passed,
     serving,
 )
 
@@ -143,70 +144,64 @@ def portal(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
     return result
 
 
-def _passed(portal: dict[str, Any], name: str) -> None:
-    check = portal["checks"].get(name)
-    assert check is not None, f"portal.mjs ran no check named {name}"
-    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"
-
-
 def test_the_page_loads_without_console_errors(portal: dict[str, Any]) -> None:
-    _passed(portal, "loads")
+    passed(portal, "loads", "portal.mjs")
     assert portal["problems"] == [], "\n".join(portal["problems"])
 
 
 def test_every_form_control_has_a_label(portal: dict[str, Any]) -> None:
-    _passed(portal, "labelled_controls")
+    passed(portal, "labelled_controls", "portal.mjs")
 
 
 def test_the_page_works_from_the_keyboard(portal: dict[str, Any]) -> None:
-    _passed(portal, "keyboard")
+    passed(portal, "keyboard", "portal.mjs")
 
 
 def test_search_narrows_the_list(portal: dict[str, Any]) -> None:
-    _passed(portal, "search_narrows")
+    passed(portal, "search_narrows", "portal.mjs")
 
 
 def test_filters_by_level_audience_and_method_narrow_the_list(portal: dict[str, Any]) -> None:
-    _passed(portal, "filters_narrow")
+    passed(portal, "filters_narrow", "portal.mjs")
 
 
 def test_browsing_by_domain_and_by_unit_lists_their_items(portal: dict[str, Any]) -> None:
-    _passed(portal, "browse_by_domain_and_unit")
+    passed(portal, "browse_by_domain_and_unit", "portal.mjs")
 
 
 def test_pagination_follows_the_cursors_forward_and_back(portal: dict[str, Any]) -> None:
-    _passed(portal, "pagination")
+    passed(portal, "pagination", "portal.mjs")
 
 
 def test_an_item_page_shows_every_element_and_its_version_history(portal: dict[str, Any]) -> None:
-    _passed(portal, "item_history")
+    passed(portal, "item_history", "portal.mjs")
 
 
 def test_the_as_of_view_shows_the_version_then_in_force(portal: dict[str, Any]) -> None:
-    _passed(portal, "as_of_shows_older_version")
+    passed(portal, "as_of_shows_older_version", "portal.mjs")
 
 
 def test_times_are_shown_in_the_jurisdictions_zone_with_the_zone_named(portal: dict[str, Any]) -> None:
-    _passed(portal, "times_name_the_zone")
+    passed(portal, "times_name_the_zone", "portal.mjs")
 
 
 def test_a_retired_items_page_says_when_why_and_on_whose_approval_with_its_last_version(
     portal: dict[str, Any],
 ) -> None:
-    _passed(portal, "retired_item")
+    passed(portal, "retired_item", "portal.mjs")
 
 
 def test_the_village_list_holds_the_village_level_items(portal: dict[str, Any]) -> None:
-    _passed(portal, "village_list")
+    passed(portal, "village_list", "portal.mjs")
 
 
 def test_pages_print_without_their_controls(portal: dict[str, Any]) -> None:
-    _passed(portal, "print")
+    passed(portal, "print", "portal.mjs")
 
 
 def test_the_log_head_is_shown_with_how_to_verify_it(portal: dict[str, Any]) -> None:
-    _passed(portal, "log_head")
+    passed(portal, "log_head", "portal.mjs")
 
 
 def test_the_page_fits_a_phone(portal: dict[str, Any]) -> None:
-    _passed(portal, "phone")
+    passed(portal, "phone", "portal.mjs")
