@@ -203,6 +203,7 @@ def list_items(
     as_json: Json = False,
 ) -> None:
     from cli.output import console, grid, print_json
+    from events.event import ChangeKind
     from registry.state import Status
 
     registry = context(ctx).registry()
@@ -251,7 +252,11 @@ def list_items(
                     r["domain"] or "—",
                     r["title"] or "—",
                     Status(r["status"]).label
-                    + (f" ({r['pending_kind']})" if r["pending_kind"] and r["published_version"] else ""),
+                    + (
+                        f"（{ChangeKind(r['pending_kind']).label}）"
+                        if r["pending_kind"] and r["published_version"]
+                        else ""
+                    ),
                     str(r["version"]),
                     str(r["published_version"] or "—"),
                 ]

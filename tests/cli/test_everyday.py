@@ -251,3 +251,13 @@ def test_an_export_time_without_an_offset_is_the_jurisdictions_time(cli: Cli, de
 
     # 09:00 in Beijing is 01:00 UTC; the demo publishes between them, so the instants give different catalogs.
     assert counts["2020-09-27T09:00"] == counts["2020-09-27T09:00+08:00"] != counts["2020-09-27T09:00Z"]
+
+
+def test_list_names_a_pending_adjustment_in_chinese_like_the_status(cli: Cli, demo: str) -> None:
+    rows = json.loads(cli("--db", demo, "list", "--json").out)
+    adjusted = next(r for r in rows if r["pending_kind"] == "change" and r["published_version"])
+
+    listed = cli("--db", demo, "list", "--limit", "0")
+
+    line = next(line for line in listed.out.splitlines() if adjusted["item_id"] in line)
+    assert "（变更）" in line and "(change)" not in listed.out
