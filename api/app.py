@@ -497,12 +497,16 @@ def create_app(
     async def home(_request: Request) -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    async def workbench(_request: Request) -> FileResponse:
+        return FileResponse(STATIC / "staff" / "index.html", headers={"Cache-Control": "no-cache"})
+
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/", home),
             Mount("/static", _Revalidated(directory=STATIC), name="static"),
+            Route("/staff/", workbench),  # the staff workbench (工作台), before the staff app takes /staff/...
             Mount("/staff", staff),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(_Guard)],
