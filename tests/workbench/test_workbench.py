@@ -1,5 +1,7 @@
 """The staff workbench (工作台, /staff/) in headless Chromium, against `registry serve` on a registry set up with the
-CLI: an admin, a drafter and a 初审 reviewer with a password, and one item drafted and submitted.
+CLI: an admin, a drafter and the four reviewing desks (初审, 合法性审查, 审议, 公布) with passwords, and one item
+drafted and submitted. The review checks carry that item through the browser to publication; the drafter's steps in
+between (resubmitting a returned item) are the CLI's, run by workbench.mjs.
 
 One run of workbench.mjs (tests/portal's playwright-core driving Debian's chromium) checks every behaviour; each test
 here asserts one of its checks. Screenshots go to tests/workbench/screenshots/.
@@ -27,6 +29,13 @@ CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 BROWSER_SECONDS = 180
 
 REVIEWER = {"name": "孙初审", "password": "workbench-初审-pw-2026", "unit": "政务服务局"}
+# The other desks, each with a password: name -> (unit, role, password).
+STAFF = {
+    "李财政": ("财政局", "drafter", "workbench-起草-pw-2026"),
+    "周法务": ("法务中心", "legality_reviewer", "workbench-法务-pw-2026"),
+    "王审议": ("旗人民政府", "approver", "workbench-审议-pw-2026"),
+    "吴发布": ("政务服务局", "publisher", "workbench-发布-pw-2026"),
+}
 ITEM = {
     "id": "czj-yusuan",
     "title": "政府预算",
@@ -85,6 +94,10 @@ def _set_up(cwd: Path) -> None:
     _registry(
         cwd, "--as", "管理员", "actor", "password", REVIEWER["name"], "--password-stdin", given=REVIEWER["password"]
     )
+    for name, (unit, role, password) in STAFF.items():
+        if name != ITEM["drafter"]:
+            _registry(cwd, "--as", "管理员", "actor", "add", name, "--unit", unit, "--role", role)
+        _registry(cwd, "--as", "管理员", "actor", "password", name, "--password-stdin", given=password)
     _registry(
         cwd,
         *("--as", ITEM["drafter"], "draft", "--id", ITEM["id"], "--domain", "财政预决算"),
@@ -109,12 +122,21 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
     with serve_process(REGISTRY_BIN, "sqlite:///workbench.db", work) as url:
-        config = {"url": url, "chromium": CHROMIUM, "screenshots": str(SCREENSHOTS), "reviewer": REVIEWER, "item": ITEM}
+        config = {
+            "url": url,
+            "chromium": CHROMIUM,
+            "screenshots": str(SCREENSHOTS),
+            "reviewer": REVIEWER,
+            "item": ITEM,
+            "staff": {name: {"unit": unit, "password": password} for name, (unit, _, password) in STAFF.items()},
+            "cli": {"bin": str(REGISTRY_BIN), "db": "sqlite:///workbench.db", "cwd": str(work)},
+        }
         done = subprocess.run(
             ["node", str(SCRIPT), json.dumps(config, ensure_ascii=False)],
             capture_output=True,
             text=True,
             cwd=HERE,
+            env=_environment(),
             timeout=BROWSER_SECONDS,
         )
     assert done.returncode == 0, f"workbench.mjs exited {done.returncode}:\n{done.stderr}\n{done.stdout}"
@@ -154,3 +176,35 @@ def test_signing_out_ends_the_session_and_a_reload_shows_the_sign_in_form(workbe
 
 def test_too_many_failures_say_when_to_try_again(workbench: dict[str, Any]) -> None:
     passed(workbench, "locked_out")
+
+
+def test_a_return_without_a_comment_is_stopped_in_chinese_and_sends_nothing(workbench: dict[str, Any]) -> None:
+    passed(workbench, "reject_needs_comment")
+
+
+def test_the_reviewer_returns_the_item_with_a_comment_and_it_leaves_their_queue(workbench: dict[str, Any]) -> None:
+    passed(workbench, "reject")
+
+
+def test_a_stale_page_is_told_someone_else_changed_the_item_and_reloads_it(workbench: dict[str, Any]) -> None:
+    passed(workbench, "conflict")
+
+
+def test_the_reviewer_passes_the_resubmitted_item(workbench: dict[str, Any]) -> None:
+    passed(workbench, "pass")
+
+
+def test_a_drafter_signed_in_sees_no_review_buttons(workbench: dict[str, Any]) -> None:
+    passed(workbench, "drafter_no_buttons")
+
+
+def test_legality_review_passes_in_the_browser(workbench: dict[str, Any]) -> None:
+    passed(workbench, "legality")
+
+
+def test_approval_needs_a_reference_and_records_it(workbench: dict[str, Any]) -> None:
+    passed(workbench, "approval")
+
+
+def test_the_publisher_publishes_and_the_public_page_shows_the_item(workbench: dict[str, Any]) -> None:
+    passed(workbench, "publish")

@@ -68,15 +68,33 @@ function refusalText(response) {
   }
 }
 
-/** The `data` of a staff query. Throws SessionEnded when the server no longer knows the session, ApiError else. */
-export async function staffRequest(query, variables = {}) {
+/** A fresh idempotency key (a UUID v4): crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function freshKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The `data` of a staff query (`headers`: e.g. a mutation's Idempotency-Key). Throws SessionEnded when the server no
+ * longer knows the session, ApiError else.
+ */
+export async function staffRequest(query, variables = {}, headers = {}) {
   const csrf = kept();
   if (!csrf) throw new SessionEnded('请先登录。');
   let response;
   try {
     response = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', [csrf.header]: csrf.token },
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        [csrf.header]: csrf.token,
+      },
       body: JSON.stringify({ query, variables }),
       credentials: 'same-origin',
     });

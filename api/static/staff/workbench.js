@@ -1,7 +1,16 @@
 // The staff workbench (工作台): sign in, what waits for me (我的待办), an item with its timeline, sign out.
 import { h, replace, uid } from '../dom.js';
 import { formatDateTime } from '../format.js';
-import { ApiError, SessionEnded, SignInRefused, holdsSession, signIn, signOut, staffRequest } from './session.js';
+import {
+  ApiError,
+  SessionEnded,
+  SignInRefused,
+  freshKey,
+  holdsSession,
+  signIn,
+  signOut,
+  staffRequest,
+} from './session.js';
 
 const ME = 'me { actorId unit roles }';
 
@@ -27,6 +36,24 @@ query Item($id: ItemId!) {
     }
   }
 }`;
+
+// What a mutation answers: what was recorded (nothing, when userErrors says why) and the item afterwards.
+const RESULT =
+  'receipt { itemId version position replayed } item { id status streamVersion } userErrors { code rule field message }';
+const MUTATIONS = {
+  pass: `mutation Pass($input: PassReviewInput!) { result: passReview(input: $input) { ${RESULT} } }`,
+  reject: `mutation Reject($input: RejectReviewInput!) { result: rejectReview(input: $input) { ${RESULT} } }`,
+  approve: `mutation Approve($input: ApproveItemInput!) { result: approveItem(input: $input) { ${RESULT} } }`,
+  publish: `mutation Publish($input: PublishItemInput!) { result: publishItem(input: $input) { ${RESULT} } }`,
+};
+
+// The desk of each step an item waits for: who acts there (a role), and the stage the review mutations name.
+const DESKS = {
+  preliminary_review: { role: 'preliminary_reviewer', stage: 'PRELIMINARY', label: '初审' },
+  legality_review: { role: 'legality_reviewer', stage: 'LEGALITY', label: '合法性审查' },
+  approval: { role: 'approver', stage: 'APPROVAL', label: '审议' },
+  publication: { role: 'publisher', label: '公布' },
+};
 
 const ROLES = {
   drafter: '起草人',
@@ -281,7 +308,7 @@ function timeline(history) {
   );
 }
 
-async function itemView(id) {
+async function itemView(id, flash = null) {
   const data = await staffRequest(ITEM, { id });
   signedIn(data.me);
   document.documentElement.dataset.view = 'item';
@@ -309,7 +336,14 @@ async function itemView(id) {
     h('dt', {}, '版本'),
     h('dd', {}, `第 ${item.version} 版`),
   );
-  const sections = [back, facts];
+  const sections = [back];
+  if (flash) {
+    const error = flash.tone === 'error';
+    sections.push(
+      h('p', { class: error ? 'error' : 'notice', id: 'item-flash', role: error ? 'alert' : 'status' }, flash.text),
+    );
+  }
+  sections.push(facts);
   if (item.pending?.rejection) {
     sections.push(h('p', { class: 'notice' }, `退回原因：${item.pending.rejection}`));
   }
@@ -327,6 +361,7 @@ async function itemView(id) {
       ),
     );
   }
+  sections.push(deskSection(item, data.me));
   sections.push(
     h(
       'section',
@@ -339,7 +374,119 @@ async function itemView(id) {
   show(name, ...sections);
 }
 
-async function draw() {
+/** The roles of the signed-in actor, as lower-case keys (drafter, preliminary_reviewer, ...). */
+function rolesOf(me) {
+  return new Set(me.roles.map((role) => String(role).toLowerCase()));
+}
+
+/** What the actor may do with the item here and now: the desk of its next step, if they hold its role; else null. */
+function deskSection(item, me) {
+  const desk = DESKS[item.nextStep];
+  if (!desk || !rolesOf(me).has(desk.role)) return null;
+  const errorId = uid('desk-error');
+  const error = h('p', { class: 'error', id: errorId, role: 'alert' });
+  error.hidden = true;
+  const fields = [];
+  let comment = null;
+  let reference = null;
+  if (desk.stage === 'APPROVAL') {
+    const referenceId = uid('reference');
+    reference = h('input', { id: referenceId, name: 'reference', 'aria-describedby': errorId });
+    fields.push(h('div', { class: 'field' }, h('label', { for: referenceId }, '审议会议或文件（通过时必填）'), reference));
+  }
+  if (desk.stage) {
+    const commentId = uid('comment');
+    comment = h('textarea', { id: commentId, name: 'comment', rows: 3, 'aria-describedby': errorId });
+    fields.push(h('div', { class: 'field' }, h('label', { for: commentId }, `${desk.label}意见（退回时必填）`), comment));
+  }
+  const buttons = [];
+  const button = (text, kind, onClick) => {
+    const look = kind === 'reject' ? 'button secondary' : 'button';
+    const made = h('button', { type: 'button', class: look, 'data-act': kind }, text);
+    made.addEventListener('click', onClick);
+    buttons.push(made);
+  };
+
+  function refuse(text) {
+    error.textContent = text;
+    error.hidden = false;
+  }
+
+  async function act(kind, input, done) {
+    error.hidden = true;
+    for (const each of buttons) each.disabled = true;
+    const variables = { input: { itemId: item.id, expectedVersion: item.streamVersion, ...input } };
+    let result;
+    try {
+      result = (await staffRequest(MUTATIONS[kind], variables, { 'Idempotency-Key': freshKey() })).result;
+    } catch (problem) {
+      for (const each of buttons) each.disabled = false;
+      if (problem instanceof SessionEnded) {
+        signInView(problem.message);
+        return;
+      }
+      refuse(`未能办理：${problem instanceof ApiError ? problem.message : String(problem)}`);
+      return;
+    }
+    if (result.userErrors.some((e) => e.code === 'CONFLICT' && e.field === 'expectedVersion')) {
+      await draw({ tone: 'error', text: '该事项已被他人修改，本次操作未执行。已重新加载最新内容，请核对后再办理。' });
+      return;
+    }
+    if (result.userErrors.length) {
+      for (const each of buttons) each.disabled = false;
+      refuse(
+        result.userErrors
+          .map((e) => (e.rule ? `不符合“${e.rule}”规则：${e.message}` : `未能办理：${e.message}`))
+          .join('；'),
+      );
+      return;
+    }
+    announce(done(result.receipt));
+    await draw({ tone: 'notice', text: done(result.receipt) });
+  }
+
+  const said = () => comment?.value.trim() ?? '';
+  if (desk.stage === 'APPROVAL') {
+    button('通过', 'approve', () => {
+      const cited = reference.value.trim();
+      if (!cited) {
+        refuse('请填写审议通过所依据的会议或文件，再点“通过”。');
+        reference.focus();
+        return;
+      }
+      act('approve', { reference: cited, comment: said() }, () => `已审议通过（依据：${cited}）。`);
+    });
+  } else if (desk.stage) {
+    button('通过', 'pass', () => act('pass', { stage: desk.stage, comment: said() }, () => `${desk.label}已通过。`));
+  }
+  if (desk.stage) {
+    button('退回', 'reject', () => {
+      if (!said()) {
+        refuse('退回须填写意见，说明需要修改什么。');
+        comment.focus();
+        return;
+      }
+      act('reject', { stage: desk.stage, comment: said() }, () => `已退回起草人修改。${desk.label}意见：${said()}`);
+    });
+  } else {
+    button('公布', 'publish', () =>
+      act('publish', {}, (receipt) =>
+        `已公布（第 ${receipt.version} 版），记录在日志第 ${receipt.position} 号位置。` +
+        '工作台接口目前不提供签名检查点（树大小、根哈希、签名时间），可在公开页面或用 registry head 核验。',
+      ),
+    );
+  }
+  return h(
+    'section',
+    { 'aria-labelledby': 'desk-heading', id: 'desk', class: 'desk' },
+    h('h2', { id: 'desk-heading' }, `办理：${desk.label}`),
+    fields,
+    error,
+    h('div', { class: 'actions' }, buttons),
+  );
+}
+
+async function draw(flash = null) {
   const ticket = ++drawing;
   if (!holdsSession()) {
     signInView();
@@ -347,7 +494,7 @@ async function draw() {
   }
   const hash = location.hash || '#/';
   try {
-    if (hash.startsWith('#/item/') && hash.length > 7) await itemView(decodeURIComponent(hash.slice(7)));
+    if (hash.startsWith('#/item/') && hash.length > 7) await itemView(decodeURIComponent(hash.slice(7)), flash);
     else await queueView();
   } catch (problem) {
     if (ticket !== drawing) return;
