@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
@@ -11,7 +11,7 @@ from rich.progress import Progress
 from cli.app import actor_app, app
 from cli.choice import role as role_choice
 from cli.choice import status as status_choice
-from cli.context import Context, Usage, context
+from cli.context import Context, Usage, cli_proof, context
 from cli.i18n import _, explained, listing, locale_is_chinese
 from cli.output import console, error, grid, print_json
 from events.checkpoint import create_key
@@ -21,6 +21,11 @@ from registry.actor import Role
 from registry.audit import verify as verify_log
 from registry.schema import upgrade
 from registry.service import NotFound
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from registry.demo import DemoAccount
 
 Json = Annotated[bool, typer.Option("--json", help=_("print JSON"))]
 
@@ -266,7 +271,7 @@ def demo(
     from pathlib import Path
 
     from cli.serve import listen
-    from registry.demo import LAST_ITEM, build_demo
+    from registry.demo import LAST_ITEM, build_demo, sign_in_accounts
 
     listening = listen(host, port) if serve else None  # a busy port is said first, not after the hints
     c = context(ctx)
@@ -299,6 +304,8 @@ def demo(
             markup=False,
         )
     console.print("\n" + "\n".join(demo_hints(url, host, port, serve)), markup=False)
+    console.print()
+    console.print(demo_accounts(sign_in_accounts(registry, cli_proof()), host, port))
     if serve:
         from cli.serve import serve_registry
 
@@ -312,6 +319,18 @@ def demo(
             signer=registry.signer,
             listening=listening,
         )
+
+
+def demo_accounts(accounts: list[DemoAccount], host: str, port: int) -> Table:
+    """The demo's sign-in accounts as a table: name, unit, roles and the demo password, under the workbench's URL."""
+    return grid(
+        _(
+            "Sign in to the staff workbench at {url} as one of these (demo data only: never use these passwords "
+            "anywhere else):"
+        ).format(url=f"http://{host}:{port}/staff/"),
+        [_("actor"), _("unit"), _("roles"), _("password")],
+        [[a.name, a.unit, listing(_role_names(sorted(a.roles))), a.password] for a in accounts],
+    )
 
 
 def demo_hints(url: str, host: str, port: int, serving: bool) -> list[str]:

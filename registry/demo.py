@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 from events.elements import ItemElements
 from events.event import ReviewStage
-from registry.actor import Actor, Role
+from registry import access
+from registry.actor import Actor, Proof, Role
 from registry.calendar import WorkingCalendar
 from registry.command import (
     AdjustItem,
@@ -1406,6 +1407,44 @@ def build_demo(registry: Registry, limit: int | None = None) -> Summary:
         statuses[_walk(registry, calendar, people, plan, admin)] += 1
     domains = {plan.domain for plan in every}
     return Summary(len(cast), len(every), len(domains), dict(sorted(statuses.items(), key=lambda s: -s[1])))
+
+
+DEMO_PASSWORDS: dict[str, str] = {
+    ADMIN: "demo-guanliyuan-password",
+    "孙初审": "demo-chushen-password",
+    "周法务": "demo-fawu-password",
+    APPROVER: "demo-shenyi-password",
+    PUBLISHER: "demo-fabu-password",
+    "李财政": "demo-caizheng-password",
+    "赵教育": "demo-jiaoyu-password",
+    "苏和": "demo-shanghaimiao-password",
+}
+"""DEMO DATA ONLY: the passwords `registry demo` prints so that a newcomer can sign in to the workbench at once.
+Public by design (they are in this file and on every newcomer's screen): never use them outside the demo. ASCII, as
+a browser's password field often takes no input method; a handful, as each costs an Argon2 hash."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo actor who can sign in, and the demo password they sign in with."""
+
+    name: str
+    unit: str
+    roles: frozenset[Role]
+    password: str
+
+
+def sign_in_accounts(registry: Registry, proof: Proof | None = None) -> list[DemoAccount]:
+    """The demo accounts with a password, setting any the registry does not hold yet (all of them after a build;
+    none when a demo.db is reused) as `registry actor password` does: the admin's act, through the service, which
+    keeps only an Argon2 hash."""
+    admin = registry.actor(ADMIN)
+    with registry.store.reading() as conn:
+        missing = [name for name in DEMO_PASSWORDS if access.password_hash(conn, name) is None]
+    for name in missing:
+        registry.set_password(name, DEMO_PASSWORDS[name], admin, proof=proof)
+    found = [registry.actor(name) for name in DEMO_PASSWORDS]
+    return [DemoAccount(a.actor_id, a.unit, a.roles, DEMO_PASSWORDS[a.actor_id]) for a in found]
 
 
 LAST_ITEM = f"{TOWNS[-1].prefix}-{TOWNS[-1].rows.strip().splitlines()[-1].split('|')[1].strip()}"

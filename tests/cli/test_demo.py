@@ -7,15 +7,17 @@ import json
 import os
 import shlex
 import signal
+import sqlite3
 import subprocess
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cli.invocation import path_hint, program, shell_words
-from tests.api.server import free_port
+from tests.api.server import free_port, serve_process
 from tests.conftest import REGISTRY_BIN
 
 VENV = REGISTRY_BIN.parent.parent
@@ -41,6 +43,7 @@ def newcomer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (directory / ".venv").symlink_to(VENV, target_is_directory=True)
     built = run(directory, [INVOKED, "demo", "--no-serve"])
     assert built.returncode == 0, built.stderr
+    (directory / "built.txt").write_text(built.stdout, "utf-8")  # what the first run printed
     return directory
 
 
@@ -197,6 +200,42 @@ def test_the_demo_history_shows_adjustments_with_their_trigger_and_reason(newcom
 
     assert any("法律法规修订" in json.dumps(row, ensure_ascii=False) for row in history)
     assert any("《中华人民共和国安全生产法》2021年6月修正" in (row.get("reason") or "") for row in history)
+
+
+def accounts(printed: str) -> dict[str, str]:
+    """The demo's sign-in table: each actor's name and demo password (the rows `│ name │ unit │ roles │ password │`)."""
+    rows = [line.split("│")[1:-1] for line in printed.splitlines() if line.startswith("│")]
+    return {cells[0].strip(): cells[-1].strip() for cells in rows}
+
+
+def test_the_demo_prints_accounts_that_sign_in_to_the_workbench(newcomer: Path) -> None:
+    built = (newcomer / "built.txt").read_text("utf-8")
+    reused = run(newcomer, [INVOKED, "demo", "--no-serve"])
+    printed = accounts(built)
+
+    assert "http://127.0.0.1:8000/staff/" in built
+    assert {"管理员", "孙初审", "周法务", "王审议", "吴发布", "李财政"} <= set(printed)
+    assert accounts(reused.stdout) == printed  # a reused demo.db prints the same accounts
+    with serve_process(REGISTRY_BIN, "sqlite:///demo.db", newcomer) as url:
+        answers = {
+            name: httpx.post(f"{url}/staff/login", data={"name": name, "password": password}, timeout=30).status_code
+            for name, password in printed.items()
+        }
+        wrong = httpx.post(
+            f"{url}/staff/login", data={"name": "孙初审", "password": "not-the-demo-password"}, timeout=30
+        )
+    assert answers == dict.fromkeys(printed, 200)
+    assert wrong.status_code != 200
+
+
+def test_the_demo_passwords_are_nowhere_in_the_log(newcomer: Path) -> None:
+    passwords = accounts((newcomer / "built.txt").read_text("utf-8")).values()
+    with closing(sqlite3.connect(newcomer / "demo.db")) as db:
+        log = "\n".join(payload + metadata for payload, metadata in db.execute("SELECT payload, metadata FROM events"))
+        stored = [row[0] for row in db.execute("SELECT password_hash FROM credentials")]
+
+    assert passwords and not [password for password in passwords if password in log]
+    assert len(stored) >= len(passwords) and all(found.startswith("$argon2id$") for found in stored)
 
 
 # -- cli/invocation ------------------------------------------------------------------------------------------------
