@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import Engine
 
 from events.checkpoint import Signer
@@ -13,6 +15,13 @@ from registry.service import Registry
 
 # Derived from a fixed phrase, so that a worker process signs with the key its parent recorded.
 TEST_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"catalog-registry tests").digest())
+
+
+def write_test_key(path: Path) -> None:
+    """The tests' key as a key file (owner-only PEM): for a process that loads its key from a file, as the CLI does."""
+    pem = TEST_KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    path.write_bytes(pem)
+    path.chmod(0o600)
 
 
 def signer_for(profile: Profile) -> Signer:

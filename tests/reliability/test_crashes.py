@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from events.checkpoint import create_key, load_signer
+from events.checkpoint import load_signer
 from events.database import open_engine
 from events.elements import ItemElements
 from registry.audit import verify
@@ -40,7 +40,7 @@ from tests.reliability.worker import (
     register_people,
     write_until_killed,
 )
-from tests.signing import signed_registry
+from tests.signing import signed_registry, write_test_key
 
 LOCK_WAIT = 60.0  # seconds to wait for a writer to reach its write transaction
 
@@ -164,7 +164,7 @@ def series(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         module_db_url = f"sqlite:///{directory / 'registry.db'}"
     engine = open_engine(module_db_url)
     upgrade(engine)
-    create_key(directory / "registry.key")
+    write_test_key(directory / "registry.key")  # the key signed_registry records: the writers load it from the file
     registry = signed_registry(engine)
     register_people(registry)
     found = Series(registry, module_db_url, directory)
