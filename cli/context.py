@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,7 +96,7 @@ class Context:
         profile = load_profile(self.profile_path) if self.profile_path else load_profile()
         return Registry.open(self.url, profile, self.signer(profile))
 
-    @property
+    @cached_property
     def timezone(self) -> str:
         """The jurisdiction's time zone, read from the profile's TOML without building the profile: a read such as
         `registry history` needs only this, and pydantic would double its start-up. A profile that cannot be read,

@@ -151,12 +151,13 @@ def checkpoints(
     if as_json:
         print_json([checkpoint.as_json(row) for row in rows])
         return
+    zone = c.timezone
     console.print(
         grid(
             _("{count} of {total} checkpoint(s), newest first").format(count=len(rows), total=total),
             [_("tree size"), _("signed at"), _("root"), _("key")],
             [
-                [str(r["size"]), local_time(r["signed_at"], c.timezone, seconds=True), checkpoint.as_json(r)["root"],
+                [str(r["size"]), local_time(r["signed_at"], zone, seconds=True), checkpoint.as_json(r)["root"],
                  checkpoint.key_id(r["public_key"])]
                 for r in rows
             ],
