@@ -59,7 +59,7 @@ soak: $(STAMP)
 ## compile it (docs/cli.md#language); translate what `make messages` leaves empty or fuzzy, then run it again
 .PHONY: messages
 LOCALE := cli/locale
-MESSAGE_SOURCES = cli registry events $(shell $(BIN)/python -c 'import os, typer; print(os.path.dirname(typer.__file__))')
+MESSAGE_SOURCES = cli api registry events $(shell $(BIN)/python -c 'import os, typer; print(os.path.dirname(typer.__file__))')
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --no-wrap --sort-output --project catalog-registry \
 		-o $(LOCALE)/registry.pot $(MESSAGE_SOURCES)

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from rich.console import Console, ConsoleOptions
     from rich.measure import Measurement
@@ -123,7 +123,8 @@ def elements_table(elements: dict[str, Any], title: str) -> Table:
     return table
 
 
-def grid(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+def grid(title: str, columns: list[str], rows: Sequence[Sequence[str | Cell]]) -> Table:
+    """A table; a cell is text, or a Cell for text in a style (the first column's is always plain text)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -131,15 +132,23 @@ def grid(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     for index, column in enumerate(columns):
         table.add_column(column, no_wrap=index == 0)
     for row in rows:
-        table.add_row(Text(row[0]), *(Cell(text) for text in row[1:]))
+        first = row[0]
+        table.add_row(
+            Text(first.text if isinstance(first, Cell) else first),
+            *(cell if isinstance(cell, Cell) else Cell(cell) for cell in row[1:]),
+        )
     return table
 
 
 class Cell:
-    """A table cell's text that wraps as Chinese and English text should (see _PIECES), never cut short."""
+    """A table cell's text that wraps as Chinese and English text should (see _PIECES), never cut short.
 
-    def __init__(self, text: str) -> None:
+    `style` is a rich style name ("red"), applied to the text as a whole: the text itself is never read as markup.
+    """
+
+    def __init__(self, text: str, style: str = "") -> None:
         self.text = text
+        self.style = style
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         from rich.cells import cell_len
@@ -155,7 +164,8 @@ class Cell:
 
         # Text, never markup: [b] or [/x] in an element is text (as markup rich would style it, or fail on it).
         yield Text(
-            "\n".join(line for paragraph in self.text.splitlines() for line in wrap(paragraph, options.max_width))
+            "\n".join(line for paragraph in self.text.splitlines() for line in wrap(paragraph, options.max_width)),
+            style=self.style,
         )
 
 

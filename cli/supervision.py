@@ -10,7 +10,7 @@ import typer
 from cli.app import app, report_app
 from cli.context import Usage, context
 from cli.i18n import _
-from cli.output import console, grid, print_json
+from cli.output import Cell, console, grid, print_json
 from events.envelope import parse_time
 from registry import supervision
 from registry.actor import Role
@@ -30,7 +30,8 @@ AsOf = Annotated[
 
 @app.command(
     help=_(
-        "What waits for an actor: items to revise, review, approve or publish, oldest first, with working days waited."
+        "What waits for an actor: items to revise, review, approve or publish, oldest first, with working days waited "
+        "and the deadline of each step (the profile's step_limits)."
     )
 )
 def queue(
@@ -64,6 +65,7 @@ def queue(
                 _("version"),
                 _("waiting since"),
                 _("working days"),
+                _("deadline"),
                 _("returned because"),
             ],
             [
@@ -76,6 +78,7 @@ def queue(
                     f"{e.version} ({e.kind})",
                     _local(calendar, e.waiting_since),
                     str(e.working_days),
+                    _due(e),
                     e.rejection or "—",
                 ]
                 for e in result.entries
@@ -239,6 +242,24 @@ def _day(value: datetime | None) -> date | None:
 def _local(calendar: WorkingCalendar, moment: str | None) -> str:
     """A stored time as the jurisdiction's calendar day."""
     return calendar.day_of(parse_time(moment)).isoformat() if moment else "—"
+
+
+def _due(entry: supervision.QueueEntry) -> Cell:
+    """The deadline and the working days left, for a table cell: red once overdue."""
+    # One message per English form rather than ngettext: the catalog's checks (tests/cli/test_i18n.py) read singular
+    # messages only, and Chinese has one form anyway.
+    left = entry.working_days_left
+    if left == 0:
+        status = _("due today")
+    elif left == 1:
+        status = _("1 working day left")
+    elif left > 1:
+        status = _("{count} working days left").format(count=left)
+    elif left == -1:
+        status = _("1 working day overdue")
+    else:
+        status = _("{count} working days overdue").format(count=-left)
+    return Cell(f"{entry.deadline.isoformat()} {status}", style="red" if entry.overdue else "")
 
 
 def _verdict(judgement: Judgement | None) -> str:

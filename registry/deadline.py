@@ -1,4 +1,5 @@
-"""Deadlines of the supervision tasks (监督考核): was the work done by the task's deadline, and how late."""
+"""Deadlines (监督考核): was a supervision task's work done by its deadline, and how late; when a version waiting
+at a step is due (办理期限), and how many working days are left."""
 
 from __future__ import annotations
 
@@ -62,3 +63,36 @@ def judge(task: Task, done_on: date | None, today: date, calendar: WorkingCalend
     if today <= task.deadline:
         return Judgement(task.id, task.deadline, None, Verdict.PENDING, 0)
     return Judgement(task.id, task.deadline, None, Verdict.OVERDUE, calendar.working_days_between(task.deadline, today))
+
+
+@dataclass(frozen=True)
+class StepDeadline:
+    deadline: date
+    working_days_left: int  # negative: overdue by that many working days; 0: due today
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
+
+
+def step_deadline(calendar: WorkingCalendar, since: date, limit: int, today: date) -> StepDeadline:
+    """When a version that began waiting at a step on `since` is due, with `limit` working days for the step, and
+    how many working days are left on `today`.
+
+    The counting, as Chinese time limits count ("5个工作日内"):
+    - The deadline is the `limit`-th working day after `since`. `since` itself never counts, working day or not: a
+      version submitted on Friday, Saturday or Sunday with 5 working days is due the next Friday (no 调休).
+    - On or before the deadline, the working days left are the working days after `today` up to and including the
+      deadline: 0 on the deadline itself (due today), 1 the working day before, and still 1 over the weekend
+      between them (a day off uses up nothing).
+    - After the deadline it is overdue, by the working days after the deadline up to and including `today`; on a
+      day off, up to and including the next working day (as work done then would be): overdue on the Saturday after
+      a Friday deadline is overdue by 1. So `working_days_left` < 0 exactly when `today` is after the deadline.
+    A weekend day worked (调休上班) is a working day in all of this; a holiday is not.
+    """
+    if limit < 1:
+        raise ValueError(f"a step's time limit is 1 working day or more, not {limit}")
+    deadline = calendar.add_working_days(since, limit)
+    if today <= deadline:
+        return StepDeadline(deadline, calendar.working_days_between(today, deadline))
+    return StepDeadline(deadline, -calendar.working_days_between(deadline, calendar.working_day_on_or_after(today)))

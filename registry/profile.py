@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
 
 class Unit(BaseModel):
@@ -42,6 +42,32 @@ class Task(BaseModel):
         return not self.unit_kinds or unit.kind in self.unit_kinds
 
 
+class StepLimits(BaseModel):
+    """Working days a pending version may wait at each step (registry.worklist.Step) before it is overdue.
+
+    Counted from the day it began waiting at that step (registry.deadline.step_deadline). The defaults: 10 to draft
+    (梳理) or revise (退回修改) a version; then 初审 5, 合法性审查 5, 审议 7 and 公布 3, so that submission to
+    publication fits in the 20 working days that 《政府信息公开条例》第二十六条 gives from a piece of information's
+    formation or change to its disclosure.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    revise: PositiveInt = 10
+    draft: PositiveInt = 10
+    preliminary_review: PositiveInt = 5
+    legality_review: PositiveInt = 5
+    approval: PositiveInt = 7
+    publication: PositiveInt = 3
+
+    def of(self, step: str) -> int:
+        """The limit of `step` (a Step value: revise, draft, preliminary_review, ...)."""
+        if step not in type(self).model_fields:
+            raise KeyError(f"no time limit for the step {step!r}")
+        limit: int = getattr(self, step)
+        return limit
+
+
 class Profile(BaseModel):
     """One jurisdiction's data. Loaded from TOML; the default is the banner of the seed document."""
 
@@ -56,6 +82,7 @@ class Profile(BaseModel):
     holidays: tuple[date, ...] = Field(default=(), description="days off (法定节假日 and the days 调休 adds to them)")
     workdays: tuple[date, ...] = Field(default=(), description="weekend days worked (调休上班)")
     timezone: str = Field(default="Asia/Shanghai", description="where the jurisdiction's days begin and end")
+    step_limits: StepLimits = Field(default=StepLimits(), description="working days allowed at each step")
 
     @field_validator("timezone")
     @classmethod

@@ -28,7 +28,7 @@ from projections.history import ACTION_LABELS
 from projections.supervision import REVIEW_STATUSES, Timeline
 from registry.actor import Actor, Role
 from registry.calendar import WorkingCalendar
-from registry.deadline import Judgement, judge
+from registry.deadline import Judgement, judge, step_deadline
 from registry.decider import fold
 from registry.profile import Domain, Profile, Task, Unit
 from registry.service import Registry, now
@@ -69,6 +69,12 @@ class QueueEntry:
     waiting_since: str
     working_days: int
     rejection: str
+    deadline: date  # the profile's limit for the step (step_limits), in working days from waiting_since's day
+    working_days_left: int  # negative: overdue by that many working days; 0: due today
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -85,6 +91,9 @@ class QueueEntry:
             "waiting_since": self.waiting_since,
             "working_days": self.working_days,
             "rejection": self.rejection,
+            "deadline": self.deadline.isoformat(),
+            "working_days_left": self.working_days_left,
+            "overdue": self.overdue,
         }
 
 
@@ -105,7 +114,8 @@ class Queue:
 
 
 def queue(registry: Registry, actor: Actor, as_of: date | None = None) -> Queue:
-    """What waits for `actor` on `as_of` (default today), oldest first: the steps the rules let them take.
+    """What waits for `actor` on `as_of` (default today), oldest first: the steps the rules let them take, each
+    with its deadline from the profile's `step_limits` (registry.deadline.step_deadline counts it).
 
     The history narrows the items down to those at a stage some role of the actor's works on; each of those is
     then folded from its events and the decider says whether this actor may take its step (their unit, and
@@ -123,6 +133,8 @@ def queue(registry: Registry, actor: Actor, as_of: date | None = None) -> Queue:
         step = step_for(actor, item, registry.profile, at.until)
         if step is None or item.pending is None:
             continue
+        since = calendar.day_of(parse_time(line.since))
+        due = step_deadline(calendar, since, registry.profile.step_limits.of(step), at.day)
         entries.append(
             QueueEntry(
                 item_id=line.item_id,
@@ -136,6 +148,8 @@ def queue(registry: Registry, actor: Actor, as_of: date | None = None) -> Queue:
                 waiting_since=line.since,
                 working_days=_waited(calendar, line.since, at.day),
                 rejection=item.pending.rejection,
+                deadline=due.deadline,
+                working_days_left=due.working_days_left,
             )
         )
     entries.sort(key=lambda entry: (entry.waiting_since, entry.item_id))

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.cli.test_terminal import in_terminal
 from tests.conftest import REGISTRY_BIN, Result
 
 Cli = Callable[..., Result]
+RED = "\x1b[31m"
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +92,52 @@ def test_the_queue_prints_a_table_for_people(cli: Cli, demo_url: str) -> None:
     assert result.code == 0, result.err
     assert "queue of 周法务" in result.out
     assert "mzj-tekun" in result.out
+
+
+def test_each_queue_entry_has_its_step_s_deadline_from_the_profile(cli: Cli, demo_url: str) -> None:
+    # Submitted on 2020-12-16 (Beijing); 初审 has 5 working days: due 2020-12-23, and 6 working days overdue by
+    # the 31st (24, 25, 28, 29, 30, 31).
+    shape = as_json(cli("--db", demo_url, "queue", "--as", "孙初审", "--as-of", "2020-12-31", "--json"))
+    entry = shape["items"][0]
+
+    assert (entry["item_id"], entry["deadline"], entry["working_days_left"], entry["overdue"]) == (
+        "czj-bumen",
+        "2020-12-23",
+        -6,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "lang", "shown"),
+    [
+        ("2020-12-17", "C.UTF-8", "2020-12-23 4 working days left"),
+        ("2020-12-22", "C.UTF-8", "2020-12-23 1 working day left"),
+        ("2020-12-23", "C.UTF-8", "2020-12-23 due today"),
+        ("2020-12-24", "C.UTF-8", "2020-12-23 1 working day overdue"),
+        ("2020-12-31", "C.UTF-8", "2020-12-23 6 working days overdue"),
+        ("2020-12-17", "zh_CN.UTF-8", "2020-12-23 还剩 4 个工作日"),
+        ("2020-12-23", "zh_CN.UTF-8", "2020-12-23 今日到期"),
+        ("2020-12-31", "zh_CN.UTF-8", "2020-12-23 逾期 6 个工作日"),
+    ],
+)
+def test_the_queue_table_shows_the_deadline_and_the_working_days_left_or_overdue(
+    cli: Cli, demo_url: str, as_of: str, lang: str, shown: str
+) -> None:
+    result = cli("--db", demo_url, "queue", "--as", "孙初审", "--as-of", as_of, env={"LANG": lang})
+
+    assert result.code == 0, result.err
+    assert shown in result.out
+    assert ("期限" in result.out) == lang.startswith("zh")
+
+
+def test_an_overdue_deadline_is_red_on_a_terminal_and_one_not_yet_due_is_not(demo_url: str, tmp_path: Path) -> None:
+    queue = ("--db", demo_url, "queue", "--as", "孙初审", "--as-of")
+    overdue = in_terminal(tmp_path, *queue, "2020-12-31", columns=250, colour=True)
+    due = in_terminal(tmp_path, *queue, "2020-12-23", columns=250, colour=True)
+
+    assert RED in overdue and "2020-12-23 6 working days overdue" in overdue
+    assert RED not in due and "2020-12-23 due today" in due
 
 
 def test_a_queue_needs_to_know_whose(cli: Cli, demo_url: str) -> None:

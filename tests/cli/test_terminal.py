@@ -71,12 +71,16 @@ def drafted_long_item(cli: Callable[..., Result]) -> None:
     assert drafted.code == 0, drafted.err
 
 
-def in_terminal(cwd: Path, *args: str, columns: int = 80) -> str:
-    """What `registry ARGS` shows on a terminal `columns` wide (a real pseudo-terminal, as a person's shell has)."""
+def in_terminal(cwd: Path, *args: str, columns: int = 80, colour: bool = False) -> str:
+    """What `registry ARGS` shows on a terminal `columns` wide (a real pseudo-terminal, as a person's shell has);
+    with `colour`, in colour and with the escape sequences that make it."""
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_") and k != "COLUMNS"}
-    environment |= {"TERM": "xterm", "NO_COLOR": "1", "LANG": "C.UTF-8", "XDG_CONFIG_HOME": str(cwd / "config")}
+    environment |= {"TERM": "xterm", "LANG": "C.UTF-8", "XDG_CONFIG_HOME": str(cwd / "config")}
+    environment.pop("NO_COLOR", None)
+    if not colour:
+        environment["NO_COLOR"] = "1"
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         environment.pop(variable, None)
     process = subprocess.Popen(
@@ -94,7 +98,8 @@ def in_terminal(cwd: Path, *args: str, columns: int = 80) -> str:
         chunks.append(chunk)
     assert process.wait(timeout=60) == 0
     os.close(primary)
-    return re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode("utf-8").replace("\r\n", "\n"))
+    printed = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    return printed if colour else re.sub(r"\x1b\[[0-9;]*m", "", printed)
 
 
 def second_column(printed: str, label: str) -> str:

@@ -17,13 +17,16 @@ from pytest_bdd import given, parsers, then, when
 from sqlalchemy import select
 
 from events.elements import Audience, ItemElements, Level, Method
+from events.envelope import parse_time
 from events.event import ReviewStage
 from projections import query
 from projections.history import ACTION_LABELS
 from projections.public_query import PublishedEntry
 from projections.schema import public_catalog
 from projections.village import village_list
+from registry import supervision
 from registry.actor import Role
+from registry.calendar import WorkingCalendar
 from registry.command import (
     AdjustItem,
     ApproveItem,
@@ -531,3 +534,38 @@ def in_village_list_of(registry: Registry, unit: str, title: str) -> None:
 @then(parsers.parse("“{unit}”的村级公开目录中没有“{title}”"))
 def not_in_village_list_of(registry: Registry, unit: str, title: str) -> None:
     assert title not in village_entries(registry, unit)
+
+
+# -- 那么: 办理期限 (the queue's deadlines), seen some working days after the item began waiting ----------------------
+
+
+def queue_entry_after(registry: Registry, item: str, name: str, days: int) -> supervision.QueueEntry:
+    """The item in `name`'s queue as it stands `days` working days after the day it began waiting at its step."""
+    calendar = WorkingCalendar.of(registry.profile)
+    actor = registry.actor(name)
+    waiting = {entry.item_id: entry for entry in supervision.queue(registry, actor).entries}
+    assert item in waiting, f"{item} is not in {name}'s queue"
+    began = calendar.day_of(parse_time(waiting[item].waiting_since))
+    later = {
+        entry.item_id: entry
+        for entry in supervision.queue(registry, actor, calendar.add_working_days(began, days)).entries
+    }
+    return later[item]
+
+
+@then(parsers.parse("提交后第{days:d}个工作日，{name}的待办中该事项还剩{left:d}个工作日"))
+def working_days_left(registry: Registry, item: str, name: str, days: int, left: int) -> None:
+    entry = queue_entry_after(registry, item, name, days)
+    assert (entry.working_days_left, entry.overdue) == (left, False)
+
+
+@then(parsers.parse("提交后第{days:d}个工作日，{name}的待办中该事项今日到期"))
+def due_today(registry: Registry, item: str, name: str, days: int) -> None:
+    entry = queue_entry_after(registry, item, name, days)
+    assert (entry.working_days_left, entry.overdue) == (0, False)
+
+
+@then(parsers.parse("提交后第{days:d}个工作日，{name}的待办中该事项逾期{late:d}个工作日"))
+def overdue_by(registry: Registry, item: str, name: str, days: int, late: int) -> None:
+    entry = queue_entry_after(registry, item, name, days)
+    assert (entry.working_days_left, entry.overdue) == (-late, True)

@@ -185,6 +185,10 @@ def test_a_queue_as_json(story: Registry) -> None:
                 "waiting_since": "2020-09-18T02:00:00.000000Z",
                 "working_days": 9,
                 "rejection": "",
+                # 公布 has 3 working days: due 2020-09-23; 24, 25, 27 (a Sunday worked), 28, 29, 30 are overdue.
+                "deadline": "2020-09-23",
+                "working_days_left": -6,
+                "overdue": True,
             }
         ],
     }

@@ -1,8 +1,13 @@
-"""The jurisdiction profile's look-ups of what people type. No database."""
+"""The jurisdiction profile's look-ups of what people type, and its time limits for each step. No database."""
 
 from __future__ import annotations
 
-from registry.profile import load_profile
+from pathlib import Path
+
+import pytest
+
+from registry.profile import ProfileError, StepLimits, load_profile
+from registry.worklist import Step
 
 PROFILE = load_profile()
 
@@ -21,3 +26,42 @@ def test_the_nearest_units_are_the_profile_s_names_best_first_and_few() -> None:
 
 def test_nothing_is_near_a_name_like_no_unit() -> None:
     assert PROFILE.nearest_units("Mars") == ()
+
+
+def test_the_default_profile_sets_a_limit_for_every_step() -> None:
+    assert set(StepLimits.model_fields) == {step.value for step in Step}
+    assert PROFILE.step_limits.of(Step.PRELIMINARY_REVIEW) == 5
+
+
+def test_submission_to_publication_fits_in_the_20_working_days_of_article_26() -> None:
+    review = (Step.PRELIMINARY_REVIEW, Step.LEGALITY_REVIEW, Step.APPROVAL, Step.PUBLICATION)
+
+    assert sum(PROFILE.step_limits.of(step) for step in review) <= 20
+    assert sum(StepLimits().of(step) for step in review) <= 20
+
+
+def test_a_profile_without_step_limits_has_the_defaults(tmp_path: Path) -> None:
+    without = tmp_path / "without.toml"
+    without.write_text(_profile_text().split("[step_limits]")[0] + "units = []\ndomains = []\n", "utf-8")
+
+    assert load_profile(without).step_limits == StepLimits()
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("approval = 0", r"step_limits\.approval\s+Input should be greater than 0"),
+        ("approval = -3", r"step_limits\.approval\s+Input should be greater than 0"),
+        ("approval = 7\nreview = 5", r"step_limits\.review\s+Extra inputs are not permitted"),
+    ],
+)
+def test_a_step_limit_below_one_or_for_no_step_is_a_profile_error(tmp_path: Path, line: str, error: str) -> None:
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(_profile_text().replace("approval = 7", line, 1), "utf-8")
+
+    with pytest.raises(ProfileError, match=error):
+        load_profile(wrong)
+
+
+def _profile_text() -> str:
+    return (Path(__file__).parents[2] / "registry/profiles/etuokeqianqi.toml").read_text("utf-8")
