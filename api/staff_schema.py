@@ -16,13 +16,17 @@ from graphene.types.generic import GenericScalar
 from graphql import GraphQLError, StringValueNode, ValueNode
 from pydantic import ValidationError
 
+from api.language import chinese
 from api.scalars import DateTime, ItemId, ShortText
-from api.schema import Audience, ChangeKind, ElementFields, Level, Method, _labelled
+from api.schema import Audience, ChangeKind, Checkpoint, ElementFields, Level, Method, _labelled
+from events import checkpoint
 from events.checkpoint import SigningKeyError
-from events.elements import ELEMENT_LABELS, FieldChange, ItemElements, diff
+from events.elements import CHANNELS, ELEMENT_LABELS, PORTAL, FieldChange, ItemElements, diff
 from events.envelope import StoredEvent, parse_time
 from events.event import ReviewStage as ReviewStageValue
+from events.message import N_, Message
 from events.store import CommandIdConflict, ConcurrencyConflict
+from projections import query
 from projections.history import ACTION_LABELS, describe
 from registry import supervision
 from registry.actor import Actor, Proof, Role
@@ -41,12 +45,13 @@ from registry.command import (
     SubmitItem,
 )
 from registry.missing import NotFound
-from registry.rules import RuleViolation
+from registry.rules import TRIGGERS, Rule, RuleViolation, publication_problems
 from registry.service import Registry, new_item_id, now
 from registry.state import ItemState, Status
-from registry.worklist import may_see, next_step
+from registry.worklist import may_see, next_step, visible
 
 MAX_KEY = 64  # an idempotency key: a UUID fits; the scoped command id must fit the log's 100 characters
+MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,16 @@ class UserError(graphene.ObjectType):
     code = graphene.Field(UserErrorCode, required=True)
     rule = graphene.String(description="for RULE: the rule's name, e.g. 审查顺序 or 合法性审查主体")
     field = graphene.String(description="the input field at fault, e.g. elements.timeLimit or expectedVersion")
-    message = graphene.String(required=True)
+    message = graphene.String(required=True, description="what is wrong, in English")
+    text = graphene.String(required=True, description="the same in Chinese, as the workbench shows it")
+
+    @staticmethod
+    def refused(refusal: RuleViolation) -> UserError:
+        return UserError(code="RULE", rule=refusal.rule.code, message=refusal.message, text=chinese(refusal.text))
+
+    @staticmethod
+    def of(code: str, field: str, failure: ConcurrencyConflict | CommandIdConflict | NotFound) -> UserError:
+        return UserError(code=code, field=field, message=str(failure), text=chinese(failure.text))
 
 
 class Receipt(graphene.ObjectType):
@@ -127,6 +141,17 @@ class Receipt(graphene.ObjectType):
     replayed = graphene.Boolean(
         required=True, description="a retry of a command already recorded: nothing new was appended"
     )
+    checkpoint = graphene.Field(
+        Checkpoint,
+        description="the signed checkpoint of the log up to this receipt's position: after a public change (公布, "
+        "取消), the one signed in the same transaction; null when none was signed at exactly that size",
+    )
+
+    @staticmethod
+    def resolve_checkpoint(root: Receipt, info: graphene.ResolveInfo) -> Checkpoint | None:
+        with _registry(info).store.reading() as conn:
+            signed = checkpoint.latest(conn, size=root.position)
+        return Checkpoint.from_row(signed) if signed else None
 
 
 class Elements(ElementFields):
@@ -298,6 +323,62 @@ class QueueEntry(graphene.ObjectType):
     waiting_since = DateTime(required=True)
     working_days = graphene.Int(required=True, description="working days waited")
     rejection = graphene.String(required=True, description="why it was sent back, when it was")
+    deadline = graphene.Date(
+        required=True, description="the day the step is due (the profile's step_limits, counted in working days)"
+    )
+    working_days_left = graphene.Int(
+        required=True, description="working days left to the deadline: 0 due today, negative overdue by that many"
+    )
+    overdue = graphene.Boolean(required=True, description="past the deadline (workingDaysLeft < 0)")
+
+
+class ItemSummary(graphene.ObjectType):
+    """An item in a listing: enough to find it and open it."""
+
+    id = graphene.ID(required=True)
+    title = graphene.String(required=True)
+    status = graphene.Field(ItemStatus, required=True)
+    domain = graphene.String(required=True)
+    unit = graphene.String(required=True)
+    version = graphene.Int(required=True, description="the catalog version: pending, else published")
+    published_version = graphene.Int(description="the version the public sees (null: none)")
+    pending_kind = graphene.Field(ChangeKind, description="what the pending version would do, if there is one")
+    rejection = graphene.String(required=True, description="why the pending version was sent back, when it was")
+    updated_at = DateTime(required=True)
+
+
+class ItemPage(graphene.ObjectType):
+    total = graphene.Int(required=True, description="items I may see that match, on every page")
+    items = graphene.List(graphene.NonNull(ItemSummary), required=True)
+
+
+class DomainChoice(graphene.ObjectType):
+    name = graphene.String(required=True)
+    responsible_unit = graphene.String(required=True, description="the unit that owns a pilot domain's items")
+    aliases = graphene.List(graphene.NonNull(graphene.String), required=True)
+    pilot = graphene.Boolean(required=True, description="one of the 26 pilot domains")
+
+
+class UnitChoice(graphene.ObjectType):
+    name = graphene.String(required=True)
+    kind = graphene.String(required=True, description="department, town, center, government, zone")
+
+
+class Vocabulary(graphene.ObjectType):
+    """What a form offers: the jurisdiction profile's domains and units, the standard channels, the triggers."""
+
+    jurisdiction = graphene.String(required=True)
+    review_unit = graphene.String(required=True, description="初审 and publication")
+    legal_unit = graphene.String(required=True, description="合法性审查")
+    domains = graphene.List(graphene.NonNull(DomainChoice), required=True)
+    units = graphene.List(graphene.NonNull(UnitChoice), required=True)
+    channels = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="the standard 公开渠道和载体 (others: free text)"
+    )
+    portal = graphene.String(required=True, description="the channel every published version lists (网站优先)")
+    triggers = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="an adjustment's triggers, besides 其他：..."
+    )
 
 
 def visible_item(info: graphene.ResolveInfo, item_id: str) -> StaffItem | None:
@@ -309,6 +390,23 @@ def visible_item(info: graphene.ResolveInfo, item_id: str) -> StaffItem | None:
         return None
     acted = {event.metadata.actor for event in stored}
     return StaffItem.of(item, stored) if may_see(_acting(info).actor, item, acted) else None
+
+
+class ElementsInput(graphene.InputObjectType):
+    """Elements to set: those given (not null) are the ones a revision or an adjustment changes."""
+
+    category = graphene.String(description="一级事项")
+    name = graphene.String(description="二级事项")
+    subname = graphene.String(description="三级事项")
+    content = graphene.String(description="公开内容（要素）")
+    basis = graphene.String(description="公开依据")
+    time_limit = graphene.String(description="公开时限")
+    body = graphene.String(description="公开主体")
+    channels = graphene.List(graphene.NonNull(graphene.String), description="公开渠道和载体")
+    audience = graphene.List(graphene.NonNull(Audience), description="公开对象")
+    audience_note = graphene.String(description="the specific group, when there is one")
+    method = graphene.List(graphene.NonNull(Method), description="公开方式")
+    levels = graphene.List(graphene.NonNull(Level), description="公开层级")
 
 
 class Query(graphene.ObjectType):
@@ -323,6 +421,29 @@ class Query(graphene.ObjectType):
         graphene.NonNull(HistoryStep),
         id=graphene.Argument(ItemId, required=True),
         description="The history of an item I may see (null: none such), with each step's channel.",
+    )
+    items = graphene.Field(
+        ItemPage,
+        required=True,
+        search=graphene.Argument(ShortText, description="words of the title, or of the id"),
+        status=graphene.Argument(ItemStatus),
+        first=graphene.Argument(graphene.Int, default_value=50, description="1 to 200"),
+        offset=graphene.Argument(graphene.Int, default_value=0),
+        description="The items I may see, by unit, domain and id.",
+    )
+    vocabulary = graphene.Field(Vocabulary, required=True, description="What the drafting forms offer.")
+    check = graphene.List(
+        graphene.NonNull(UserError),
+        required=True,
+        item_id=graphene.Argument(
+            ItemId,
+            description="the draft these elements would revise; with `domain` or `unit`, the id a new draft would take",
+        ),
+        domain=graphene.Argument(ShortText, description="a new draft's 领域"),
+        unit=graphene.Argument(ShortText, description="a new draft's owning unit"),
+        elements=graphene.Argument(ElementsInput, required=True, description="every element, as the form holds them"),
+        description="What drafting and then submitting these elements would be refused for, every rule at once "
+        "(nothing is recorded): the checks a form shows before it is sent.",
     )
 
     @staticmethod
@@ -353,6 +474,9 @@ class Query(graphene.ObjectType):
                 waiting_since=parse_time(e.waiting_since),
                 working_days=e.working_days,
                 rejection=e.rejection,
+                deadline=e.deadline,
+                working_days_left=e.working_days_left,
+                overdue=e.overdue,
             )
             for e in found.entries
         ]
@@ -366,25 +490,104 @@ class Query(graphene.ObjectType):
         found = visible_item(info, id)
         return found.history if found else None
 
+    @staticmethod
+    def resolve_items(
+        _root: None, info: graphene.ResolveInfo, first: int, offset: int, search: str | None = None, status: Any = None
+    ) -> ItemPage:
+        if not 1 <= first <= MAX_PAGE or offset < 0:
+            raise GraphQLError(f"first is 1 to {MAX_PAGE} and offset at least 0 (given {first} and {offset})")
+        actor = _acting(info).actor
+        wanted = _value(status)
+        words = (search or "").split()
+        with _registry(info).store.reading() as conn:
+            rows = query.list_items(conn, status=wanted)
+            acted = query.acted_on(conn, actor.actor_id)
+        found = [
+            row
+            for row in rows
+            if visible(
+                actor,
+                unit=row["unit"],
+                status=Status(row["status"]),
+                published=row["published_version"] is not None,
+                acted=row["item_id"] in acted,
+            )
+            and all(word in row["title"] or word in row["item_id"] for word in words)
+        ]
+        return ItemPage(
+            total=len(found),
+            items=[
+                ItemSummary(
+                    id=row["item_id"],
+                    title=row["title"],
+                    status=row["status"],
+                    domain=row["domain"],
+                    unit=row["unit"],
+                    version=row["version"],
+                    published_version=row["published_version"],
+                    pending_kind=row["pending_kind"],
+                    rejection=row["rejection"] or "",
+                    updated_at=parse_time(row["updated_at"]),
+                )
+                for row in found[offset : offset + first]
+            ],
+        )
+
+    @staticmethod
+    def resolve_vocabulary(_root: None, info: graphene.ResolveInfo) -> Vocabulary:
+        profile = _registry(info).profile
+        return Vocabulary(
+            jurisdiction=profile.jurisdiction,
+            review_unit=profile.review_unit,
+            legal_unit=profile.legal_unit,
+            domains=[
+                DomainChoice(name=d.name, responsible_unit=d.responsible_unit, aliases=list(d.aliases), pilot=d.pilot)
+                for d in profile.domains
+            ],
+            units=[UnitChoice(name=u.name, kind=u.kind) for u in profile.units],
+            channels=list(CHANNELS),
+            portal=PORTAL,
+            triggers=list(TRIGGERS),
+        )
+
+    @staticmethod
+    def resolve_check(
+        _root: None,
+        info: graphene.ResolveInfo,
+        elements: Any,
+        item_id: str | None = None,
+        domain: str | None = None,
+        unit: str | None = None,
+    ) -> list[UserError]:
+        given = _elements(elements)
+        try:
+            complete = ItemElements(**given)
+        except ValidationError as invalid:
+            return _invalid(invalid)
+        actor, registry = _acting(info).actor, _registry(info)
+        new = domain is not None or unit is not None or item_id is None
+        drafting: ItemCommand = (
+            DraftItem(
+                item_id=item_id or new_item_id(),
+                actor=actor,
+                at=now(),
+                domain=domain or "",
+                unit=unit or "",
+                elements=given,
+            )
+            if new
+            else ReviseItem(item_id=item_id, actor=actor, at=now(), elements=given, fields=frozenset(given))
+        )
+        refusals = [
+            refusal
+            for refusal in registry.check_all([drafting])
+            # a form sent unchanged is submitted without a revision: "changes nothing" is not a problem here
+            if refusal is not None and (new or refusal.rule is not Rule.ADJUSTMENT)
+        ]
+        return [UserError.refused(refusal) for refusal in refusals + publication_problems(complete)]
+
 
 # -- mutations ------------------------------------------------------------------------------------------------------
-
-
-class ElementsInput(graphene.InputObjectType):
-    """Elements to set: those given (not null) are the ones a revision or an adjustment changes."""
-
-    category = graphene.String(description="一级事项")
-    name = graphene.String(description="二级事项")
-    subname = graphene.String(description="三级事项")
-    content = graphene.String(description="公开内容（要素）")
-    basis = graphene.String(description="公开依据")
-    time_limit = graphene.String(description="公开时限")
-    body = graphene.String(description="公开主体")
-    channels = graphene.List(graphene.NonNull(graphene.String), description="公开渠道和载体")
-    audience = graphene.List(graphene.NonNull(Audience), description="公开对象")
-    audience_note = graphene.String(description="the specific group, when there is one")
-    method = graphene.List(graphene.NonNull(Method), description="公开方式")
-    levels = graphene.List(graphene.NonNull(Level), description="公开层级")
 
 
 def key_problem(key: str) -> str | None:
@@ -475,14 +678,13 @@ def carry_out(
     except ValidationError as invalid:
         return _refused(payload, info, given, *_invalid(invalid))
     except RuleViolation as refusal:
-        return _refused(payload, info, given, UserError(code="RULE", rule=refusal.rule.code, message=refusal.message))
+        return _refused(payload, info, given, UserError.refused(refusal))
     except ConcurrencyConflict as moved_on:
-        conflict = UserError(code="CONFLICT", field="expectedVersion", message=str(moved_on))
-        return _refused(payload, info, given, conflict)
+        return _refused(payload, info, given, UserError.of("CONFLICT", "expectedVersion", moved_on))
     except CommandIdConflict as taken:
-        return _refused(payload, info, given, UserError(code="CONFLICT", field="commandId", message=str(taken)))
+        return _refused(payload, info, given, UserError.of("CONFLICT", "commandId", taken))
     except NotFound as missing:
-        return _refused(payload, info, given, UserError(code="NOT_FOUND", field="itemId", message=str(missing)))
+        return _refused(payload, info, given, UserError.of("NOT_FOUND", "itemId", missing))
     except SigningKeyError as unsigned:  # the server's configuration, not the caller's input
         raise GraphQLError(str(unsigned), extensions={"code": "SIGNING_KEY"}) from unsigned
     recorded = Receipt(
@@ -498,9 +700,27 @@ def _refused(payload: Callable[..., _P], info: graphene.ResolveInfo, given: dict
 
 def _invalid(error: ValidationError) -> list[UserError]:
     return [
-        UserError(code="INVALID", field=".".join(_camel(str(part)) for part in e["loc"]), message=e["msg"])
+        UserError(
+            code="INVALID",
+            field=".".join(_camel(str(part)) for part in e["loc"]),
+            message=e["msg"],
+            text=chinese(_invalid_text(e["loc"], e["type"], e.get("ctx") or {})),
+        )
         for e in error.errors(include_url=False)
     ]
+
+
+_INVALID = {
+    "string_too_long": N_("{element} is too long: at most {max_length} characters"),
+    "value_error": N_("{element} contains control characters or other characters that cannot be stored"),
+}
+
+
+def _invalid_text(where: tuple[int | str, ...], kind: str, context: dict[str, Any]) -> Message:
+    """An element's validation error told in words (the Chinese of pydantic's few messages for our elements)."""
+    element = next((ELEMENT_LABELS[str(part)] for part in where if str(part) in ELEMENT_LABELS), str(where[-1]))
+    template = _INVALID.get(kind, N_("{element} is not a valid value"))
+    return Message(template, element=element, max_length=context.get("max_length", ""))
 
 
 def _camel(name: str) -> str:

@@ -38,6 +38,12 @@ def list_items(
     ]
 
 
+def acted_on(conn: Connection, actor_id: str) -> set[str]:
+    """The items `actor_id` recorded an event of."""
+    found = select(item_history.c.item_id).where(item_history.c.actor == actor_id).distinct()
+    return set(conn.execute(found).scalars())
+
+
 def count_items(conn: Connection, status: str | None = None, unit: str | None = None, domain: str | None = None) -> int:
     """How many items list_items gives without a limit."""
     return int(conn.execute(_matching(select(func.count()).select_from(items), status, unit, domain)).scalar_one())

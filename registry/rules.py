@@ -361,10 +361,24 @@ def require_named_group(elements: ItemElements) -> None:
 
 def require_publishable(elements: ItemElements) -> None:
     """Rules 1, 5, 6 and 7: what a version must say before it goes to review and to the public."""
-    require_complete(elements)
-    require_lawful_time_limit(elements)
-    require_portal(elements)
-    require_named_group(elements)
+    for check in PUBLISHABLE:
+        check(elements)
+
+
+PUBLISHABLE = (require_complete, require_lawful_time_limit, require_portal, require_named_group)
+"""The checks of require_publishable, in its order."""
+
+
+def publication_problems(elements: ItemElements) -> list[RuleViolation]:
+    """Every refusal require_publishable could give for `elements`, not only the first: what a form shows before a
+    version is submitted."""
+    found = []
+    for check in PUBLISHABLE:
+        try:
+            check(elements)
+        except RuleViolation as refusal:
+            found.append(refusal)
+    return found
 
 
 def require_trigger(trigger: str) -> None:

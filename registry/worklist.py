@@ -72,12 +72,20 @@ def may_see(actor: Actor, item: ItemState, acted: set[str]) -> bool:
     """Whether `actor` may see `item` in its internal states (the staff API; the public sees what is published).
     Admins see every item; drafters their unit's; reviewers, approvers and publishers what waits at their stage and
     what is published; everybody the items they have acted on (`acted`: the actors of the item's events)."""
-    if actor.has(Role.ADMIN) or (actor.has(Role.DRAFTER) and item.unit == actor.unit):
+    return visible(
+        actor, unit=item.unit, status=item.status, published=item.published is not None, acted=actor.actor_id in acted
+    )
+
+
+def visible(actor: Actor, *, unit: str, status: Status, published: bool, acted: bool) -> bool:
+    """may_see() on what a listing knows of an item: its unit and status, whether a version of it was ever published,
+    and whether `actor` acted on it."""
+    if actor.has(Role.ADMIN) or (actor.has(Role.DRAFTER) and unit == actor.unit):
         return True
     reviewing = actor.roles - {Role.DRAFTER, Role.ADMIN}
-    if reviewing and (item.published is not None or item.status in statuses_waiting_for(reviewing)):
+    if reviewing and (published or status in statuses_waiting_for(reviewing)):
         return True
-    return actor.actor_id in acted
+    return acted
 
 
 def next_step(item: ItemState) -> Step | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from registry.actor import Role
-from registry.service import Registry
+from registry.calendar import WorkingCalendar
+from registry.deadline import step_deadline
+from registry.service import Registry, now
 from tests.api.staff import DRAFTER, desk
 
 ITEM = "czj-yusuan"
@@ -29,6 +33,18 @@ def test_the_queue_lists_what_waits_for_me_as_registry_queue_does(registry: Regi
             }
         ]
     }
+
+
+def test_the_queue_answers_each_step_s_deadline_and_the_working_days_left(registry: Registry) -> None:
+    with desk(registry) as office:
+        office.office.draft(ITEM)
+        office.office.submit(ITEM)  # Friday 1 March 2024, Beijing time; 初审 has 5 working days
+        queue = office.with_token("preliminary").data("{ queue { itemId deadline workingDaysLeft overdue } }")
+    calendar = WorkingCalendar.of(registry.profile)
+    left = step_deadline(calendar, date(2024, 3, 1), 5, calendar.day_of(now())).working_days_left
+
+    assert left < 0
+    assert queue == {"queue": [{"itemId": ITEM, "deadline": "2024-03-08", "workingDaysLeft": left, "overdue": True}]}
 
 
 def test_a_drafter_sees_their_units_items_and_not_another_units_drafts(registry: Registry) -> None:
