@@ -26,6 +26,7 @@ from api.app import RegistryGraphQL, ServerLimits
 from api.deadline import DeadlineContext, DeadlineExceeded
 from api.sign_in import SignIn
 from api.staff_auth import SignInPolicy, Staff, StaffBackend, forgery, invalid_token, refusal, unauthenticated
+from api.staff_import import StaffImport
 from api.staff_schema import Acting, key_problem, staff_schema
 from registry.service import Registry
 
@@ -151,6 +152,7 @@ def staff_app(
             Route("/login", sign_in.login, methods=["POST"]),
             Route("/logout", sign_in.logout, methods=["POST"]),
             Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/import", StaffImport(registry).upload, methods=["POST"]),
         ],
         middleware=[
             Middleware(AuthenticationMiddleware, backend=StaffBackend(registry, policy, clock), on_error=invalid_token)

@@ -111,10 +111,15 @@ class CatalogRow:
     domain: str = ""  # where the file says it: a 领域 column, a JSON export
     unit: str = ""  # where the file says it: a JSON export
     domain_column: str = ""  # the 领域 column's letter
+    letters: tuple[tuple[str, str], ...] = ()  # (element, the letter of its first column)
 
     @property
     def ok(self) -> bool:
         return self.elements is not None
+
+    def letter(self, element: str) -> str:
+        """The column the row's `element` is read from ("" when the table has none)."""
+        return next((letter for name, letter in self.letters if name == element), "")
 
 
 @dataclass(frozen=True)
@@ -506,6 +511,7 @@ def read_sheets(sheets: Sequence[Sheet]) -> Catalog:
                     problems=tuple(_renamed(p, name) for p in row.problems),
                     domain=row.domain,
                     domain_column=row.domain_column,
+                    letters=row.letters,
                 )
             )
     return Catalog(tuple(rows), tuple(problems))
@@ -684,7 +690,10 @@ def _data_row(
     if not any(p.severity == "error" for p in problems):
         elements = _validated(values, table, row, problems)
     hints = (*table.sections[-1:], *table.titles[::-1], sheet)
-    return CatalogRow(sheet, row, elements, table.fields, hints, tuple(problems), domain, domain_column=domain_column)
+    letters = tuple({c.field: c.letter for c in reversed(table.columns) if c.field}.items())
+    return CatalogRow(
+        sheet, row, elements, table.fields, hints, tuple(problems), domain, domain_column=domain_column, letters=letters
+    )
 
 
 def _read_choice(

@@ -257,6 +257,7 @@ def _advise(plan: _Plan, report: ImportReport) -> None:
                     Message(N_("{message} (submission will be refused until this is fixed)"), message=refusal.text),
                     row.sheet,
                     row.row,
+                    column=row.letter(element),
                     field=element,
                     rule=refusal.rule.code,
                 )

@@ -235,6 +235,8 @@ def test_warnings_tell_what_submission_will_refuse(registry: Registry, tmp_path:
 
     assert report.written
     assert sorted(p.rule for p in report.problems if p.severity == "warning") == ["公开时限", "网站优先"]
+    letters = {p.rule: HEADER[ord(p.column) - ord("A")] for p in report.problems}
+    assert letters == {"公开时限": "公开时限", "网站优先": "公开渠道和载体"}, "each warning names its cell's column"
 
 
 def test_the_batch_is_atomic_a_refused_command_records_nothing(registry: Registry) -> None:
