@@ -7,7 +7,13 @@ const KEPT = 'registry.staff.csrf'; // sessionStorage: this tab only, so that a 
 
 export class SignInRefused extends Error {}
 export class SessionEnded extends Error {}
-export class ApiError extends Error {}
+export class ApiError extends Error {
+  /** `unanswered`: the request may have been carried out, and no answer says so (the network, a gateway). */
+  constructor(message, unanswered = false) {
+    super(message);
+    this.unanswered = unanswered;
+  }
+}
 
 function kept() {
   try {
@@ -99,7 +105,7 @@ export async function staffRequest(query, variables = {}, headers = {}) {
       credentials: 'same-origin',
     });
   } catch {
-    throw new ApiError('无法连接服务器，请检查网络后重试。');
+    throw new ApiError('无法连接服务器，请检查网络后重试。', true);
   }
   if (response.status === 401) {
     forget();
@@ -109,7 +115,7 @@ export async function staffRequest(query, variables = {}, headers = {}) {
   try {
     body = await response.json();
   } catch {
-    throw new ApiError(`服务器返回了 HTTP ${response.status}`);
+    throw new ApiError(`服务器返回了 HTTP ${response.status}`, response.status >= 500);
   }
   if (response.status === 403) throw new ApiError('请求被拒绝：请刷新页面后重新登录。');
   if (body.errors && body.errors.length) throw new ApiError(body.errors.map((error) => error.message).join('；'));
