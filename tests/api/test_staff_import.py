@@ -19,27 +19,16 @@ from registry.importing import derived_id
 from registry.service import Registry
 from registry.state import Status
 from tests.api.staff import Caller, Desk, desk
-from tests.registry.catalog_files import write_rows_xlsx
+from tests.registry.catalog_files import HEADER as TABLE_HEADER
+from tests.registry.catalog_files import good_row, write_rows_xlsx
 
-HEADER = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体"]
-HEADER += ["公开对象", "公开方式", "公开层级", "领域"]
+HEADER = [*TABLE_HEADER, "领域"]
 NAMES = ("政府预算", "政府决算", "部门预算", "部门决算")
 OTHER_DRAFTER = "起草人民政局"
 
 
-def row(number: int, name: str, **changes: str) -> list[str]:
-    values = {
-        "content": f"{name}的内容",
-        "basis": "《中华人民共和国预算法》",
-        "time_limit": "信息形成或者变更之日起20个工作日内",
-        "body": "财政局",
-        "channels": "政府网站",
-        "audience": "全社会",
-        "method": "主动",
-        "levels": "县级",
-        "domain": "财政预决算",
-    } | changes
-    return [str(number), "财政预决算", name, *values.values()]
+def row(number: int, name: str, domain: str = "财政预决算", **changes: str) -> list[str]:
+    return [*good_row(number, name, **changes), domain]
 
 
 def good_rows() -> list[list[str]]:
@@ -116,7 +105,7 @@ def test_a_dry_run_tells_each_mistake_with_its_row_and_column_in_chinese_and_wri
     assert shown == [
         ("error", 4, "F", "time_limit", None),
         ("error", 5, "L", "domain", "目录领域"),
-        ("warning", 6, None, "time_limit", "公开时限"),
+        ("warning", 6, "F", "time_limit", "公开时限"),
     ]
     empty, domain, days = found["problems"]
     assert (empty["whereText"], empty["text"]) == ("第 4 行、公开时限", "为空")

@@ -27,6 +27,26 @@ PEOPLE: dict[str, tuple[str, Role]] = {
 }
 WORKING_DAYS_20 = "信息形成或者变更之日起20个工作日内"
 
+# The official table's columns, and a complete row of 财政局's catalog under them.
+HEADER = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体"]
+HEADER += ["公开对象", "公开方式", "公开层级"]
+
+
+def good_row(number: int, name: str, **changes: str) -> list[str]:
+    """A complete row of 财政局's table under HEADER, with `changes` (by element) made to it."""
+    values = {
+        "content": f"{name}的内容",
+        "basis": "《中华人民共和国预算法》",
+        "time_limit": "信息形成或者变更之日起20个工作日内",
+        "body": "财政局",
+        "channels": "政府网站",
+        "audience": "全社会",
+        "method": "主动",
+        "levels": "县级",
+    } | changes
+    return [str(number), "财政预决算", name, *values.values()]
+
+
 # The messy sheet: title rows, a two-row merged header in another order, 特定群众, 主动公开/依申请公开,
 # 公开内容(要素)及要求 with ASCII brackets, a 三级事项 column, no 公开层级, extra columns, ▲/▄ ticks, a ■/□
 # checklist and free-text channels, merged cells and an empty 一级事项 meaning "as above", and 同上.

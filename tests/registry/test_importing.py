@@ -19,11 +19,13 @@ from registry.schema import upgrade
 from registry.service import Registry
 from registry.spreadsheet import UnreadableFile
 from tests.registry.catalog_files import (
+    HEADER,
     LEVELS_HEADER_SUB,
     LEVELS_HEADER_TOP,
     MESSY_EXPECTED,
     Clock,
     complete,
+    good_row,
     levels_rows,
     people,
     publish,
@@ -32,23 +34,6 @@ from tests.registry.catalog_files import (
     write_xls,
 )
 from tests.signing import signed_registry
-
-HEADER = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体"]
-HEADER += ["公开对象", "公开方式", "公开层级"]
-
-
-def good_row(number: int, name: str, **changes: str) -> list[str]:
-    values = {
-        "content": f"{name}的内容",
-        "basis": "《中华人民共和国预算法》",
-        "time_limit": "信息形成或者变更之日起20个工作日内",
-        "body": "财政局",
-        "channels": "政府网站",
-        "audience": "全社会",
-        "method": "主动",
-        "levels": "县级",
-    } | changes
-    return [str(number), "财政预决算", name, *values.values()]
 
 
 def run(registry: Registry, path: Path, **options: object) -> ImportReport:
