@@ -305,6 +305,12 @@ def test_while_the_adjustment_is_pending_the_public_sees_the_old_value(workbench
     passed(workbench, "adjustment_pending_public")
 
 
+def test_an_action_whose_answer_was_lost_is_tried_again_with_its_key_and_recorded_once(
+    workbench: dict[str, Any],
+) -> None:
+    passed(workbench, "retry_after_lost_answer")
+
+
 def test_the_adjustment_goes_through_review_and_the_public_sees_the_new_value(workbench: dict[str, Any]) -> None:
     passed(workbench, "adjustment_published")
 

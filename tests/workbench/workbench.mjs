@@ -61,16 +61,21 @@ async function check(name, body, needs = []) {
   }
 }
 
+const cutOff = new WeakSet(); // requests whose answer the test itself threw away (a lost answer)
+let cutOffs = 0;
+
 function watch(target) {
   target.on('console', (message) => {
     if (message.type() !== 'error') return;
     if (/status of (401|429)/.test(message.text())) return; // the refused sign-ins, also listed as responses below
+    if (cutOffs && /ERR_CONNECTION_RESET/.test(message.text())) return; // the answers cut off on purpose
     problems.push(`console error on ${target.url()}: ${message.text()}`);
   });
   target.on('pageerror', (error) => problems.push(`page error on ${target.url()}: ${error.message}`));
-  target.on('requestfailed', (request) =>
-    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
-  );
+  target.on('requestfailed', (request) => {
+    if (cutOff.has(request)) return;
+    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
+  });
   target.on('response', (response) => {
     const expected = [401, 429].includes(response.status()) && EXPECTED.some((re) => re.test(response.url()));
     if (response.status() >= 400 && !expected) problems.push(`HTTP ${response.status()} for ${response.url()}`);
@@ -661,11 +666,47 @@ try {
     ['adjustment_proposed'],
   );
 
+  // The answer to an action is lost on the way back (the server did it): trying again sends the same
+  // Idempotency-Key, so the server answers with the first receipt and records nothing twice.
+  await check(
+    'retry_after_lost_answer',
+    async () => {
+      await passLegality('adjust');
+      await open(approver, `#/item/${encodeURIComponent(id)}`, 'item');
+      const page = approver.page;
+      await page.locator('#desk input[name="reference"]').fill(reference);
+      const sent = mutations.length;
+      const before = (await historyOf(page, id)).length;
+      let lost = false;
+      await page.route('**/staff/graphql', async (route) => {
+        if (lost || !(route.request().postData() ?? '').includes('approveItem')) return route.fallback();
+        lost = true;
+        await route.fetch(); // the server carries it out ...
+        cutOff.add(route.request());
+        cutOffs += 1;
+        await route.abort('connectionreset'); // ... and the answer never arrives
+      });
+      await deskButton(page, 'approve').click();
+      const said = await deskAlert(page);
+      expect(said.includes('未收到服务器的答复') && said.includes('不会重复办理'), `the lost answer, in Chinese: ${said}`);
+      await page.unroute('**/staff/graphql');
+      await shoot(page, 'lost-answer');
+      const flash = await act(page, deskButton(page, 'approve'));
+      expect(flash.includes('已审议通过'), `the notice after the retry: ${flash}`);
+      const [first, retry] = mutations.slice(sent);
+      const key = (m) => m?.headers['idempotency-key'];
+      expect(mutations.length - sent === 2, `two requests: ${mutations.length - sent}`);
+      expect(key(first) && key(first) === key(retry), `one key for both: ${key(first)} ${key(retry)}`);
+      const steps = await historyOf(page, id);
+      const approvals = steps.slice(before).filter((step) => step.action === 'approve');
+      expect(steps.length === before + 1 && approvals.length === 1, `one approval recorded: ${steps.length - before}`);
+    },
+    ['adjustment_comparison'],
+  );
+
   await check(
     'adjustment_published',
     async () => {
-      await passLegality('adjust');
-      await approve('adjust');
       const { flash } = await publish('adjust');
       expect(flash.includes('已公布'), `the notice: ${flash}`);
       const shown = await publicItem(onlooker, id);
@@ -673,7 +714,7 @@ try {
       expect(!shown.body.includes(elements.revisedTimeLimit), 'and no longer the old one');
       await shoot(onlooker.page, 'adjust-public');
     },
-    ['adjustment_comparison'],
+    ['retry_after_lost_answer'],
   );
 
   const retireReason = '该事项并入“部门预决算”事项统一公开';
