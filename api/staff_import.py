@@ -32,7 +32,7 @@ from events.message import LIST_SEPARATOR, N_, Message
 from registry import spreadsheet
 from registry.catalog_table import NotACatalog, Problem
 from registry.importing import ImportReport, import_catalog
-from registry.rules import RuleViolation, unknown_unit
+from registry.rules import RuleViolation, require_drafter_of, unknown_unit
 from registry.service import Registry
 from registry.spreadsheet import UnreadableFile
 
@@ -91,6 +91,10 @@ class StaffImport:
         if isinstance(asked, Response):
             return asked
         filename, unit, domain, dry_run = asked
+        try:  # before the file is read: a dry run would tell another unit's items by their rows
+            require_drafter_of(staff.actor, unit)
+        except RuleViolation as refusal:
+            return _answer({**_error("RULE", refusal.text), "rule": refusal.rule.code}, 403)
         body = await _upload(request)
         if isinstance(body, Response):
             return body
@@ -103,12 +107,14 @@ class StaffImport:
         return _Stream(run, self.slots)
 
     def asked(self, conn: HTTPConnection) -> tuple[str, str, str | None, bool] | Response:
-        """The file's name, the unit, the domain and whether it is a dry run; or the 400 that refuses the query."""
+        """The file's name, the unit (its name, not an alias), the domain and whether it is a dry run; or the 400 that
+        refuses the query."""
         query = conn.query_params
         unit = query.get("unit", "").strip()
         if not unit:
             return _refusal("MISSING_UNIT")
-        if self.registry.profile.unit(unit) is None:
+        owner = self.registry.profile.unit(unit)
+        if owner is None:
             return _refusal_of(unknown_unit(self.registry.profile, unit), "UNKNOWN_UNIT")
         filename = _basename(query.get("filename", ""))
         if not filename:
@@ -122,7 +128,7 @@ class StaffImport:
         dry_run = query.get("dryRun", "true").strip().lower()
         if dry_run not in ("true", "false"):
             return _refusal("BAD_DRY_RUN")
-        return filename, unit, query.get("domain", "").strip() or None, dry_run == "true"
+        return filename, owner.name, query.get("domain", "").strip() or None, dry_run == "true"
 
     def run(
         self,

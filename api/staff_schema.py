@@ -442,8 +442,10 @@ class Query(graphene.ObjectType):
         domain=graphene.Argument(ShortText, description="a new draft's 领域"),
         unit=graphene.Argument(ShortText, description="a new draft's owning unit"),
         elements=graphene.Argument(ElementsInput, required=True, description="every element, as the form holds them"),
-        description="What drafting and then submitting these elements would be refused for, every rule at once "
-        "(nothing is recorded): the checks a form shows before it is sent.",
+        trigger=graphene.Argument(graphene.String, description="an adjustment's trigger: check 变更 of `itemId`"),
+        reason=graphene.Argument(graphene.String, description="an adjustment's reason"),
+        description="What drafting (or revising `itemId`, or adjusting it with `trigger`) and then submitting these "
+        "elements would be refused for, every rule at once (nothing is recorded): what a form shows before it is sent.",
     )
 
     @staticmethod
@@ -558,33 +560,49 @@ class Query(graphene.ObjectType):
         item_id: str | None = None,
         domain: str | None = None,
         unit: str | None = None,
+        trigger: str | None = None,
+        reason: str | None = None,
     ) -> list[UserError]:
         given = _elements(elements)
         try:
             complete = ItemElements(**given)
         except ValidationError as invalid:
             return _invalid(invalid)
-        actor, registry = _acting(info).actor, _registry(info)
         new = domain is not None or unit is not None or item_id is None
-        drafting: ItemCommand = (
-            DraftItem(
-                item_id=item_id or new_item_id(),
-                actor=actor,
-                at=now(),
-                domain=domain or "",
-                unit=unit or "",
-                elements=given,
-            )
-            if new
-            else ReviseItem(item_id=item_id, actor=actor, at=now(), elements=given, fields=frozenset(given))
-        )
+        if not new and visible_item(info, item_id or "") is None:
+            return [no_such_item(item_id or "")]
+        command = _checked(_acting(info).actor, item_id, new, domain, unit, trigger, reason, given)
         refusals = [
             refusal
-            for refusal in registry.check_all([drafting])
-            # a form sent unchanged is submitted without a revision: "changes nothing" is not a problem here
-            if refusal is not None and (new or refusal.rule is not Rule.ADJUSTMENT)
+            for refusal in _registry(info).check_all([command])
+            # a draft's form sent unchanged is submitted without a revision: "changes nothing" is no problem there
+            if refusal is not None and not (isinstance(command, ReviseItem) and refusal.rule is Rule.ADJUSTMENT)
         ]
         return [UserError.refused(refusal) for refusal in refusals + publication_problems(complete)]
+
+
+def _checked(
+    actor: Actor,
+    item_id: str | None,
+    new: bool,
+    domain: str | None,
+    unit: str | None,
+    trigger: str | None,
+    reason: str | None,
+    given: dict[str, Any],
+) -> ItemCommand:
+    """The command a form's check stands for: a new draft, an adjustment of a published item (a trigger is given), or
+    a revision of a draft."""
+    at, fields = now(), frozenset(given)
+    if new:
+        chosen = item_id or new_item_id()
+        return DraftItem(item_id=chosen, actor=actor, at=at, domain=domain or "", unit=unit or "", elements=given)
+    assert item_id is not None
+    if trigger is not None:
+        return AdjustItem(
+            item_id=item_id, actor=actor, at=at, trigger=trigger, reason=reason or "", elements=given, fields=fields
+        )
+    return ReviseItem(item_id=item_id, actor=actor, at=at, elements=given, fields=fields)
 
 
 # -- mutations ------------------------------------------------------------------------------------------------------
@@ -664,10 +682,20 @@ class Outcome:
 
 
 def carry_out(
-    payload: Callable[..., _P], info: graphene.ResolveInfo, given: dict[str, Any], build: Callable[[Given], ItemCommand]
+    payload: Callable[..., _P],
+    info: graphene.ResolveInfo,
+    given: dict[str, Any],
+    build: Callable[[Given], ItemCommand],
+    *,
+    existing: bool = True,
 ) -> _P:
-    """Build the command, have the registry execute it, and map the receipt or the refusal into the payload."""
+    """Build the command, have the registry execute it, and map the receipt or the refusal into the payload.
+
+    A command on an `existing` item the caller may not see is answered as one on an item that does not exist: a
+    refusal would tell that it exists and whose it is."""
     acting = _acting(info)
+    if existing and visible_item(info, given["item_id"]) is None:
+        return payload(item=None, receipt=None, user_errors=[no_such_item(given["item_id"])])
     key = given.get("command_id") or acting.idempotency_key  # both checked by key_problem() before execution
     command_id = f"{acting.scope}:{key}" if key else None
     try:
@@ -691,6 +719,11 @@ def carry_out(
         item_id=receipt.item_id, version=receipt.version, position=receipt.position, replayed=receipt.replayed
     )
     return payload(item=visible_item(info, receipt.item_id), receipt=recorded, user_errors=[])
+
+
+def no_such_item(item_id: str) -> UserError:
+    """What the caller is told of an item that does not exist, or that they may not see."""
+    return UserError.of("NOT_FOUND", "itemId", NotFound(N_("no item {item!r}"), item=item_id))
 
 
 def _refused(payload: Callable[..., _P], info: graphene.ResolveInfo, given: dict[str, Any], *errors: UserError) -> _P:
@@ -764,6 +797,7 @@ class DraftItemPayload(graphene.relay.ClientIDMutation, Outcome):
                 unit=given.get("unit") or "",
                 elements=_elements(given["elements"]),
             ),
+            existing=False,
         )
 
 

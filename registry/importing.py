@@ -31,6 +31,7 @@ from registry.rules import (
     Rule,
     RuleViolation,
     known_domain,
+    require_drafter_of,
     require_lawful_time_limit,
     require_named_group,
     require_portal,
@@ -174,6 +175,7 @@ def import_catalog(
     owner = registry.profile.unit(unit)
     if owner is None:
         raise RuleViolation(Rule.DRAFTING_UNIT, unknown_unit(registry.profile, unit))
+    require_drafter_of(actor, owner.name)  # before anything is read: a report names the unit's items by their rows
     forced = None
     if domain:
         known_domain(registry.profile, domain)  # refuses a misspelt --domain before anything is read

@@ -11,8 +11,12 @@ from registry.service import Registry
 from tests.api.staff import desk, draft_input
 
 CHECK = """
-query Check($itemId: ItemId, $domain: ShortText, $unit: ShortText, $elements: ElementsInput!) {
-  check(itemId: $itemId, domain: $domain, unit: $unit, elements: $elements) { code rule field message text }
+query Check(
+  $itemId: ItemId, $domain: ShortText, $unit: ShortText, $trigger: String, $reason: String, $elements: ElementsInput!
+) {
+  check(itemId: $itemId, domain: $domain, unit: $unit, trigger: $trigger, reason: $reason, elements: $elements) {
+    code rule field message text
+  }
 }"""
 ITEMS = """
 query Items($search: ShortText, $status: ItemStatus, $first: Int, $offset: Int) {
@@ -170,3 +174,43 @@ def test_a_publications_receipt_carries_the_checkpoint_signed_with_it(registry: 
     assert payload["userErrors"] == []
     assert receipt["checkpoint"]["size"] == receipt["position"] == head["size"]
     assert receipt["checkpoint"]["signature"] and receipt["checkpoint"]["publicKey"]
+
+
+def test_an_item_i_may_not_see_is_checked_and_acted_on_as_one_that_does_not_exist(registry: Registry) -> None:
+    """Neither `check` nor a mutation tells another unit's drafter that a hidden item exists, or whose it is."""
+    with desk(registry) as office:
+        office.office.draft("czj-yusuan")
+        office.office.draft("mzj-dibao", domain="社会救助", unit="民政局")
+        other = office.with_token("起草人民政局")
+        elements = draft_input("x")["elements"]
+        hidden = other.data(CHECK, {"itemId": "czj-yusuan", "elements": elements})["check"]
+        missing = other.data(CHECK, {"itemId": "czj-nothing", "elements": elements})["check"]
+        submitted = other.mutate("submitItem", {"itemId": "czj-yusuan"})
+        nothing = other.mutate("submitItem", {"itemId": "czj-nothing"})
+
+    def said(errors: list[dict[str, Any]], item_id: str) -> list[tuple[str, str]]:
+        return [(e["code"], e["message"].replace(item_id, "ID")) for e in errors]
+
+    assert said(hidden, "czj-yusuan") == said(missing, "czj-nothing") == [("NOT_FOUND", "no item 'ID'")]
+    assert said(submitted["userErrors"], "czj-yusuan") == said(nothing["userErrors"], "czj-nothing")
+    assert submitted["receipt"] is None and submitted["item"] is None
+    assert "财政局" not in str(hidden) + str(submitted)
+
+
+def test_an_adjustment_is_checked_with_its_trigger(registry: Registry) -> None:
+    with desk(registry) as office:
+        office.office.publish_new("czj-yusuan")
+        drafter = office.with_token("drafter")
+        published = draft_input("x")["elements"]
+
+        def check(trigger: str, **changes: Any) -> list[str | None]:
+            given = {"itemId": "czj-yusuan", "trigger": trigger, "elements": published | changes}
+            return [e["rule"] for e in drafter.data(CHECK, given)["check"]]
+
+        no_trigger = check("")
+        unchanged = check("法律法规修订")
+        changed = check("法律法规修订", timeLimit="信息形成或者变更之日起10个工作日内")
+
+    assert no_trigger == ["动态调整"]
+    assert unchanged == ["动态调整"], "an adjustment that changes nothing is refused before it is sent"
+    assert changed == []

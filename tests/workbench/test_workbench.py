@@ -49,6 +49,7 @@ DESKS |= {"publisher": "吴发布", "dual": "赵双岗"}
 # An item the dual-role person drafted and submitted, and a draft of 民政局 the drafter of 财政局 may not see.
 OWN_ITEM = "zwfw-banshi"
 OTHER_UNIT_ITEM = "mzj-dibao"
+CLI_DRAFT = "czj-guozi"
 
 HEADER = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体"]
 HEADER += ["公开对象", "公开方式", "公开层级", "领域"]
@@ -160,6 +161,25 @@ def _set_up(cwd: Path, db_url: str) -> None:
         *("--as", "陈民政", "draft", "--id", OTHER_UNIT_ITEM, "--domain", "社会救助"),
         *("--category", "社会救助", "--name", "最低生活保障", "--content", "低保对象名单", "--body", "民政局"),
     )
+    # A draft written elsewhere (the CLI, an import) whose channels are not in the form's checkbox order.
+    _registry(
+        cwd,
+        db_url,
+        *("--as", "李财政", "draft", "--id", CLI_DRAFT, "--domain", "财政预决算"),
+        *(
+            "--category",
+            "财政预决算",
+            "--name",
+            "国有资本经营预算",
+            "--content",
+            "国有资本经营预算表",
+            "--body",
+            "财政局",
+        ),
+        *("--basis", "《中华人民共和国预算法》", "--time-limit", "信息形成或者变更之日起20个工作日内"),
+        *("--channel", "政府网站", "--channel", "政务服务中心", "--channel", "公开查阅点"),
+        *("--audience", "public", "--method", "proactive", "--level", "county"),
+    )
 
 
 @contextmanager
@@ -197,6 +217,7 @@ def workbench(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
                 "desks": DESKS,
                 "ownItem": OWN_ITEM,
                 "otherUnitItem": OTHER_UNIT_ITEM,
+                "cliDraft": CLI_DRAFT,
                 "catalogs": catalogs(work),
                 "cli": {"bin": str(REGISTRY_BIN), "db": db_url, "cwd": str(work)},
             }
@@ -309,6 +330,10 @@ def test_an_action_whose_answer_was_lost_is_tried_again_with_its_key_and_recorde
     workbench: dict[str, Any],
 ) -> None:
     passed(workbench, "retry_after_lost_answer")
+
+
+def test_a_revision_in_the_form_records_only_what_was_changed(workbench: dict[str, Any]) -> None:
+    passed(workbench, "revision_changes_only_what_changed")
 
 
 def test_the_adjustment_goes_through_review_and_the_public_sees_the_new_value(workbench: dict[str, Any]) -> None:

@@ -10,8 +10,12 @@ export const VOCABULARY = `
   vocabulary { jurisdiction domains { name responsibleUnit pilot } units { name kind } channels portal triggers }`;
 
 const CHECK = `
-query Check($itemId: ItemId, $domain: ShortText, $unit: ShortText, $elements: ElementsInput!) {
-  check(itemId: $itemId, domain: $domain, unit: $unit, elements: $elements) { code rule field message text }
+query Check(
+  $itemId: ItemId, $domain: ShortText, $unit: ShortText, $trigger: String, $reason: String, $elements: ElementsInput!
+) {
+  check(itemId: $itemId, domain: $domain, unit: $unit, trigger: $trigger, reason: $reason, elements: $elements) {
+    code rule field message text
+  }
 }`;
 
 const OTHER = '__other__';
@@ -97,14 +101,20 @@ function elementControls(elements, vocabulary) {
   });
 }
 
-function readElements(form, vocabulary) {
+/** The form's elements; the channels in the order `before` lists them (a re-ordering is no change), new ones after. */
+function readElements(form, vocabulary, before = []) {
   const value = (name) => form.elements[name].value.trim();
   const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => box.value);
   const others = value('otherChannels')
     .split(/[、,，;；\n]/)
     .map((part) => part.trim())
     .filter(Boolean);
-  const channels = [...checked('channels'), ...others.filter((other) => !vocabulary.channels.includes(other))];
+  const chosen = [...checked('channels'), ...others.filter((other) => !vocabulary.channels.includes(other))];
+  const rank = (channel) => (before.includes(channel) ? before.indexOf(channel) : before.length);
+  const channels = chosen
+    .map((channel, index) => [rank(channel), index, channel])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , channel]) => channel);
   return {
     category: value('category'),
     name: value('name'),
@@ -191,18 +201,21 @@ function triggerOf(form) {
 /** The problems panel: what the rules say now, updated as the form changes. */
 function problemsPanel() {
   const list = h('ul', { class: 'problems' });
+  // Only the count is announced, and only when it changes: the whole list at every keystroke would drown a reader.
+  const state = h('p', { class: 'check-state', role: 'status' }, '正在检查……');
   const panel = h(
     'section',
-    { class: 'check', id: 'form-check', 'aria-live': 'polite', 'aria-labelledby': 'check-heading' },
+    { class: 'check', id: 'form-check', 'aria-labelledby': 'check-heading' },
     h('h2', { id: 'check-heading' }, '提交前检查'),
-    h('p', { class: 'check-state' }, '正在检查……'),
+    state,
     list,
   );
   panel.render = (problems) => {
-    panel.dataset.problems = String(problems.length);
-    panel.querySelector('.check-state').textContent = problems.length
+    const said = problems.length
       ? `还有 ${problems.length} 个问题，解决后才能提交审查（可先保存为草稿）：`
       : '已符合提交审查的要求。';
+    if (panel.dataset.problems !== String(problems.length) || state.textContent !== said) state.textContent = said;
+    panel.dataset.problems = String(problems.length);
     list.replaceChildren(...problems.map((p) => h('li', { 'data-rule': p.rule || p.field || '' }, refusalText([p]))));
     panel.classList.toggle('has-problems', problems.length > 0);
   };
@@ -264,13 +277,14 @@ export function elementsFormView({ mode, me, vocabulary, item, flash, done }) {
 
   async function check() {
     const ticket = ++checking;
-    const elements = readElements(form, vocabulary);
+    const elements = readElements(form, vocabulary, initial.channels);
     const variables = { elements };
     if (mode === 'draft') {
       Object.assign(variables, { domain: domainOf(form) || null, unit: me.unit });
       if (form.elements.itemId.value.trim()) variables.itemId = form.elements.itemId.value.trim();
     }
     else variables.itemId = item.id;
+    if (mode === 'adjust') Object.assign(variables, { trigger: triggerOf(form), reason: form.elements.reason.value.trim() });
     let found;
     try {
       found = (await staffRequest(CHECK, variables)).check;
@@ -280,9 +294,6 @@ export function elementsFormView({ mode, me, vocabulary, item, flash, done }) {
     if (ticket !== checking) return;
     if (mode === 'draft' && !domainOf(form)) {
       found = [{ code: 'RULE', rule: '目录领域', text: '请选择领域（或填写其他领域的名称）。' }, ...found];
-    }
-    if (mode === 'adjust' && !triggerOf(form)) {
-      found = [{ code: 'RULE', rule: '动态调整', text: '请选择调整原因（触发情形）。' }, ...found];
     }
     latest = found;
     problems.render(found);
@@ -306,7 +317,7 @@ export function elementsFormView({ mode, me, vocabulary, item, flash, done }) {
       problems.querySelector('h2').scrollIntoView({ block: 'start' });
       return;
     }
-    const elements = readElements(form, vocabulary);
+    const elements = readElements(form, vocabulary, initial.channels);
     save.disabled = send.disabled = true;
     let itemId = item?.id;
     let version = item?.streamVersion;

@@ -80,9 +80,13 @@ function upload(file, { unit, domain, dryRun }, progress) {
       } catch {
         // not JSON: the status says it
       }
+      const error = said?.error;
       if (request.status === 401) reject(new Error('登录已过期或已退出，请重新登录。'));
       else if (request.status === 413) reject(new Error('文件太大，无法导入。请拆分后分批导入。'));
-      else reject(new Error(said?.error?.text || said?.error?.message || `导入未成功（HTTP ${request.status}）。`));
+      else if (error?.rule) reject(new Error(`不符合“${error.rule}”规则：${error.text || error.message}；未导入任何内容。`));
+      else if (error) reject(new Error(`${error.text || error.message}；未导入任何内容。`));
+      else if (request.status === 403) reject(new Error('请求被拒绝：请刷新页面后重新登录。'));
+      else reject(new Error(`导入未成功（HTTP ${request.status}），未导入任何内容。`));
     };
     request.send(file);
   });
@@ -106,7 +110,7 @@ function problemTable(problems) {
             { class: p.severity === 'error' ? 'error-row' : 'warning-row', 'data-row': p.row ?? '', 'data-column': p.column ?? '' },
             h('td', {}, p.sheet || '—'),
             h('td', { class: 'number' }, p.row ?? '—'),
-            h('td', {}, p.column ? (p.label ? `${p.column}（${p.label}）` : p.column) : p.label || '—'),
+            h('td', {}, [p.column ? `${p.column} 列` : '', p.label || ''].filter(Boolean).join('：') || '—'),
             h('td', {}, p.severity === 'error' ? '错误' : '提醒'),
             h('td', {}, p.text || p.message),
             h('td', {}, p.rule || '—'),
