@@ -158,19 +158,22 @@ async function alertText(page) {
 }
 
 /** The item's history as the staff API gives it to whoever `page` is signed in as. */
-async function historyOf(page, id) {
-  return page.evaluate(async (itemId) => {
-    const csrf = JSON.parse(sessionStorage.getItem('registry.staff.csrf'));
-    const response = await fetch('/staff/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [csrf.header]: csrf.token },
-      body: JSON.stringify({
-        query: 'query($id: ItemId!) { history(id: $id) { action reason recordedAt } }',
-        variables: { id: itemId },
-      }),
-    });
-    return (await response.json()).data.history;
-  }, id);
+async function historyOf(page, id, fields = 'action reason recordedAt') {
+  return page.evaluate(
+    async ([itemId, selection]) => {
+      const csrf = JSON.parse(sessionStorage.getItem('registry.staff.csrf'));
+      const response = await fetch('/staff/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [csrf.header]: csrf.token },
+        body: JSON.stringify({
+          query: `query($id: ItemId!) { history(id: $id) { ${selection} } }`,
+          variables: { id: itemId },
+        }),
+      });
+      return (await response.json()).data.history;
+    },
+    [id, fields],
+  );
 }
 
 const text = async (locator) => ((await locator.count()) ? ((await locator.first().textContent()) ?? '') : '');
@@ -770,18 +773,7 @@ try {
     await form.locator('[name="timeLimit"]').fill('信息形成或者变更之日起10个工作日内');
     await redrawn(page, () => form.locator('[data-act="save"]').click());
     await page.waitForSelector('html[data-view="item"]', { timeout: TIMEOUT });
-    const steps = await page.evaluate(async (itemId) => {
-      const csrf = JSON.parse(sessionStorage.getItem('registry.staff.csrf'));
-      const response = await fetch('/staff/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [csrf.header]: csrf.token },
-        body: JSON.stringify({
-          query: 'query($id: ItemId!) { history(id: $id) { action changes { field } } }',
-          variables: { id: itemId },
-        }),
-      });
-      return (await response.json()).data.history;
-    }, config.cliDraft);
+    const steps = await historyOf(page, config.cliDraft, 'action changes { field }');
     const last = steps[steps.length - 1];
     const fields = last.changes.map((change) => change.field);
     expect(last.action === 'revise' && fields.join() === 'timeLimit', `the revision changed ${fields.join(', ')}`);
