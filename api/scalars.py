@@ -90,6 +90,26 @@ class PageSize(graphene.Scalar):
         return _at(node, PageSize.parse_value, GraphQLInt.parse_literal(node))
 
 
+class Offset(graphene.Scalar):
+    """How many entries to skip before a page: an Int of at least 0."""
+
+    @staticmethod
+    def serialize(value: Any) -> int:
+        offset: int = GraphQLInt.serialize(value)
+        return offset
+
+    @staticmethod
+    def parse_value(value: Any) -> int:
+        offset: int = GraphQLInt.parse_value(value)
+        if offset < 0:
+            raise GraphQLError(f"an offset is at least 0 (got {offset})")
+        return offset
+
+    @staticmethod
+    def parse_literal(node: ValueNode, _variables: Any = None) -> int:
+        return _at(node, Offset.parse_value, GraphQLInt.parse_literal(node))
+
+
 class TreeSize(graphene.Scalar):
     """The size of a signed checkpoint's tree: the number of events it covers, an Int of at least 1."""
 

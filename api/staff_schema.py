@@ -17,7 +17,7 @@ from graphql import GraphQLError, StringValueNode, ValueNode
 from pydantic import ValidationError
 
 from api.language import chinese
-from api.scalars import DateTime, ItemId, ShortText
+from api.scalars import DateTime, ItemId, Offset, PageSize, ShortText
 from api.schema import Audience, ChangeKind, Checkpoint, ElementFields, Level, Method, _labelled
 from events import checkpoint
 from events.checkpoint import SigningKeyError
@@ -50,8 +50,8 @@ from registry.service import Registry, new_item_id, now
 from registry.state import ItemState, Status
 from registry.worklist import may_see, next_step, visible
 
+PAGE = 50  # items of a listing's page, unless asked otherwise
 MAX_KEY = 64  # an idempotency key: a UUID fits; the scoped command id must fit the log's 100 characters
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -427,8 +427,8 @@ class Query(graphene.ObjectType):
         required=True,
         search=graphene.Argument(ShortText, description="words of the title, or of the id"),
         status=graphene.Argument(ItemStatus),
-        first=graphene.Argument(graphene.Int, default_value=50, description="1 to 200"),
-        offset=graphene.Argument(graphene.Int, default_value=0),
+        first=graphene.Argument(PageSize, default_value=PAGE, description="page size, default 50, at most 200"),
+        offset=graphene.Argument(Offset, default_value=0, description="items to skip: the pages before"),
         description="The items I may see, by unit, domain and id.",
     )
     vocabulary = graphene.Field(Vocabulary, required=True, description="What the drafting forms offer.")
@@ -494,10 +494,15 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_items(
-        _root: None, info: graphene.ResolveInfo, first: int, offset: int, search: str | None = None, status: Any = None
+        _root: None,
+        info: graphene.ResolveInfo,
+        first: int | None = PAGE,
+        offset: int | None = 0,
+        search: str | None = None,
+        status: Any = None,
     ) -> ItemPage:
-        if not 1 <= first <= MAX_PAGE or offset < 0:
-            raise GraphQLError(f"first is 1 to {MAX_PAGE} and offset at least 0 (given {first} and {offset})")
+        first = PAGE if first is None else first  # null given: the default, as for catalog's page size
+        offset = offset or 0
         actor = _acting(info).actor
         wanted = _value(status)
         words = (search or "").split()

@@ -19,7 +19,7 @@ query Check(
   }
 }"""
 ITEMS = """
-query Items($search: ShortText, $status: ItemStatus, $first: Int, $offset: Int) {
+query Items($search: ShortText, $status: ItemStatus, $first: PageSize, $offset: Offset) {
   items(search: $search, status: $status, first: $first, offset: $offset) {
     total items { id title status unit domain version publishedVersion pendingKind }
   }
@@ -147,7 +147,8 @@ def test_the_items_i_may_see_are_listed_and_searched(registry: Registry) -> None
         searched = office.with_token("drafter").data(ITEMS, {"search": "决算"})["items"]
         published = office.with_token("preliminary").data(ITEMS, {"status": "PUBLISHED"})["items"]
         paged = office.with_token("drafter").data(ITEMS, {"first": 1, "offset": 1})["items"]
-        refused = office.with_token("drafter").post(ITEMS, {"first": 0})
+        refused = office.with_token("drafter").post(ITEMS, {"first": 201})
+        negative = office.with_token("drafter").post(ITEMS, {"offset": -1})
 
     assert sorted(item["id"] for item in mine["items"]) == ["czj-draft", "czj-yusuan"]
     assert mine["total"] == 2
@@ -155,7 +156,8 @@ def test_the_items_i_may_see_are_listed_and_searched(registry: Registry) -> None
     assert [item["id"] for item in searched["items"]] == ["czj-draft"]
     assert [(i["id"], i["publishedVersion"]) for i in published["items"]] == [("czj-yusuan", 1)]
     assert paged["total"] == 2 and len(paged["items"]) == 1
-    assert "first is 1 to 200" in refused.json()["errors"][0]["message"]
+    assert "page size must be between 0 and 200" in refused.json()["errors"][0]["message"]
+    assert "an offset is at least 0" in negative.json()["errors"][0]["message"]
 
 
 def test_a_publications_receipt_carries_the_checkpoint_signed_with_it(registry: Registry) -> None:

@@ -42,14 +42,20 @@ def test_a_token_acts_in_its_own_roles_only_and_the_refusal_names_the_rule(regis
         # Someone of 政务服务局 who drafts and reviews; their system's token was issued to draft only.
         both = frozenset({Role.DRAFTER, Role.PRELIMINARY_REVIEWER})
         registry.register_actor("孙双岗", "政务服务局", both, office.office.actors["admin"])
+        office.office.names["drafter:政务服务局"] = "起草人政务服务局"  # another drafter of the unit
+        office.office.draft("zwfw-banshi", domain="其他：政务服务", unit="政务服务局")
+        office.office.submit("zwfw-banshi")
         office.office.draft("czj-yusuan")
         office.office.submit("czj-yusuan")
         system = office.with_token("孙双岗", frozenset({Role.DRAFTER}))
         before = office.log_size()
-        refused = system.mutate("passReview", {"itemId": "czj-yusuan", "stage": "PRELIMINARY"})
+        refused = system.mutate("passReview", {"itemId": "zwfw-banshi", "stage": "PRELIMINARY"})
+        # Another unit's item waiting for 初审 is out of a drafter token's sight: told as not there.
+        hidden = system.mutate("passReview", {"itemId": "czj-yusuan", "stage": "PRELIMINARY"})
 
-        assert refused["receipt"] is None
+        assert refused["receipt"] is None and hidden["receipt"] is None
         assert [(e["code"], e["rule"]) for e in refused["userErrors"]] == [("RULE", "初审主体")]
+        assert [(e["code"], e["rule"]) for e in hidden["userErrors"]] == [("NOT_FOUND", None)]
         assert office.log_size() == before
 
 

@@ -156,21 +156,22 @@ def test_a_refusal_of_each_rule_holds_through_the_cli(
 
 
 @pytest.mark.parametrize("importer", ["drafter of 民政局", "preliminary reviewer of 政务服务局", "admin"])
-def test_an_import_into_another_units_catalog_is_refused_on_every_row(
+def test_an_import_into_another_units_catalog_is_refused_before_the_file_is_read(
     matrix: Registry, tmp_path: Path, importer: str
 ) -> None:
+    """Refused whole, not row by row: a dry run's report would tell which of the unit's items the rows match."""
     before = matrix.store.head()
 
-    report = import_catalog(
-        matrix,
-        write_catalog_csv(tmp_path / "财政局.csv", ["国有资产报告", "政府债务"]),
-        unit="财政局",
-        actor=ACTORS[importer][0],
-    )
+    with pytest.raises(RuleViolation) as refused:
+        import_catalog(
+            matrix,
+            write_catalog_csv(tmp_path / "财政局.csv", ["国有资产报告", "政府债务"]),
+            unit="财政局",
+            actor=ACTORS[importer][0],
+            dry_run=True,
+        )
 
-    assert report.blocked and not report.written
-    assert {p.rule for p in report.errors} == {Rule.DRAFTING_UNIT.code}
-    assert len(report.errors) == 2
+    assert refused.value.rule is Rule.DRAFTING_UNIT
     assert matrix.store.head() == before
 
 

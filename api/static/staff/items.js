@@ -8,7 +8,7 @@ import { flashBox, show } from './ui.js';
 const PAGE = 50;
 
 export const ITEMS = `
-query Items($search: ShortText, $status: ItemStatus, $first: Int, $offset: Int) {
+query Items($search: ShortText, $status: ItemStatus, $first: PageSize, $offset: Offset) {
   me { actorId unit roles }
   items(search: $search, status: $status, first: $first, offset: $offset) {
     total
