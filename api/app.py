@@ -53,6 +53,7 @@ from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
 from api.request_log import REFUSED, fault, logging_refusals, operation_name
+from api.response_cache import Kept, ResponseCache
 from api.schema import schema
 from api.staff_auth import SignInPolicy
 from events.checkpoint import Signer
@@ -93,6 +94,7 @@ class ServerLimits:
     deadline: float = 10.0  # seconds from a request's arrival until it is cut off
     concurrent: int = 8  # GraphQL requests at work at once: each holds a worker thread and a database connection
     queue: float = 2.0  # seconds a request waits for one of those before it is turned away with 503
+    cache_bytes: int = 64 * 2**20  # answers kept by ETag (api.response_cache); 0: none
 
 
 class RegistryGraphQL(GraphQL):
@@ -115,6 +117,7 @@ class RegistryGraphQL(GraphQL):
         self.limits = limits
         self.clock = clock
         self.admission = Admission(limits.concurrent)
+        self.cache = ResponseCache(limits.cache_bytes)
         # The cost limits (api.limits) are checked on their own first: the specified rules are what a flood makes slow.
         rules = [*specified_rules]
         if not introspection:
@@ -271,17 +274,34 @@ class RegistryGraphQL(GraphQL):
             if etag is not None and etag in _tags(request.headers.get("if-none-match", "")):
                 await Response(status_code=304, headers={"ETag": etag})(scope, receive, send)
                 return
+            kept = self.cache.get(etag) if etag is not None else None
+            if kept is not None:  # the same request in the same public state: the same answer, not executed again
+                give_back()
+                await send({"type": "http.response.start", "status": 200, "headers": list(kept.headers)})
+                await send({"type": "http.response.body", "body": kept.body})
+                return
+            sent: list[Message] = []
 
             async def send_with_etag(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     give_back()  # the work is done: a slow reader of the response holds no slot
                     if etag is not None and message["status"] == 200 and not scope.get(_UNCACHEABLE):
                         message = {**message, "headers": [*message.get("headers", []), (b"etag", etag.encode())]}
+                        sent.append(message)
+                elif sent:
+                    sent.append(message)
+                    if etag is not None and not message.get("more_body", False):
+                        self._keep(etag, sent)
                 await send(message)
 
             await super().__call__(scope, _replay(body), send_with_etag)
         finally:
             give_back()
+
+    def _keep(self, etag: str, sent: list[Message]) -> None:
+        """Keep the answer `sent` (its start and body messages) for requests with the same ETag."""
+        headers = tuple((bytes(name), bytes(value)) for name, value in sent[0].get("headers", []))
+        self.cache.put(etag, Kept(headers, b"".join(bytes(m.get("body", b"")) for m in sent[1:])))
 
     def _etag(self, request: Request, body: bytes, deadline: Deadline) -> str | None:
         """The ETag of the answer to this request, if it may have one: derived from the public catalog's position,

@@ -4,8 +4,15 @@ The registry is `registry serve` (uvicorn, graphql-server, graphene); the floor 
 Starlette endpoint returning the same page as JSON from the same database, under the same uvicorn. Both in their
 own process; the clients (asyncio, HTTP/1.1 keep-alive on plain sockets, so that the load generator costs little of
 the two cores) in this one. Each client cycles through 20 pages spread over the catalog (keyset cursors), without
-and with ETag revalidation (If-None-Match, answered 304). The catalogs are published items written straight into
-the public read model (benchmarks/dataset.py), 100,000 of them, and 10,000 and 1,000,000 for the flatness check.
+and with ETag revalidation (If-None-Match, answered 304). Uncached means it: every request of the run asks for a
+page no earlier request asked for (DISTINCT pages spread over the catalog), so that neither the registry's response
+cache nor anything else can answer from memory. The catalogs are published items written straight into the public
+read model (benchmarks/dataset.py), 100,000 of them, and 10,000 and 1,000,000 for the flatness check.
+
+A portal's day: first-time visitors (no If-None-Match) asking 2,000 distinct queries (catalog pages, a domain's
+pages, items) drawn from a Zipf distribution (s = 1), as a portal's traffic is: a few pages most of the time. Every
+answer depends only on the query, its variables and the public log position, so the registry's response cache
+(api/response_cache.py) may answer repeats; its rate is compared with the floor's uncached rate.
 
 Run alone: python -m benchmarks.read_api [--quick]
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import random
 import socket
 import statistics
 import subprocess
@@ -32,6 +40,13 @@ from benchmarks.sample import arguments, item_id, log, report
 
 CLIENTS = 16
 PAGES = 20
+DISTINCT = 20_000  # pages of the uncached runs: more than a run asks for, so none is asked twice
+PORTAL_QUERIES = 2_000
+ZIPF_S = 1.0
+DOMAIN_PAGE = 'catalog(first: 20, after: $after, filter: {domain: "财政预决算"})'
+ITEM_QUERY = """query Item($id: ItemId!) { item(id: $id) { id version domain unit category name subname content basis
+  timeLimit body channels audience audienceNote method levels publishedAt approvalReference
+  history { version publishedAt changeKind reason } } }"""
 REGISTRY = Path(sys.executable).with_name("registry")
 QUERY = """query Page($after: CatalogCursor) { catalog(first: 50, after: $after) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -72,19 +87,27 @@ def server(kind: str, path: Path) -> Iterator[int]:
         process.wait(30)
 
 
-def requests_for(kind: str, size: int) -> list[bytes]:
-    """The raw HTTP requests of the PAGES pages, spread over a catalog of `size` items."""
-    afters = [None] + [item_id(k * size // PAGES) for k in range(1, PAGES)]
+def _post(query: str, variables: dict[str, Any]) -> bytes:
+    """A raw POST /graphql request (with the %ETAG% slot for an If-None-Match header)."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json\r\nContent-Length: {len(body)}\r\n"
+    )
+    return head.encode() + b"%ETAG%\r\n" + body
+
+
+def _cursor(after: str | None) -> str | None:
+    return base64.urlsafe_b64encode(f"item:{after}".encode()).decode() if after else None
+
+
+def requests_for(kind: str, size: int, pages: int = PAGES) -> list[bytes]:
+    """The raw HTTP requests of `pages` pages, spread over a catalog of `size` items."""
+    afters = [None] + [item_id(k * size // pages) for k in range(1, pages)]
     built = []
     for after in afters:
         if kind == "registry":
-            cursor = base64.urlsafe_b64encode(f"item:{after}".encode()).decode() if after else None
-            body = json.dumps({"query": QUERY, "variables": {"after": cursor}}).encode()
-            head = (
-                "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Accept: application/json\r\nContent-Length: {len(body)}\r\n"
-            )
-            built.append(head.encode() + b"%ETAG%\r\n" + body)
+            built.append(_post(QUERY, {"after": _cursor(after)}))
         else:
             query = f"?after={after}" if after else ""
             built.append(
@@ -118,14 +141,49 @@ async def _exchange(
     return status, body, headers.get("etag", "")
 
 
+def portal_day_requests(size: int) -> list[bytes]:
+    """PORTAL_QUERIES distinct queries of a portal over a catalog of `size` items: catalog pages (half), a domain's
+    pages (a tenth) and items (the rest), in the order of their popularity rank (shuffled, fixed seed)."""
+    pages = PORTAL_QUERIES // 2
+    domain_pages = PORTAL_QUERIES // 10
+    items = PORTAL_QUERIES - pages - domain_pages
+    built = requests_for("registry", size, pages)
+    domain = QUERY.replace("catalog(first: 50, after: $after)", DOMAIN_PAGE)
+    afters = [item_id(k * size // domain_pages) if k else None for k in range(domain_pages)]
+    built += [_post(domain, {"after": _cursor(after)}) for after in afters]
+    built += [_post(ITEM_QUERY, {"id": item_id(k * size // items)}) for k in range(items)]
+    random.Random(20261206).shuffle(built)
+    return built
+
+
+def _zipf_choices(count: int, seed: int) -> Iterator[int]:
+    """Indexes 0..count-1 drawn from a Zipf distribution: rank r with weight 1 / (r + 1) ** ZIPF_S."""
+    weights = [1 / (rank + 1) ** ZIPF_S for rank in range(count)]
+    draw = random.Random(seed)
+    while True:
+        yield from draw.choices(range(count), weights=weights, k=1024)
+
+
 async def _client(
-    port: int, requests: list[bytes], offset: int, tags: dict[int, str], until: float, latencies: list[float]
+    port: int,
+    requests: list[bytes],
+    offset: int,
+    tags: dict[int, str],
+    until: float,
+    latencies: list[float],
+    order: Iterator[int] | None = None,
 ) -> None:
-    """Send requests back to back on one keep-alive connection until `until`; with `tags`, as revalidations."""
+    """Send requests back to back on one keep-alive connection until `until`; with `tags`, as revalidations; in
+    `order` (indexes), else cycling from `offset`."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = offset
     while time.perf_counter() < until:
-        index = n % len(requests)
+        if order is None:
+            index = n % len(requests)
+        else:
+            index = next(order, -1)
+            if index < 0:
+                raise RuntimeError("an uncached run ran out of distinct requests: raise DISTINCT")
         header = f"If-None-Match: {tags[index]}\r\n".encode() if tags else b""
         start = time.perf_counter()
         status, _, _ = await _exchange(reader, writer, requests[index].replace(b"%ETAG%", header))
@@ -147,13 +205,28 @@ async def _learn_tags(port: int, requests: list[bytes]) -> dict[int, str]:
     return tags
 
 
-async def _load(port: int, requests: list[bytes], revalidate: bool, seconds: float) -> dict[str, float]:
-    tags = await _learn_tags(port, requests) if revalidate else {}
+async def _load(port: int, requests: list[bytes], mode: str, seconds: float) -> dict[str, float]:
+    """Warm up for 2 s, then load for `seconds`, in `mode`: "uncached" (no request asked twice in the run: the
+    warm-up takes the first half of `requests`, the load the second, client i every CLIENTS-th from i),
+    "revalidate" (each client cycles through `requests` with If-None-Match) or "zipf" (drawn from a Zipf
+    distribution, without If-None-Match)."""
+    tags = await _learn_tags(port, requests) if mode == "revalidate" else {}
+    half = len(requests) // 2
+
+    def order(i: int, phase: int) -> Iterator[int] | None:
+        if mode == "zipf":
+            return _zipf_choices(len(requests), seed=phase * CLIENTS + i)
+        if mode == "uncached":
+            return iter(range(phase * half + i, (phase + 1) * half, CLIENTS))
+        return None
+
     warm_until = time.perf_counter() + 2
-    await asyncio.gather(*(_client(port, requests, i, tags, warm_until, []) for i in range(CLIENTS)))
+    await asyncio.gather(*(_client(port, requests, i, tags, warm_until, [], order(i, 0)) for i in range(CLIENTS)))
     latencies: list[float] = []
     start = time.perf_counter()
-    await asyncio.gather(*(_client(port, requests, i, tags, start + seconds, latencies) for i in range(CLIENTS)))
+    await asyncio.gather(
+        *(_client(port, requests, i, tags, start + seconds, latencies, order(i, 1)) for i in range(CLIENTS))
+    )
     elapsed = time.perf_counter() - start
     ordered = sorted(latencies)
     return {
@@ -182,12 +255,19 @@ def same_page(path: Path, size: int) -> None:
     assert pages[0] == pages[1], "the floor's page differs from the registry's"
 
 
-def measure(kind: str, size: int, revalidate: bool, seconds: float) -> dict[str, float]:
+def measure(kind: str, size: int, mode: str, seconds: float) -> dict[str, float]:
+    """One run of `mode` (uncached, revalidate, zipf) against `kind` (registry, floor) over `size` items."""
     path = catalog_database(size)
+    if mode == "zipf":
+        requests = portal_day_requests(size)
+    elif mode == "uncached":
+        requests = requests_for(kind, size, min(DISTINCT, size))
+    else:
+        requests = requests_for(kind, size)
     with server(kind, path) as port:
-        figures = asyncio.run(_load(port, requests_for(kind, size), revalidate, seconds))
+        figures = asyncio.run(_load(port, requests, mode, seconds))
     log(
-        f"Q {kind} {size:,} items {'revalidated' if revalidate else 'uncached'}: {figures['rps']:.0f} req/s, "
+        f"Q {kind} {size:,} items {mode}: {figures['rps']:.0f} req/s, "
         f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms"
     )
     return figures
@@ -199,12 +279,13 @@ def main() -> None:
     seconds = 3.0 if args.quick else 15.0
     same_page(catalog_database(main_size), main_size)
     results = {
-        "registry": measure("registry", main_size, False, seconds),
-        "registry_revalidated": measure("registry", main_size, True, seconds),
-        "floor": measure("floor", main_size, False, seconds),
-        "floor_revalidated": measure("floor", main_size, True, seconds),
-        "registry_small": measure("registry", small, False, seconds),
-        "registry_large": measure("registry", large, False, seconds),
+        "registry": measure("registry", main_size, "uncached", seconds),
+        "registry_revalidated": measure("registry", main_size, "revalidate", seconds),
+        "registry_portal_day": measure("registry", main_size, "zipf", seconds),
+        "floor": measure("floor", main_size, "uncached", seconds),
+        "floor_revalidated": measure("floor", main_size, "revalidate", seconds),
+        "registry_small": measure("registry", small, "uncached", seconds),
+        "registry_large": measure("registry", large, "uncached", seconds),
     }
     report(
         {
@@ -212,6 +293,8 @@ def main() -> None:
             "clients": CLIENTS,
             "seconds": seconds,
             "sizes": {"main": main_size, "small": small, "large": large},
+            "portal_queries": PORTAL_QUERIES,
+            "zipf_s": ZIPF_S,
             "results": results,
         }
     )

@@ -249,6 +249,7 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
     rows = [
         ("registry", "registry, uncached", sizes["main"]),
         ("registry_revalidated", "registry, ETag revalidation (304)", sizes["main"]),
+        ("registry_portal_day", "registry, a portal's day (Zipf, no If-None-Match)", sizes["main"]),
         ("floor", "floor, uncached", sizes["main"]),
         ("floor_revalidated", "floor, ETag revalidation (304)", sizes["main"]),
         ("registry_small", "registry, uncached", sizes["small"]),
@@ -258,8 +259,13 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
     lines = [
         f"## Q, read: `catalog(first: 50)` with every field over HTTP, {q['clients']} concurrent clients",
         "",
-        f"{q['seconds']:.0f} s of load after 2 s of warm-up; each client cycles through 20 pages spread over the"
-        " catalog (keyset cursors). The registry is `registry serve`; the floor a raw Starlette endpoint"
+        f"{q['seconds']:.0f} s of load after 2 s of warm-up. *Uncached*: no request of a run asks for a page an"
+        " earlier one asked for (keyset cursors spread over the catalog), so no cache can answer; *revalidation*:"
+        " each client cycles through 20 pages with If-None-Match; *a portal's day*: first-time visitors asking"
+        f" {q.get('portal_queries', 2000):,} distinct queries (catalog pages, a domain's pages, items) drawn from a"
+        f" Zipf distribution (s = {q.get('zipf_s', 1.0):g}), which the registry's response cache (keyed by the"
+        " ETag: the query, its variables and the public log position) may answer. The registry is `registry serve`;"
+        " the floor a raw Starlette endpoint"
         " (benchmarks/raw_endpoint.py) returning the same page as JSON (checked equal) from the same database,"
         " under the same uvicorn. The load generator shares the two cores. The catalogs were written straight into"
         " the public read model (public_catalog, published_versions, public_changes), one published version each.",
@@ -268,6 +274,8 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for key, label, size in rows:
+        if key not in res:  # a result from before the scenario existed
+            continue
         f = res[key]
         lines.append(
             f"| {label} | {size:,} | {f['rps']:,.0f} | {f['p50_ms']:.1f} ms | {f['p99_ms']:.1f} ms |"
@@ -276,6 +284,9 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
     uncached = res["registry"]["rps"] / floor
     revalidated = res["registry_revalidated"]["rps"] / floor
     flat = res["registry_large"]["p99_ms"] / res["registry_small"]["p99_ms"]
+    if "registry_portal_day" in res:
+        day = res["registry_portal_day"]["rps"] / floor
+        targets.append(f"| Q: a portal's day ≥ 3× the raw endpoint (uncached) | {day:.0%} | {_verdict(day >= 3)} |")
     targets.append(f"| Q: uncached ≥ 50% of the raw endpoint | {uncached:.0%} | {_verdict(uncached >= 0.5)} |")
     targets.append(
         f"| Q: with revalidation ≥ 100% of the raw endpoint (uncached) | {revalidated:.0%} |"

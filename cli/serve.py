@@ -48,6 +48,12 @@ def serve(
     queue: Annotated[
         float, typer.Option(min=0, help=_("seconds a request waits for one of those before it gets 503 Retry-After"))
     ] = 2.0,
+    cache_mb: Annotated[
+        int,
+        typer.Option(
+            min=0, help=_("megabytes of public answers kept by their ETag and given again without executing (0: none)")
+        ),
+    ] = 64,
     session_idle: Annotated[
         int, typer.Option(min=1, help=_("minutes a staff sign-in session lives without a request"))
     ] = 30,
@@ -61,7 +67,7 @@ def serve(
     from api.staff_auth import SignInPolicy
 
     registry = context(ctx).registry()
-    limits = ServerLimits(deadline=deadline, concurrent=concurrent, queue=queue)
+    limits = ServerLimits(deadline=deadline, concurrent=concurrent, queue=queue, cache_bytes=cache_mb * 2**20)
     sign_in = SignInPolicy(idle=timedelta(minutes=session_idle), absolute=timedelta(hours=session_lifetime))
     serve_registry(
         registry.engine,
