@@ -108,3 +108,16 @@ def test_the_cache_keeps_the_most_recently_used_answers_within_its_budget() -> N
     nothing = ResponseCache(budget=0)
     nothing.put("tag", answer)
     assert len(nothing) == 0 and nothing.get("tag") is None
+
+
+def test_a_request_read_another_way_is_not_answered_from_the_cache(registry: Registry) -> None:
+    """The same body without its Content-Type is not the same request: it is refused as before, not given the
+    answer kept for the JSON one."""
+    Office(registry).publish_new("czj-yusuan", name="政府预算")
+    with serving(registry.engine, registry.profile) as api:
+        body = httpx.Request("POST", "/", json={"query": QUERIES[1]}).read()
+        kept = [api.http.post("/graphql", content=body, headers={"Content-Type": "application/json"}) for _ in "ab"]
+        untyped = api.http.post("/graphql", content=body, headers={"Content-Type": ""})
+
+    assert [answer.status_code for answer in kept] == [200, 200]
+    assert 400 <= untyped.status_code < 500, untyped.text
