@@ -21,14 +21,16 @@ CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 RUN_KEY = pytest.StashKey[tuple[Path, float]]()  # the screenshots' folder and the browser's seconds, once it ran
 
 
-def missing_tools() -> str | None:
+def missing_tools(packages: tuple[str, ...] = ("playwright-core",)) -> str | None:
+    """Why the browser tests cannot run here (None: they can): Node.js, Chromium, and `packages` of tests/portal."""
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (Node.js 20 or newer)"
     if not Path(CHROMIUM).is_file():
         return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium, or set PORTAL_CHROMIUM)"
-    if not (HERE / "node_modules" / "playwright-core").is_dir():
-        return "playwright-core is not installed: run `npm ci` in tests/portal"
+    for package in packages:
+        if not (HERE / "node_modules" / package).is_dir():
+            return f"{package} is not installed: run `npm ci` in tests/portal"
     return None
 
 
@@ -50,8 +52,8 @@ def clear_screenshots() -> None:
             old.unlink()
 
 
-def passed(result: dict[str, Any], name: str, script: str) -> None:
+def passed(result: dict[str, Any], name: str, script: str, screenshots: Path = SCREENSHOTS) -> None:
     """`script`'s check `name` ran and passed (its detail and the screenshots say why not)."""
     check = result["checks"].get(name)
-    assert check is not None, f"{script} ran no check named {name}"
-    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"
+    assert check is not None, f"{script} ran no check named {name}: {result.get('problems', [])}"
+    assert check["ok"], f"{name}: {check['detail']} (screenshots in {screenshots})"

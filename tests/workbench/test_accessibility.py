@@ -16,27 +16,18 @@ import pytest
 from registry.demo import DEMO_PASSWORDS
 from tests.api.server import serve_process
 from tests.conftest import REGISTRY_BIN
+from tests.portal import browser
+from tests.portal.browser import missing_tools
 
 HERE = Path(__file__).parent
-PORTAL = HERE.parent / "portal" / "node_modules"
-CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = HERE / "screenshots"
 VIEWS = ("sign-in", "queue", "item", "items", "form-draft", "import")
 SIZES = ("office", "phone")
 
 
-def _missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed (Node.js 20 or newer)"
-    if not Path(CHROMIUM).is_file():
-        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium, or set PORTAL_CHROMIUM)"
-    if not (PORTAL / "playwright-core").is_dir() or not (PORTAL / "axe-core").is_dir():
-        return "playwright-core and axe-core are not installed: run `npm ci` in tests/portal"
-    return None
-
-
 @pytest.fixture(scope="module")
 def audit(built_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    missing = _missing()
+    missing = missing_tools(("playwright-core", "axe-core"))
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and {missing}")
@@ -44,13 +35,12 @@ def audit(built_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     work = tmp_path_factory.mktemp("a11y")
     for name in ("demo.db", "demo.key"):
         shutil.copy2(built_demo / name, work / name)
-    screenshots = HERE / "screenshots"
-    screenshots.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
     with serve_process(REGISTRY_BIN, "sqlite:///demo.db", work) as url:
         config = {
             "url": url,
-            "chromium": CHROMIUM,
-            "screenshots": str(screenshots),
+            "chromium": browser.CHROMIUM,
+            "screenshots": str(SCREENSHOTS),
             "reviewer": {"name": "孙初审", "password": DEMO_PASSWORDS["孙初审"]},
             "drafter": {"name": "李财政", "password": DEMO_PASSWORDS["李财政"]},
         }
@@ -67,9 +57,7 @@ def audit(built_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 def _passed(audit: dict[str, Any], name: str) -> None:
-    check = audit["checks"].get(name)
-    assert check is not None, f"accessibility.mjs ran no check named {name}: {audit['problems']}"
-    assert check["ok"], f"{name}: {check['detail']}"
+    browser.passed(audit, name, "accessibility.mjs", SCREENSHOTS)
 
 
 def test_the_run_meets_no_error(audit: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,12 +26,12 @@ from openpyxl import Workbook
 
 from tests.api.server import serve_process
 from tests.conftest import REGISTRY_BIN, fresh_postgres_schema
+from tests.portal import browser
+from tests.portal.browser import environment, missing_tools
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "workbench.mjs"
 SCREENSHOTS = HERE / "screenshots"
-PLAYWRIGHT = HERE.parent / "portal" / "node_modules" / "playwright-core"
-CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 BROWSER_SECONDS = 240
 
 # name -> (unit, roles, password)
@@ -101,25 +100,9 @@ def catalogs(work: Path) -> dict[str, Any]:
         "faulty": str(write_catalog(work / "财政局目录（待修改）.xlsx", faulty)),
         "fixed": str(write_catalog(work / "财政局目录.xlsx", fixed)),
         "errors": [{"row": 4, "column": "F"}, {"row": 5, "column": "L"}],
-        # The importer gives the 公开时限 rule's warning its row and the column's label, not its letter.
-        "warnings": [{"row": 6, "label": "公开时限"}],
+        "warnings": [{"row": 6, "column": "F", "label": "公开时限"}],
         "names": IMPORTED,
     }
-
-
-def missing_tools() -> str | None:
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (Node.js 20 or newer)"
-    if not Path(CHROMIUM).is_file():
-        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium, or set PORTAL_CHROMIUM)"
-    if not PLAYWRIGHT.is_dir():
-        return "playwright-core is not installed: run `npm ci` in tests/portal"
-    return None
-
-
-def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
 
 
 def _registry(cwd: Path, db_url: str, *args: str, given: str | None = None) -> None:
@@ -129,7 +112,7 @@ def _registry(cwd: Path, db_url: str, *args: str, given: str | None = None) -> N
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=_environment(),
+        env=environment(),
         timeout=120,
     )
     assert done.returncode == 0, f"registry {' '.join(args)} exited {done.returncode}: {done.stderr}{done.stdout}"
@@ -211,7 +194,7 @@ def workbench(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
             config = {
                 "url": url,
                 "backend": backend,
-                "chromium": CHROMIUM,
+                "chromium": browser.CHROMIUM,
                 "screenshots": str(SCREENSHOTS),
                 "staff": {name: {"unit": unit, "password": password} for name, (unit, _, password) in STAFF.items()},
                 "desks": DESKS,
@@ -226,7 +209,7 @@ def workbench(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
                 capture_output=True,
                 text=True,
                 cwd=HERE,
-                env=_environment(),
+                env=environment(),
                 timeout=BROWSER_SECONDS,
             )
         assert done.returncode == 0, f"workbench.mjs exited {done.returncode}:\n{done.stderr}\n{done.stdout}"
@@ -235,9 +218,7 @@ def workbench(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def passed(result: dict[str, Any], name: str) -> None:
-    check = result["checks"].get(name)
-    assert check is not None, f"workbench.mjs ran no check named {name}"
-    assert check["ok"], f"{name}: {check['detail']} (screenshots in {SCREENSHOTS})"
+    browser.passed(result, name, "workbench.mjs", SCREENSHOTS)
 
 
 def test_the_workbench_serves_a_labelled_sign_in_form_under_the_page_policy(workbench: dict[str, Any]) -> None:

@@ -851,8 +851,10 @@ try {
     }
     for (const wanted of catalogs.warnings) {
       expect(
-        rows.some((row) => !row.error && row.row === wanted.row && row.text.includes(wanted.label)),
-        `a warning at row ${wanted.row} about ${wanted.label}: ${listedText}`,
+        rows.some(
+          (row) => !row.error && row.row === wanted.row && row.column === wanted.column && row.text.includes(wanted.label),
+        ),
+        `a warning at row ${wanted.row}, column ${wanted.column}, about ${wanted.label}: ${listedText}`,
       );
     }
     expect((await page.locator('[data-act="import"]').count()) === 0, 'no import button');
