@@ -381,15 +381,21 @@ class Vocabulary(graphene.ObjectType):
     )
 
 
-def visible_item(info: graphene.ResolveInfo, item_id: str) -> StaffItem | None:
-    """The item, if it exists and the caller may see it (else None: what they may not see, they cannot tell from
-    what is not there)."""
+def _seen(info: graphene.ResolveInfo, item_id: str) -> tuple[ItemState, list[StoredEvent]] | None:
+    """The item and its events, if it exists and the caller may see it (else None: what they may not see, they
+    cannot tell from what is not there)."""
     try:
         item, stored = _registry(info).load(item_id)
     except NotFound:
         return None
     acted = {event.metadata.actor for event in stored}
-    return StaffItem.of(item, stored) if may_see(_acting(info).actor, item, acted) else None
+    return (item, stored) if may_see(_acting(info).actor, item, acted) else None
+
+
+def visible_item(info: graphene.ResolveInfo, item_id: str) -> StaffItem | None:
+    """The item as the staff schema shows it, if the caller may see it."""
+    seen = _seen(info, item_id)
+    return StaffItem.of(*seen) if seen else None
 
 
 class ElementsInput(graphene.InputObjectType):
@@ -574,7 +580,7 @@ class Query(graphene.ObjectType):
         except ValidationError as invalid:
             return _invalid(invalid)
         new = domain is not None or unit is not None or item_id is None
-        if not new and visible_item(info, item_id or "") is None:
+        if not new and _seen(info, item_id or "") is None:
             return [no_such_item(item_id or "")]
         command = _checked(_acting(info).actor, item_id, new, domain, unit, trigger, reason, given)
         refusals = [
@@ -699,7 +705,7 @@ def carry_out(
     A command on an `existing` item the caller may not see is answered as one on an item that does not exist: a
     refusal would tell that it exists and whose it is."""
     acting = _acting(info)
-    if existing and visible_item(info, given["item_id"]) is None:
+    if existing and _seen(info, given["item_id"]) is None:
         return payload(item=None, receipt=None, user_errors=[no_such_item(given["item_id"])])
     key = given.get("command_id") or acting.idempotency_key  # both checked by key_problem() before execution
     command_id = f"{acting.scope}:{key}" if key else None

@@ -2,6 +2,7 @@
 // table with its row and column; then imported all or nothing. POST /staff/import streams its progress (NDJSON), and
 // the upload's own progress shows before it; see docs/staff-api.md.
 import { h, uid } from '../dom.js';
+import { csrfHeaders } from './session.js';
 import { errorBox, flashBox, show } from './ui.js';
 
 const KINDS = '.xlsx,.xls,.csv';
@@ -15,14 +16,6 @@ const ACTIONS = {
   skipped: '跳过',
 };
 
-function csrf() {
-  try {
-    return JSON.parse(sessionStorage.getItem('registry.staff.csrf') || 'null');
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Send `file` to /staff/import; `progress(text, fraction | null)` hears how far it is. Resolves to the final line
  * ({report} or {error}); rejects with an Error whose message is for people.
@@ -35,8 +28,7 @@ function upload(file, { unit, domain, dryRun }, progress) {
     request.open('POST', `/staff/import?${params}`);
     request.setRequestHeader('content-type', 'application/octet-stream');
     request.setRequestHeader('accept', 'application/x-ndjson');
-    const token = csrf();
-    if (token) request.setRequestHeader(token.header, token.token);
+    for (const [name, value] of Object.entries(csrfHeaders())) request.setRequestHeader(name, value);
     let read = 0;
     let last = null;
     let phase = '';

@@ -23,6 +23,12 @@ function kept() {
   }
 }
 
+/** The header that carries this tab's CSRF token ({name: token}), for requests made without staffRequest. */
+export function csrfHeaders() {
+  const csrf = kept();
+  return csrf ? { [csrf.header]: csrf.token } : {};
+}
+
 /** Whether this tab holds a CSRF token from a sign-in (the session may still have ended on the server). */
 export function holdsSession() {
   return kept() !== null;
