@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +21,16 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import Connection, select
 
-from events import merkle_store
+from events import driver, merkle, merkle_store
+from events.merkle import Key
 from events.message import N_, Message
 from events.proof import checkpoint_body
 from events.schema import checkpoints
 from events.timestamp import format_time
+
+_COLUMNS = tuple(column.name for column in checkpoints.columns)
+_AT_SIZE = f"SELECT {', '.join(_COLUMNS)} FROM checkpoints WHERE size = ?"
+_INSERT = f"INSERT INTO checkpoints ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 class SigningKeyError(Exception):
@@ -83,12 +89,26 @@ def load_signer(path: Path, origin: str) -> Signer:
     return Signer(key, origin)
 
 
-def record(conn: Connection, signer: Signer, size: int, now: datetime | None = None) -> dict[str, Any]:
-    """Sign and store the checkpoint of the tree of `size` leaves (once per size). Call inside a write transaction."""
-    existing = latest(conn, size=size)
-    if existing is not None:
-        return existing
-    root = merkle_store.root(conn, size)
+def record(
+    conn: Connection,
+    signer: Signer,
+    size: int,
+    now: datetime | None = None,
+    frontier: Mapping[Key, bytes] | None = None,
+) -> dict[str, Any]:
+    """Sign and store the checkpoint of the tree of `size` leaves (once per size). Call inside a write transaction.
+
+    `frontier`: the tree's frontier nodes when the caller has them (the append that made the tree keeps them),
+    from which the root is computed without reading the tree.
+    """
+    found = driver.fetch_one(conn, _AT_SIZE, (size,))
+    if found is not None:
+        return dict(zip(_COLUMNS, found, strict=True))
+    if frontier is not None:
+        nodes = frontier
+        root = merkle.root(size, lambda level, index: nodes[(level, index)])
+    else:
+        root = merkle_store.root(conn, size)
     signed_at = format_time(now or datetime.now(UTC))
     row = {
         "size": size,
@@ -98,7 +118,7 @@ def record(conn: Connection, signer: Signer, size: int, now: datetime | None = N
         "signature": signer.sign(size, root, signed_at),
         "public_key": signer.public_key,
     }
-    conn.execute(checkpoints.insert().values(**row))
+    driver.execute(conn, _INSERT, [row[column] for column in _COLUMNS]).close()
     return row
 
 

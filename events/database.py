@@ -52,7 +52,7 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        connection.connection.driver_connection.execute(f"BEGIN {mode}")  # the driver's own: once per transaction
 
     return engine
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Executable, and_, bindparam, func, or_, select
 
-from events import merkle
+from events import driver, merkle
 from events.merkle import Getter, Key
 from events.schema import events, merkle_nodes
 
 _CHUNK = 100
-_INSERT = merkle_nodes.insert()  # built once, so that SQLAlchemy reuses its compiled form
+_INSERT = 'INSERT INTO merkle_nodes (level, "index", hash) VALUES (?, ?, ?)'  # run by the driver (events.driver)
 _NODES: dict[int, Executable] = {}
 
 
@@ -70,7 +70,7 @@ def append(
     """
     known = dict(frontier) if frontier is not None else _fetch(conn, merkle.frontier(first_index))
     created = merkle.grow(first_index, (bytes.fromhex(h) for h in event_hashes), known)
-    conn.execute(_INSERT, [{"level": k[0], "index": k[1], "hash": v} for k, v in created.items()])
+    driver.execute_many(conn, _INSERT, [(k[0], k[1], v) for k, v in created.items()])
     return {key: known[key] for key in merkle.frontier(first_index + len(event_hashes))}
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text
+from sqlalchemy import Connection, Engine, Row, bindparam, select, text
 
-from events import merkle_store
+from events import driver, merkle_store
 from events.chain import GENESIS, row_hash
 from events.codec import canonical_json, decode_json, encode
 from events.database import reading
@@ -23,25 +23,36 @@ from events.schema import events
 # Any constant will do: every writer of this registry takes the same transaction-scoped lock.
 _APPEND_LOCK = 0x52454749  # "REGI"
 
-# The statements of every append, built once: SQLAlchemy then reuses their compiled form.
-_STREAM_VERSION = select(func.max(events.c.version)).where(events.c.stream_id == bindparam("stream_id"))
-# The stream's version and the log's head in one round trip (a dozen make up a command on PostgreSQL).
+# The statements of every append, as driver SQL (events.driver): a command runs them in microseconds.
+_COLUMNS = tuple(column.name for column in events.columns)
+_HEAD = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+# The stream's version and the log's head in one round trip.
 _VERSION_AND_HEAD = (
-    select(
-        _STREAM_VERSION.scalar_subquery().label("stream_version"),
-        events.c.position,
-        events.c.hash,
-        events.c.recorded_at,
-    )
-    .order_by(events.c.position.desc())
-    .limit(1)
+    "SELECT (SELECT MAX(version) FROM events WHERE stream_id = ?), position, hash, recorded_at"
+    " FROM events ORDER BY position DESC LIMIT 1"
 )
+_STREAM_VERSION = "SELECT MAX(version) FROM events WHERE stream_id = ?"
+_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _STREAM = select(events).where(events.c.stream_id == bindparam("stream_id")).order_by(events.c.version)
 _COMMAND = select(events).where(events.c.command_id == bindparam("command_id")).order_by(events.c.position)
-_INSERT = events.insert()
 
 
-_HEAD_TIME = select(events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+@dataclass(frozen=True)
+class Head:
+    """The newest event of the log, as read under the append lock: where the next append goes, and the earliest
+    time it may carry (a clock stepping back must not make the log run backwards)."""
+
+    position: int
+    hash: str
+    recorded_at: str | None  # None: the log is empty
+
+    def clock(self, now: datetime | None = None) -> datetime:
+        """The registry's time for the next append: now, never earlier than this head."""
+        moment = now or datetime.now(UTC)
+        return max(moment, parse_time(self.recorded_at)) if self.recorded_at is not None else moment
+
+
+EMPTY = Head(0, GENESIS, None)
 
 
 class Conflict(Exception):
@@ -128,6 +139,11 @@ class EventStore:
         with reading(self.engine) as conn:
             yield conn
 
+    def head_for_append(self, conn: Connection) -> Head:
+        """The log's head, read under the append lock (call inside `writing()`): one statement."""
+        row = driver.fetch_one(conn, _HEAD)
+        return Head(int(row[0]), str(row[1]), str(row[2])) if row else EMPTY
+
     def append(
         self,
         conn: Connection,
@@ -138,60 +154,81 @@ class EventStore:
         *,
         now: datetime | None = None,
         check_replay: bool = True,
+        head: Head | None = None,
     ) -> AppendResult:
         """Append `new_events` to `stream_id` if it is still at `expected_version`. Call inside `writing()`.
 
         `check_replay=False` skips looking for an earlier run of the command id: for a caller that has just made the
-        id, or looked for it itself inside this same write transaction.
+        id, or looked for it itself inside this same write transaction. `head`: the log's head as the caller read it
+        in this transaction (`head_for_append`), when it knows the stream's version itself (read in this
+        transaction, or known to be current at this head); the stream's unique (stream, version) key still refuses
+        a version taken twice.
         """
         if check_replay and metadata.command_id:
             earlier = self.replay(conn, metadata.command_id, stream_id, metadata.fingerprint)
             if earlier:
                 return AppendResult(stream_id=earlier[0].stream_id, events=tuple(earlier), replayed=True)
-        head = conn.execute(_VERSION_AND_HEAD, {"stream_id": stream_id}).first()  # None: the log is empty
-        actual = int(head.stream_version or 0) if head else 0
-        if actual != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, actual)
-        position, prev_hash = (head.position, head.hash) if head else (0, GENESIS)
+        if head is None:
+            row = driver.fetch_one(conn, _VERSION_AND_HEAD, (stream_id,))  # None: the log is empty
+            actual = int(row[0] or 0) if row else 0
+            if actual != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, actual)
+            head = Head(int(row[1]), str(row[2]), str(row[3])) if row else EMPTY
+        position, prev_hash = head.position, head.hash
         moment = format_time(now or datetime.now(UTC))
-        if head and head.recorded_at > moment:
+        if head.recorded_at is not None and head.recorded_at > moment:
             moment = head.recorded_at  # a clock stepping back must not make the log run backwards
+        recorded_at = parse_time(moment)
         meta_json = metadata.model_dump(mode="json")
+        meta_text = canonical_json(meta_json)
         stored: list[StoredEvent] = []
         rows = []
         for offset, event in enumerate(new_events, start=1):
             name, schema_version, payload = encode(event)
             position += 1
-            fields = {
+            version = expected_version + offset
+            digest = row_hash(
+                position=position,
+                stream_id=stream_id,
+                version=version,
+                type=name,
+                schema_version=schema_version,
+                payload=payload,
+                metadata=meta_json,
+                command_id=metadata.command_id,
+                recorded_at=moment,
+                prev_hash=prev_hash,
+            )
+            values = {
                 "position": position,
                 "stream_id": stream_id,
-                "version": expected_version + offset,
+                "version": version,
                 "type": name,
                 "schema_version": schema_version,
+                "payload": canonical_json(payload),
+                "metadata": meta_text,
                 "command_id": metadata.command_id,
                 "recorded_at": moment,
                 "prev_hash": prev_hash,
+                "hash": digest,
             }
-            digest = row_hash(payload=payload, metadata=meta_json, **fields)  # type: ignore[arg-type]
-            rows.append(
-                {**fields, "payload": canonical_json(payload), "metadata": canonical_json(meta_json), "hash": digest}
-            )
+            rows.append(tuple(values[column] for column in _COLUMNS))
             stored.append(
                 StoredEvent(
                     position=position,
                     stream_id=stream_id,
-                    version=expected_version + offset,
+                    version=version,
                     type=name,
                     schema_version=schema_version,
                     data=event,  # type: ignore[arg-type]
                     metadata=metadata,
-                    recorded_at=parse_time(moment),
+                    recorded_at=recorded_at,
                     prev_hash=prev_hash,
                     hash=digest,
                 )
             )
             prev_hash = digest
-        conn.execute(_INSERT, rows)
+        driver.execute_many(conn, _INSERT, rows)
         first = stored[0].position - 1
         cached = self._frontier
         known = cached[2] if cached is not None and cached[:2] == (first, stored[0].prev_hash) else None
@@ -200,16 +237,19 @@ class EventStore:
         self._frontier = (position, prev_hash, frontier)
         return AppendResult(stream_id=stream_id, events=tuple(stored))
 
+    def frontier(self, size: int, head_hash: str) -> dict[Key, bytes] | None:
+        """The Merkle frontier of the tree of `size` leaves if this store's last append left it (None otherwise)."""
+        cached = self._frontier
+        return dict(cached[2]) if cached is not None and cached[:2] == (size, head_hash) else None
+
     def stream_version(self, conn: Connection, stream_id: str) -> int:
-        version = conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar()
-        return int(version or 0)
+        row = driver.fetch_one(conn, _STREAM_VERSION, (stream_id,))
+        return int(row[0] or 0) if row else 0
 
     def clock(self, conn: Connection) -> datetime:
         """The registry's time for an append: now, never earlier than the log's head. Call inside `writing()`,
         so that no append can come between this reading and the one it times."""
-        moment = datetime.now(UTC)
-        head = conn.execute(_HEAD_TIME).scalar()
-        return max(moment, parse_time(str(head))) if head is not None else moment
+        return self.head_for_append(conn).clock()
 
     def replay(self, conn: Connection, command_id: str, stream_id: str, fingerprint: str | None) -> list[StoredEvent]:
         """The events of an earlier run of this command (empty if none). Raises CommandIdConflict when the id

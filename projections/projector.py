@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, bindparam, delete, func, select, text, tuple_, update
+from sqlalchemy import Connection, delete, func, select, text, tuple_
 
+from events import driver
 from events.database import scratch
 from events.envelope import StoredEvent
 from events.schema import events
@@ -39,11 +40,13 @@ def project(conn: Connection, stored_events: Iterable[StoredEvent]) -> int:
     return last or 0
 
 
-_SET_POSITIONS = update(projection_positions).values(position=bindparam("position"))
+_SET_POSITIONS = "UPDATE projection_positions SET position = ?"  # driver SQL (events.driver)
 
 
 def _record_position(conn: Connection, position: int) -> None:
-    updated = conn.execute(_SET_POSITIONS, {"position": position}).rowcount
+    cursor = driver.execute(conn, _SET_POSITIONS, (position,))
+    updated = cursor.rowcount
+    cursor.close()
     if updated < len(APPLIERS):
         conn.execute(delete(projection_positions))
         conn.execute(projection_positions.insert(), [{"name": name, "position": position} for name, _ in APPLIERS])

@@ -3,10 +3,13 @@ memory flushed in batches (rebuild). The projections' logic is written once, aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, select, update
+from sqlalchemy import Connection, Table
+
+from events import driver
 
 Key = Mapping[str, Any]  # column -> value that selects rows; a None value means IS NULL
 
@@ -31,61 +34,65 @@ def one(store: RowStore, table: Table, key: Key) -> dict[str, Any]:
     return found[0]
 
 
-_INSERTS: dict[str, Executable] = {}
-_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Executable] = {}
+def _plain(value: Any) -> Any:
+    """A value as the driver takes it: an enum member as its value (psycopg would write an enum's name)."""
+    return value.value if isinstance(value, Enum) else value
 
 
-def _where(table: Table, key: Key) -> Any:
-    return and_(
-        *(
-            table.c[name].is_(None) if value is None else table.c[name] == bindparam(f"k_{name}")
-            for name, value in key.items()
-        )
-    )
-
-
-def _statement(kind: str, table: Table, key: Key, values: Mapping[str, Any] = {}) -> Executable:
-    """The statement for `kind` on `table` with these key and value columns, built once and reused."""
-    shape = tuple(f"{name}{'=' if value is None else ''}" for name, value in key.items())
-    cache_key = (kind, table.name, shape, tuple(values))
-    found = _STATEMENTS.get(cache_key)
-    if found is None:
-        if kind == "update":
-            found = update(table).where(_where(table, key)).values({name: bindparam(f"v_{name}") for name in values})
-        elif kind == "delete":
-            found = delete(table).where(_where(table, key))
-        else:
-            found = select(table).where(_where(table, key))
-        _STATEMENTS[cache_key] = found
-    return found
-
-
-def _parameters(key: Key, values: Mapping[str, Any] = {}) -> dict[str, Any]:
-    parameters = {f"k_{name}": value for name, value in key.items() if value is not None}
-    parameters.update({f"v_{name}": value for name, value in values.items()})
-    return parameters
+def _condition(key: Key, quote: Callable[[str], str]) -> str:
+    terms = (f"{quote(name)} IS NULL" if value is None else f"{quote(name)} = ?" for name, value in key.items())
+    return " AND ".join(terms)
 
 
 class DatabaseRows:
-    """Every operation is one statement in `conn`'s transaction: the inline projections, in the append's transaction."""
+    """Every operation is one statement in `conn`'s transaction: the inline projections, in the append's
+    transaction. The statements are driver SQL (events.driver), made once per shape (table, columns, NULL keys)."""
+
+    _statements: ClassVar[dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], str]] = {}
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.quote: Callable[[str], str] = conn.dialect.identifier_preparer.quote
+
+    def _sql(self, kind: str, table: Table, key: Key, columns: tuple[str, ...] = ()) -> str:
+        shape = tuple(f"{name}{'=' if value is None else ''}" for name, value in key.items())
+        cache_key = (kind, table.name, shape, columns)
+        found = self._statements.get(cache_key)
+        if found is None:
+            quote, name = self.quote, self.quote(table.name)
+            if kind == "insert":
+                marks = ", ".join("?" * len(columns))
+                found = f"INSERT INTO {name} ({', '.join(map(quote, columns))}) VALUES ({marks})"
+            elif kind == "update":
+                settings = ", ".join(f"{quote(c)} = ?" for c in columns)
+                found = f"UPDATE {name} SET {settings} WHERE {_condition(key, quote)}"
+            elif kind == "delete":
+                found = f"DELETE FROM {name} WHERE {_condition(key, quote)}"
+            else:
+                every = ", ".join(quote(column.name) for column in table.columns)
+                found = f"SELECT {every} FROM {name} WHERE {_condition(key, quote)}"
+            self._statements[cache_key] = found
+        return found
+
+    @staticmethod
+    def _key_values(key: Key) -> list[Any]:
+        return [_plain(value) for value in key.values() if value is not None]
 
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        statement = _INSERTS.get(table.name)
-        if statement is None:
-            statement = _INSERTS[table.name] = table.insert()
-        self.conn.execute(statement, dict(row))
+        sql = self._sql("insert", table, {}, tuple(row))
+        driver.execute(self.conn, sql, [_plain(value) for value in row.values()]).close()
 
     def update(self, table: Table, key: Key, values: Mapping[str, Any]) -> None:
-        self.conn.execute(_statement("update", table, key, values), _parameters(key, values))
+        sql = self._sql("update", table, key, tuple(values))
+        driver.execute(self.conn, sql, [*map(_plain, values.values()), *self._key_values(key)]).close()
 
     def delete(self, table: Table, key: Key) -> None:
-        self.conn.execute(_statement("delete", table, key), _parameters(key))
+        driver.execute(self.conn, self._sql("delete", table, key), self._key_values(key)).close()
 
     def rows(self, table: Table, key: Key) -> list[dict[str, Any]]:
-        return [dict(row._mapping) for row in self.conn.execute(_statement("select", table, key), _parameters(key))]
+        names = [column.name for column in table.columns]
+        found = driver.fetch_all(self.conn, self._sql("select", table, key), self._key_values(key))
+        return [dict(zip(names, row, strict=True)) for row in found]
 
 
 def _matches(row: Mapping[str, Any], key: Key) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from events import driver
 from events.envelope import StoredEvent, format_time
 from events.event import SigningKeyRegistered
 from projections.row_store import RowStore
@@ -40,15 +41,13 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             pass
 
 
+_CURRENT = "SELECT key_id, public_key FROM signing_keys WHERE retired_at IS NULL ORDER BY position DESC LIMIT 1"
+
+
 def current(conn: Connection) -> SigningKey | None:
     """The key that signs the registry's checkpoints now, if one is registered."""
-    row = conn.execute(
-        select(signing_keys.c.key_id, signing_keys.c.public_key)
-        .where(signing_keys.c.retired_at.is_(None))
-        .order_by(signing_keys.c.position.desc())
-        .limit(1)
-    ).first()
-    return SigningKey(row.key_id, row.public_key) if row else None
+    row = driver.fetch_one(conn, _CURRENT)  # on every publication's write path: driver SQL
+    return SigningKey(str(row[0]), str(row[1])) if row else None
 
 
 def known(conn: Connection) -> dict[str, tuple[int, int | None]]:

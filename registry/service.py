@@ -18,7 +18,7 @@ from events.envelope import Metadata, StoredEvent, format_time
 from events.event import ActorEvent, ItemPublished, ItemRetired, SigningKeyRegistered
 from events.message import N_
 from events.schema import events
-from events.store import AppendResult, ConcurrencyConflict, EventStore, to_stored
+from events.store import AppendResult, ConcurrencyConflict, EventStore, Head, to_stored
 from projections import actors as actor_projection
 from projections import signing_keys
 from projections.projector import project
@@ -54,6 +54,7 @@ from registry.profile import Profile, load_profile
 from registry.rules import Rule, RuleViolation
 from registry.schema import require_current
 from registry.state import ItemState, Status
+from registry.stream_cache import Known, StreamCache
 
 ACTOR_STREAM = "actor:"
 RESERVED_STREAMS = (ACTOR_STREAM, "key:")
@@ -86,6 +87,7 @@ class Registry:
     def __init__(self, engine: Engine, profile: Profile, signer: Signer | None = None) -> None:
         self.engine = engine
         self.store = EventStore(engine)
+        self._streams = StreamCache()
         self.profile = profile
         self.signer = signer
 
@@ -306,30 +308,44 @@ class Registry:
         """
         require_item_stream(command.item_id)
         with self.store.writing() as conn:
+            head = self.store.head_for_append(conn)
             digest = _fingerprint(command, backfill_by)
             if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, digest)):
                 # The first result: the item as that command left it, not as it stands now.
                 item = _fold(self.store.read_stream(conn, earlier[0].stream_id)[: earlier[-1].version])
                 return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
-            stored = self.store.read_stream(conn, command.item_id)
-            if not stored and not isinstance(command, DraftItem):
+            known = self._known(conn, head, command.item_id)
+            if not known.version and not isinstance(command, DraftItem):
                 raise NotFound(N_("no item {item!r}"), item=command.item_id)
-            if expected_version is not None and expected_version != len(stored):
-                raise ConcurrencyConflict(command.item_id, expected_version, len(stored))
-            clock = self.store.clock(conn)
-            last = stored[-1].effective_at if stored else None
+            if expected_version is not None and expected_version != known.version:
+                raise ConcurrencyConflict(command.item_id, expected_version, known.version)
             item, result = self._carry_out(
                 conn,
                 command,
-                _fold(stored),
-                len(stored),
-                Stamp(clock, last, backfill_by),
+                known.item,
+                known.version,
+                Stamp(head.clock(), known.last, backfill_by),
                 command_id,
                 correlation_id,
                 source,
                 proof,
+                head=head,
             )
-            return Receipt(command.item_id, _version(item), result.position)
+        last = result.events[-1]
+        self._streams.committed(
+            (head.position, head.hash),
+            (last.position, last.hash),
+            {command.item_id: Known(item, last.version, last.effective_at)},
+        )
+        return Receipt(command.item_id, _version(item), result.position)
+
+    def _known(self, conn: Connection, head: Head, item_id: str) -> Known:
+        """The item's state and stream version at `head`: as this process last wrote it, or read from the log."""
+        found = self._streams.get((head.position, head.hash), item_id)
+        if found is None:
+            stored = self.store.read_stream(conn, item_id)
+            found = Known(_fold(stored), len(stored), stored[-1].effective_at if stored else None)
+        return found
 
     def _carry_out(
         self,
@@ -342,6 +358,8 @@ class Registry:
         correlation_id: str | None,
         source: str | None,
         proof: Proof | None = None,
+        *,
+        head: Head | None = None,
     ) -> tuple[ItemState, AppendResult]:
         """Decide, append at `version`, project; returns the item afterwards. Call inside a write transaction."""
         claimed = command.at
@@ -366,7 +384,7 @@ class Registry:
         )
         # Inside the write lock: execute() looked for a given command id in this transaction; any other id is new.
         result = self.store.append(
-            conn, command.item_id, version, new_events, metadata, now=stamp.clock, check_replay=False
+            conn, command.item_id, version, new_events, metadata, now=stamp.clock, check_replay=False, head=head
         )
         self.after_append(conn, result)
         for event in new_events:
@@ -476,7 +494,8 @@ class Registry:
         """In the append's transaction: update the projections, and sign a checkpoint after a public change."""
         project(conn, result.events)
         if self.signer and any(isinstance(e.data, ItemPublished | ItemRetired) for e in result.events):
-            checkpoint.record(conn, self.signer, result.position)
+            frontier = self.store.frontier(result.position, result.events[-1].hash)
+            checkpoint.record(conn, self.signer, result.position, frontier=frontier)
 
 
 def _admins_exist(conn: Connection) -> bool:
