@@ -14,7 +14,11 @@ def canonical_json(value: Any) -> str:
 
     Here rather than in events.codec, so that checking the chain imports no event types (`registry history`).
     """
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _CANONICAL.encode(value)
+
+
+# One encoder for every call: json.dumps with these options would build a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def row_hash(

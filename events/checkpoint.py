@@ -118,7 +118,7 @@ def record(
         "signature": signer.sign(size, root, signed_at),
         "public_key": signer.public_key,
     }
-    driver.execute(conn, _INSERT, [row[column] for column in _COLUMNS]).close()
+    driver.execute(conn, _INSERT, [row[column] for column in _COLUMNS])
     return row
 
 

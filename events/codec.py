@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from events.chain import canonical_json
+from events.elements import Audience, ItemElements, Level, Method
 from events.event import (
     ActorDisabled,
     ActorRegistered,
@@ -29,7 +32,16 @@ from events.event import (
     TokenRevoked,
 )
 
-__all__ = ["EVENT_TYPES", "UPCASTERS", "UnknownEventType", "canonical_json", "decode", "encode"]
+__all__ = [
+    "EVENT_TYPES",
+    "UPCASTERS",
+    "UnknownEventType",
+    "canonical_json",
+    "canonical_json_of_strings",
+    "decode",
+    "decode_appended",
+    "encode",
+]
 
 # The stored contract: a type name and its current schema version. Renaming a class keeps its name here.
 EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
@@ -62,6 +74,13 @@ class UnknownEventType(Exception):
     pass
 
 
+def canonical_json_of_strings(value: Any) -> str:
+    """canonical_json(value) for a JSON value of strings only (strings, None, lists and string-keyed objects of
+    them, such as ItemElements.as_json), six times faster: orjson writes the same text for those (it escapes each
+    code point as json.dumps does, and sorts keys by code point). Not for numbers: it writes some floats otherwise."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
     """(type name, schema version, JSON payload) of `event`."""
     name = _NAMES[type(event)]
@@ -75,6 +94,57 @@ def decode_json(name: str, schema_version: int, payload: str) -> AnyEvent:
     if found is not None and found[1] == schema_version:
         return found[0].model_validate_json(payload)  # type: ignore[return-value]
     return decode(name, schema_version, json.loads(payload))
+
+
+# The event types whose payload holds an item's elements: the only part of an event whose validation runs Python
+# (cleaning, de-duplicating and ordering the lists, checking each text), a dozen microseconds an event.
+_WITH_ELEMENTS = frozenset(name for name, (cls, _) in EVENT_TYPES.items() if "elements" in cls.model_fields)
+_ELEMENT_FIELDS = frozenset(ItemElements.model_fields)
+_AUDIENCE = {member.value: member for member in Audience}
+_METHOD = {member.value: member for member in Method}
+_LEVEL = {member.value: member for member in Level}
+# Copied with every field given: model_copy validates nothing, like model_construct, in two thirds of the time.
+_NO_ELEMENTS = ItemElements()
+
+
+def decode_appended(name: str, schema_version: int, payload: str) -> AnyEvent:
+    """The event of a payload the store appended, for a fold of the log (rebuild, verify): as decode_json, but the
+    elements it holds are not validated again. The store only appends events that were validated when they were
+    decided, and their elements were stored as `ItemElements.as_json` gives them, so validating them again is
+    the identity; pydantic still checks the rest of the payload."""
+    found = EVENT_TYPES.get(name)
+    if name not in _WITH_ELEMENTS or found is None or found[1] != schema_version:
+        return decode_json(name, schema_version, payload)
+    try:
+        data = orjson.loads(payload)
+        data["elements"] = _appended_elements(data["elements"])
+    except (ValueError, TypeError, KeyError, AttributeError):  # not as the store writes it: let pydantic say why
+        return decode_json(name, schema_version, payload)
+    return found[0].model_validate(data)  # type: ignore[return-value]
+
+
+# The last elements decoded, with the JSON they came from: a publication holds the elements of the version it
+# publishes, mostly those of a draft or adjustment a few events before it in the same stream (ItemElements is
+# frozen: both may share the object). One tuple, read and replaced whole: threads decoding at once can only miss it.
+_last_elements: tuple[Any, ItemElements] | None = None
+
+
+def _appended_elements(data: Any) -> ItemElements:
+    """The elements `ItemElements.as_json` gave, as the model (with the same fields set) that gave them."""
+    global _last_elements
+    last = _last_elements
+    if last is not None and last[0] == data:
+        return last[1]
+    if data.keys() != _ELEMENT_FIELDS:
+        raise KeyError("not every element, or more")
+    values = dict(data)
+    values["channels"] = tuple(data["channels"])
+    values["audience"] = tuple([_AUDIENCE[value] for value in data["audience"]])
+    values["method"] = tuple([_METHOD[value] for value in data["method"]])
+    values["levels"] = tuple([_LEVEL[value] for value in data["levels"]])
+    elements = _NO_ELEMENTS.model_copy(update=values)
+    _last_elements = (data, elements)
+    return elements
 
 
 def decode(name: str, schema_version: int, payload: dict[str, Any]) -> AnyEvent:

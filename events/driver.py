@@ -9,13 +9,19 @@ transaction. Everything else in the registry stays SQLAlchemy Core.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 Parameters = Sequence[Any]
+
+# Called with each statement's SQL before it runs (tests count statements, as SQLAlchemy's before_cursor_execute
+# event lets them count its own): empty, it costs one test of a list per statement.
+observers: list[Callable[[str], None]] = []
 
 
 def _driver(conn: Connection) -> Any:
@@ -23,40 +29,73 @@ def _driver(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-@lru_cache(maxsize=512)
 def native(sql: str, paramstyle: str) -> str:
-    """`sql` with its `?` placeholders in the driver's style (psycopg's are `%s`)."""
+    """`sql` with its `?` placeholders in the driver's style (psycopg's are `%s`), told to the observers."""
+    for observer in observers:
+        observer(sql)
+    return _native(sql, paramstyle)
+
+
+@lru_cache(maxsize=512)
+def _native(sql: str, paramstyle: str) -> str:
     if paramstyle == "qmark":
         return sql
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-def execute(conn: Connection, sql: str, parameters: Parameters = ()) -> Any:
-    """Run `sql` in `conn`'s transaction; returns the driver's cursor (for fetchone/fetchall)."""
-    cursor = _driver(conn).cursor()
-    cursor.execute(native(sql, conn.dialect.paramstyle), parameters)
-    return cursor
+def execute(conn: Connection, sql: str, parameters: Parameters = ()) -> None:
+    """Run `sql`, whose answer nobody reads, in `conn`'s transaction (`pipelined`: sent without waiting)."""
+    with _errors(conn, sql, parameters):
+        _driver(conn).cursor().execute(native(sql, conn.dialect.paramstyle), parameters)
 
 
 def execute_many(conn: Connection, sql: str, rows: Iterable[Parameters]) -> None:
     """Run `sql` once per row of parameters (the driver's executemany), in `conn`'s transaction."""
-    cursor = _driver(conn).cursor()
-    cursor.executemany(native(sql, conn.dialect.paramstyle), list(rows))
-    cursor.close()
+    listed = list(rows)
+    with _errors(conn, sql, listed):
+        _driver(conn).cursor().executemany(native(sql, conn.dialect.paramstyle), listed)
 
 
 def fetch_one(conn: Connection, sql: str, parameters: Parameters = ()) -> tuple[Any, ...] | None:
-    cursor = execute(conn, sql, parameters)
-    row: tuple[Any, ...] | None = cursor.fetchone()
+    with _errors(conn, sql, parameters):
+        cursor = _driver(conn).cursor()
+        cursor.execute(native(sql, conn.dialect.paramstyle), parameters)
+        row: tuple[Any, ...] | None = cursor.fetchone()
     cursor.close()
     return row
 
 
 def fetch_all(conn: Connection, sql: str, parameters: Parameters = ()) -> list[tuple[Any, ...]]:
-    cursor = execute(conn, sql, parameters)
-    rows: list[tuple[Any, ...]] = cursor.fetchall()
+    with _errors(conn, sql, parameters):
+        cursor = _driver(conn).cursor()
+        cursor.execute(native(sql, conn.dialect.paramstyle), parameters)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     cursor.close()
     return rows
+
+
+@contextmanager
+def _errors(conn: Connection, sql: str, parameters: Any) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy raises them (OperationalError, IntegrityError …, the driver's error as
+    `orig`), so that callers handle a driver statement's failure as they handle any other statement's."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as error:
+        raise DBAPIError.instance(sql, parameters, error, dbapi.Error) from error
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, psycopg's pipeline mode: statements whose answer nobody reads go out without waiting for
+    it, and only a read (fetch_one, fetch_all) or the block's end waits, for all of them at once; an error of any
+    of them is raised there at the latest. On SQLite, in-process, nothing to save: the statements run as they come.
+    Only driver statements may run inside (SQLAlchemy reads a statement's answer at once)."""
+    if conn.dialect.name == "postgresql":
+        with _errors(conn, "(pipeline)", ()), _driver(conn).pipeline():
+            yield
+    else:
+        yield
 
 
 def quoted(conn: Connection, name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -61,3 +62,18 @@ class StoredEvent:
         if self.metadata.backfilled_by and self.metadata.occurred_at:
             return parse_time(self.metadata.occurred_at)
         return self.recorded_at
+
+    # Formatted once per event, though the projections ask for it several times; kept in the instance's __dict__
+    # (which neither equality nor hashing of the dataclass reads), where a reader of the log may put the stored
+    # text it parsed `recorded_at` from, when that is what formatting would give.
+    @cached_property
+    def recorded_time(self) -> str:
+        """`recorded_at` in its stored form (format_time)."""
+        return format_time(self.recorded_at)
+
+    @property
+    def effective_time(self) -> str:
+        """`effective_at` in its stored form (format_time)."""
+        if self.metadata.backfilled_by and self.metadata.occurred_at:
+            return format_time(self.effective_at)
+        return self.recorded_time

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Executable, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from events import driver, merkle
 from events.merkle import Getter, Key
@@ -14,20 +14,17 @@ from events.schema import events, merkle_nodes
 
 _CHUNK = 100
 _INSERT = 'INSERT INTO merkle_nodes (level, "index", hash) VALUES (?, ?, ?)'  # run by the driver (events.driver)
-_NODES: dict[int, Executable] = {}
+_NODES: dict[int, str] = {}
 
 
-def _nodes(count: int) -> Executable:
+def _nodes(count: int) -> str:
     """The nodes at `count` (level, index) pairs, as an OR of pairs: SQLite answers that with the primary key,
     while it answers `(level, index) IN (VALUES ...)` by scanning the whole table, which made appends O(n).
-    Built once per count, so that SQLAlchemy reuses its compiled form."""
+    Driver SQL (events.driver), made once per count."""
     found = _NODES.get(count)
     if found is None:
-        c = merkle_nodes.c
-        found = select(c.level, c.index, c.hash).where(
-            or_(*(and_(c.level == bindparam(f"l{i}"), c.index == bindparam(f"i{i}")) for i in range(count)))
-        )
-        _NODES[count] = found
+        pairs = " OR ".join(['(level = ? AND "index" = ?)'] * count)
+        found = _NODES[count] = f'SELECT level, "index", hash FROM merkle_nodes WHERE {pairs}'
     return found
 
 
@@ -36,10 +33,7 @@ def _fetch(conn: Connection, keys: Iterable[Key]) -> dict[Key, bytes]:
     found: dict[Key, bytes] = {}
     for offset in range(0, len(wanted), _CHUNK):
         chunk = wanted[offset : offset + _CHUNK]
-        parameters: dict[str, int] = {}
-        for i, (level, index) in enumerate(chunk):
-            parameters[f"l{i}"], parameters[f"i{i}"] = level, index
-        rows = conn.execute(_nodes(len(chunk)), parameters)
+        rows = driver.fetch_all(conn, _nodes(len(chunk)), [number for key in chunk for number in key])
         found.update({(int(level), int(index)): bytes(value) for level, index, value in rows})
     return found
 

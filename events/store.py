@@ -94,6 +94,7 @@ class AppendResult:
     stream_id: str
     events: tuple[StoredEvent, ...]
     replayed: bool = False  # True when the command id had been applied before
+    head: Head | None = None  # the log's head after this append (None for a replay)
 
     @property
     def version(self) -> int:
@@ -235,7 +236,7 @@ class EventStore:
         self._frontier = None  # until the nodes are stored
         frontier = merkle_store.append(conn, first, [event.hash for event in stored], known)
         self._frontier = (position, prev_hash, frontier)
-        return AppendResult(stream_id=stream_id, events=tuple(stored))
+        return AppendResult(stream_id=stream_id, events=tuple(stored), head=Head(position, prev_hash, moment))
 
     def frontier(self, size: int, head_hash: str) -> dict[Key, bytes] | None:
         """The Merkle frontier of the tree of `size` leaves if this store's last append left it (None otherwise)."""

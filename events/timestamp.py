@@ -5,6 +5,7 @@ Apart from the envelope (and its pydantic models), so that a read that only show
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -22,7 +23,18 @@ def format_time(moment: datetime) -> str:
 @lru_cache(maxsize=256)  # a command's events share their time, and the projections format each several times
 def _format_utc(moment: datetime) -> str:
     # Keyed by the UTC time: equal keys are the same instant (local times equal but for `fold` are not).
+    if moment.year >= 1000:
+        # The same text as strftime(TIME_FORMAT), four times faster; strftime leaves earlier years unpadded.
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
     return moment.strftime(TIME_FORMAT)
+
+
+_STORED_FORM = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", re.ASCII)
+
+
+def is_stored_form(text: str) -> bool:
+    """Whether `text` is written as format_time writes (then format_time(parse_time(text)) == text)."""
+    return _STORED_FORM.fullmatch(text) is not None
 
 
 def parse_time(text: str) -> datetime:

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import Connection, select
 
 from events.codec import canonical_json
-from events.envelope import StoredEvent, format_time
+from events.envelope import StoredEvent
 from events.event import ActorDisabled, ActorRegistered
 from projections.row_store import RowStore
 from projections.schema import actors
@@ -22,12 +22,12 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
                     "actor_id": actor_id,
                     "unit": unit,
                     "roles": canonical_json(list(roles)),
-                    "registered_at": format_time(stored.recorded_at),
+                    "registered_at": stored.recorded_time,
                     "disabled_at": None,
                 },
             )
         case ActorDisabled(actor_id=actor_id):
-            rows.update(actors, {"actor_id": actor_id}, {"disabled_at": format_time(stored.recorded_at)})
+            rows.update(actors, {"actor_id": actor_id}, {"disabled_at": stored.recorded_time})
         case _:
             pass
 

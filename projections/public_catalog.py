@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.codec import canonical_json
+from events.codec import canonical_json_of_strings
 from events.elements import ItemElements
 from events.envelope import StoredEvent, format_time
 from events.event import ItemPublished, ItemRetired
@@ -25,11 +25,12 @@ def element_columns(elements: ItemElements) -> dict[str, Any]:
         "basis": elements.basis,
         "time_limit": elements.time_limit,
         "body": elements.body,
-        "channels": canonical_json(list(elements.channels)),
-        "audience": canonical_json([a.value for a in elements.audience]),
+        # Tuples of strings and of StrEnum members: JSON lists of the strings, of the members' values.
+        "channels": canonical_json_of_strings(elements.channels),
+        "audience": canonical_json_of_strings(elements.audience),
         "audience_note": elements.audience_note,
-        "method": canonical_json([m.value for m in elements.method]),
-        "levels": canonical_json([level.value for level in elements.levels]),
+        "method": canonical_json_of_strings(elements.method),
+        "levels": canonical_json_of_strings(elements.levels),
     }
 
 

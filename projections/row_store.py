@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import Enum
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, Table
@@ -80,23 +81,19 @@ class DatabaseRows:
 
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
         sql = self._sql("insert", table, {}, tuple(row))
-        driver.execute(self.conn, sql, [_plain(value) for value in row.values()]).close()
+        driver.execute(self.conn, sql, [_plain(value) for value in row.values()])
 
     def update(self, table: Table, key: Key, values: Mapping[str, Any]) -> None:
         sql = self._sql("update", table, key, tuple(values))
-        driver.execute(self.conn, sql, [*map(_plain, values.values()), *self._key_values(key)]).close()
+        driver.execute(self.conn, sql, [*map(_plain, values.values()), *self._key_values(key)])
 
     def delete(self, table: Table, key: Key) -> None:
-        driver.execute(self.conn, self._sql("delete", table, key), self._key_values(key)).close()
+        driver.execute(self.conn, self._sql("delete", table, key), self._key_values(key))
 
     def rows(self, table: Table, key: Key) -> list[dict[str, Any]]:
         names = [column.name for column in table.columns]
         found = driver.fetch_all(self.conn, self._sql("select", table, key), self._key_values(key))
         return [dict(zip(names, row, strict=True)) for row in found]
-
-
-def _matches(row: Mapping[str, Any], key: Key) -> bool:
-    return all(row.get(name) == value for name, value in key.items())
 
 
 class BufferedRows:
@@ -114,28 +111,41 @@ class BufferedRows:
         self.batch = batch
         self.prefix = prefix
         self.current: dict[str, list[dict[str, Any]]] = {table.name: [] for table in tables}
-        self.pending: dict[str, list[dict[str, Any]]] = {table.name: [] for table in tables}
+        # Finished streams' rows, as the tuples the driver is given: smaller than the dictionaries, and made by
+        # itemgetter in C rather than a generator per row.
+        self.pending: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in tables}
+        self.columns = {table.name: [column.name for column in table.columns] for table in tables}
+        self.values = {name: _values(columns) for name, columns in self.columns.items()}
         self.waiting = 0
 
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        self.current[table.name].append(dict(row))
+        added = dict(row)
+        columns = self.columns[table.name]
+        if len(added) != len(columns):  # a column left out is NULL, as in an INSERT
+            added = {name: added.get(name) for name in columns}
+        self.current[table.name].append(added)
 
+    # A row matches a key when every (column, value) of the key is among the row's (compared in C: a buffered
+    # row has every column).
     def update(self, table: Table, key: Key, values: Mapping[str, Any]) -> None:
+        wanted = key.items()
         for row in self.current[table.name]:
-            if _matches(row, key):
+            if wanted <= row.items():
                 row.update(values)
 
     def delete(self, table: Table, key: Key) -> None:
-        self.current[table.name] = [row for row in self.current[table.name] if not _matches(row, key)]
+        wanted = key.items()
+        self.current[table.name] = [row for row in self.current[table.name] if not wanted <= row.items()]
 
     def rows(self, table: Table, key: Key) -> list[dict[str, Any]]:
-        return [row for row in self.current[table.name] if _matches(row, key)]
+        wanted = key.items()
+        return [row for row in self.current[table.name] if wanted <= row.items()]
 
     def end_stream(self) -> None:
         """The current stream is folded: its rows wait for the next batch insert."""
         for name, rows in self.current.items():
             if rows:
-                self.pending[name].extend(rows)
+                self.pending[name].extend(map(self.values[name], rows))
                 self.waiting += len(rows)
                 self.current[name] = []
         if self.waiting >= self.batch:
@@ -150,13 +160,21 @@ class BufferedRows:
         for table in self.tables:
             rows = self.pending[table.name]
             if rows:
-                columns = [column.name for column in table.columns]
+                columns = self.columns[table.name]
                 target = preparer.quote(self.prefix + table.name) if self.prefix else preparer.format_table(table)
                 statement = (
                     f"INSERT INTO {target}"
                     f" ({', '.join(preparer.quote(name) for name in columns)})"
                     f" VALUES ({', '.join([mark] * len(columns))})"
                 )
-                self.conn.exec_driver_sql(statement, [tuple(row.get(name) for name in columns) for row in rows])
+                self.conn.exec_driver_sql(statement, rows)
                 self.pending[table.name] = []
         self.waiting = 0
+
+
+def _values(columns: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values in the order of `columns`, as a tuple (itemgetter, in C)."""
+    getter = itemgetter(*columns)
+    if len(columns) == 1:
+        return lambda row: (getter(row),)
+    return getter

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from events import driver
-from events.envelope import StoredEvent, format_time
+from events.envelope import StoredEvent
 from events.event import SigningKeyRegistered
 from projections.row_store import RowStore
 from projections.schema import signing_keys
@@ -24,7 +24,7 @@ class SigningKey:
 def apply(rows: RowStore, stored: StoredEvent) -> None:
     match stored.data:
         case SigningKeyRegistered(key_id=key_id, public_key=public_key, replaces=replaces):
-            moment = format_time(stored.recorded_at)
+            moment = stored.recorded_time
             if replaces is not None:
                 rows.update(signing_keys, {"key_id": replaces}, {"retired_at": moment})
             rows.insert(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from events.envelope import StoredEvent, format_time
+from events.envelope import StoredEvent
 from events.event import (
     AdjustmentProposed,
     DraftDiscarded,
@@ -25,7 +25,7 @@ from projections.versions import elements_of, latest_published
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
     event = stored.data
-    moment = format_time(stored.effective_at)
+    moment = stored.effective_time
     values: dict[str, object]
     match event:
         case ItemDrafted():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from typing import Any
 
-from events.codec import canonical_json
+from events.codec import canonical_json_of_strings
 from events.elements import ItemElements, apply_changes
 from events.envelope import StoredEvent, format_time
 from events.event import (
@@ -31,8 +33,42 @@ SUPERSEDED, WITHDRAWN = "superseded", "withdrawn"
 
 
 def elements_of(rows: RowStore, item_id: str, version: int) -> ItemElements:
-    text = one(rows, item_versions, {"item_id": item_id, "version": version})["elements"]
+    return _parsed(one(rows, item_versions, {"item_id": item_id, "version": version})["elements"])
+
+
+# An item's next events read the elements its last ones wrote (ItemElements is frozen: they may share the object).
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> ItemElements:
     return ItemElements.model_validate_json(text)
+
+
+# The last elements made into JSON, by identity: a draft's are written by this projection and the history, and a
+# publication's are mostly the very object of its draft (events.codec.decode_appended reuses it). One tuple, read
+# and replaced whole, so that threads folding at once can only miss it.
+_last_values: tuple[ItemElements, dict[str, Any]] | None = None
+_last_json: tuple[ItemElements, str] | None = None
+
+
+def element_values(elements: ItemElements) -> dict[str, Any]:
+    """elements.as_json(), shared: read it, never change it."""
+    global _last_values
+    last = _last_values
+    if last is not None and last[0] is elements:
+        return last[1]
+    values = elements.as_json()
+    _last_values = (elements, values)
+    return values
+
+
+def elements_json(elements: ItemElements) -> str:
+    """The elements column: canonical JSON of `elements`."""
+    global _last_json
+    last = _last_json
+    if last is not None and last[0] is elements:
+        return last[1]
+    text = canonical_json_of_strings(element_values(elements))
+    _last_json = (elements, text)
+    return text
 
 
 def latest_published(rows: RowStore, item_id: str) -> int | None:
@@ -47,7 +83,7 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
             _insert(rows, event.item_id, 1, ChangeKind.ADD, event.elements)
         case ItemRevised():
             elements = apply_changes(elements_of(rows, event.item_id, event.version), event.changes)
-            _set(rows, event.item_id, event.version, state=Status.DRAFT, elements=canonical_json(elements.as_json()))
+            _set(rows, event.item_id, event.version, state=Status.DRAFT, elements=elements_json(elements))
         case ItemSubmitted():
             _set(rows, event.item_id, event.version, state=Status.SUBMITTED, approval_reference="")
         case ReviewPassed():
@@ -67,7 +103,7 @@ def apply(rows: RowStore, stored: StoredEvent) -> None:
                 event.version,
                 state=Status.PUBLISHED,
                 published_at=moment,
-                elements=canonical_json(event.elements.as_json()),
+                elements=elements_json(event.elements),
             )
         case AdjustmentProposed():
             base = latest_published(rows, event.item_id)
@@ -109,7 +145,7 @@ def _insert(
             "version": version,
             "kind": kind.value,
             "state": Status.DRAFT,
-            "elements": canonical_json(elements.as_json()),
+            "elements": elements_json(elements),
             "trigger": trigger,
             "reason": reason,
             "approval_reference": "",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from events import checkpoint
+from events import checkpoint, driver
 from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
@@ -49,6 +49,7 @@ from registry.decider import (
     fold,
     required_role,
 )
+from registry.group_commit import GROUP_LIMIT, GroupCommit, Transaction
 from registry.missing import NotFound, NotInitialized
 from registry.profile import Profile, load_profile
 from registry.rules import Rule, RuleViolation
@@ -84,10 +85,14 @@ class Stamp:
 
 
 class Registry:
-    def __init__(self, engine: Engine, profile: Profile, signer: Signer | None = None) -> None:
+    def __init__(
+        self, engine: Engine, profile: Profile, signer: Signer | None = None, *, group_limit: int = GROUP_LIMIT
+    ) -> None:
+        """`group_limit`: how many commands of concurrent callers one transaction may hold (1: one each)."""
         self.engine = engine
         self.store = EventStore(engine)
         self._streams = StreamCache()
+        self._writer = GroupCommit(self.store, self._committed, limit=group_limit)
         self.profile = profile
         self.signer = signer
 
@@ -307,45 +312,67 @@ class Registry:
         `proof`: how the actor was proven (the channel and credential id recorded with the events).
         """
         require_item_stream(command.item_id)
-        with self.store.writing() as conn:
-            head = self.store.head_for_append(conn)
-            digest = _fingerprint(command, backfill_by)
-            if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, digest)):
-                # The first result: the item as that command left it, not as it stands now.
-                item = _fold(self.store.read_stream(conn, earlier[0].stream_id)[: earlier[-1].version])
-                return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
-            known = self._known(conn, head, command.item_id)
-            if not known.version and not isinstance(command, DraftItem):
-                raise NotFound(N_("no item {item!r}"), item=command.item_id)
-            if expected_version is not None and expected_version != known.version:
-                raise ConcurrencyConflict(command.item_id, expected_version, known.version)
-            item, result = self._carry_out(
-                conn,
-                command,
-                known.item,
-                known.version,
-                Stamp(head.clock(), known.last, backfill_by),
-                command_id,
-                correlation_id,
-                source,
-                proof,
-                head=head,
+        return self._writer.run(
+            lambda transaction: self._execute_in(
+                transaction, command, command_id, correlation_id, expected_version, source, backfill_by, proof
             )
-        last = result.events[-1]
-        self._streams.committed(
-            (head.position, head.hash),
-            (last.position, last.hash),
-            {command.item_id: Known(item, last.version, last.effective_at)},
         )
+
+    def _execute_in(
+        self,
+        transaction: Transaction,
+        command: ItemCommand,
+        command_id: str | None,
+        correlation_id: str | None,
+        expected_version: int | None,
+        source: str | None,
+        backfill_by: Actor | None,
+        proof: Proof | None,
+    ) -> Receipt:
+        """`execute` inside a group's transaction (registry/group_commit.py), in the command's own savepoint."""
+        conn, head = transaction.conn, transaction.head
+        digest = _fingerprint(command, backfill_by)
+        if command_id and (earlier := self.store.replay(conn, command_id, command.item_id, digest)):
+            # The first result: the item as that command left it, not as it stands now.
+            item = _fold(self.store.read_stream(conn, earlier[0].stream_id)[: earlier[-1].version])
+            return Receipt(earlier[0].stream_id, _version(item), earlier[-1].position, replayed=True)
+        known = self._known(transaction, command.item_id)
+        if not known.version and not isinstance(command, DraftItem):
+            raise NotFound(N_("no item {item!r}"), item=command.item_id)
+        if expected_version is not None and expected_version != known.version:
+            raise ConcurrencyConflict(command.item_id, expected_version, known.version)
+        item, result = self._carry_out(
+            conn,
+            command,
+            known.item,
+            known.version,
+            Stamp(head.clock(), known.last, backfill_by),
+            command_id,
+            correlation_id,
+            source,
+            proof,
+            head=head,
+        )
+        last = result.events[-1]
+        assert result.head is not None
+        transaction.wrote(result.head, {command.item_id: Known(item, last.version, last.effective_at)})
         return Receipt(command.item_id, _version(item), result.position)
 
-    def _known(self, conn: Connection, head: Head, item_id: str) -> Known:
-        """The item's state and stream version at `head`: as this process last wrote it, or read from the log."""
-        found = self._streams.get((head.position, head.hash), item_id)
+    def _known(self, transaction: Transaction, item_id: str) -> Known:
+        """The item's state and stream version where `transaction` stands: as a command of its group left it, as
+        this process last wrote it (if the log's head says that is current), or read from the log."""
+        found = transaction.known.get(item_id)
         if found is None:
-            stored = self.store.read_stream(conn, item_id)
+            found = self._streams.get((transaction.start.position, transaction.start.hash), item_id)
+        if found is None:
+            stored = self.store.read_stream(transaction.conn, item_id)
             found = Known(_fold(stored), len(stored), stored[-1].effective_at if stored else None)
         return found
+
+    def _committed(self, transaction: Transaction) -> None:
+        """After a group's commit: what its commands wrote is what this process knows of those items now."""
+        start, end = transaction.start, transaction.head
+        self._streams.committed((start.position, start.hash), (end.position, end.hash), transaction.known)
 
     def _carry_out(
         self,
@@ -383,10 +410,11 @@ class Registry:
             os_user=proof.os_user if proof else None,
         )
         # Inside the write lock: execute() looked for a given command id in this transaction; any other id is new.
-        result = self.store.append(
-            conn, command.item_id, version, new_events, metadata, now=stamp.clock, check_replay=False, head=head
-        )
-        self.after_append(conn, result)
+        with driver.pipelined(conn):  # from here on, driver statements only: PostgreSQL gets them without waiting
+            result = self.store.append(
+                conn, command.item_id, version, new_events, metadata, now=stamp.clock, check_replay=False, head=head
+            )
+            self.after_append(conn, result)
         for event in new_events:
             item = evolve(item, event, command.actor.actor_id)
         return item, result

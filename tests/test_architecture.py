@@ -1,4 +1,4 @@
-"""Dependencies point inward: the pure domain needs only stdlib and pydantic; nothing imports api or cli."""
+"""Dependencies point inward: the pure domain needs only stdlib, pydantic and orjson; nothing imports api or cli."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ PURE = (
 # The jurisdiction profile is data the rules read; it is held to the same standard as the modules that use it.
 PURE_DATA = ("registry/profile.py",)
 PURE_MODULES = {path.removesuffix(".py").replace("/", ".") for path in PURE + PURE_DATA}
-THIRD_PARTY_ALLOWED = {"pydantic", "pydantic_core", "typing_extensions"}
+# orjson: JSON text in and out (the codec's fast path for stored payloads), no I/O.
+THIRD_PARTY_ALLOWED = {"pydantic", "pydantic_core", "typing_extensions", "orjson"}
 INNER_PACKAGES = ("registry", "events", "projections")
 EDGES = {"api", "cli"}
 HEAVY = {"sqlalchemy", "alembic", "typer", "click", "rich", "graphene", "psycopg", "api", "cli", "projections"}
@@ -64,7 +65,7 @@ def allowed_in_pure_code(module: str) -> bool:
 
 
 @pytest.mark.parametrize("path", PURE + PURE_DATA)
-def test_a_pure_domain_module_imports_only_the_standard_library_pydantic_and_the_pure_domain(path: str) -> None:
+def test_a_pure_domain_module_imports_only_the_standard_library_pydantic_orjson_and_the_pure_domain(path: str) -> None:
     imports = imported_modules(ROOT / path)
 
     assert sorted(module for module in imports if not allowed_in_pure_code(module)) == []

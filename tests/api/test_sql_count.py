@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from events import driver
 from registry.service import Registry
 from tests.api.office import Office
 from tests.api.server import Api, serving
@@ -37,20 +38,26 @@ query($first: PageSize) {{
 
 
 class StatementLog:
-    """Every SQL statement the engine sends, from any thread."""
+    """Every SQL statement the engine sends, from any thread: through SQLAlchemy, or straight to the driver
+    (events/driver.py; this process has one engine while these tests run)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.statements: list[str] = []
         self.lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self.record)
+        driver.observers.append(self.record_driver)
 
     def record(self, _conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        self.record_driver(statement)
+
+    def record_driver(self, statement: str) -> None:
         with self.lock:
             self.statements.append(statement)
 
     def close(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self.record)
+        driver.observers.remove(self.record_driver)
 
 
 @pytest.fixture(scope="module")

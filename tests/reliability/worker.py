@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.context import ForkServerContext
@@ -229,6 +232,96 @@ def write_until_killed(url: str, prefix: str, key: str, seed: int) -> None:
             continue
         for step in life:
             registry.execute(build(step, f"{prefix}-{number}", who[owner[step]], rng))
+
+
+GROUP_THREADS = 16  # the threads of one writer process whose commands are written in groups
+ITEMS_PER_THREAD = 3
+
+
+def write_in_groups_until_killed(url: str, prefix: str, key: str, directory: str) -> None:
+    """Take items through their life from GROUP_THREADS threads of this one process (so that their commands are
+    written in groups: registry/group_commit.py), each thread on items of its own, until the process is killed.
+
+    In `directory`, thread N writes `sent-N.jsonl`, a line for each command before `execute` (flushed), and
+    `acknowledged-N.jsonl`, a line for each answer once `execute` returned or raised (flushed and fsynced before the
+    thread goes on): the command id, item, stream version claimed, outcome, and for an accepted command its receipt.
+    `groups.json` says, now and then, how many groups were written, how many commands they held, the largest.
+    """
+    engine = open_engine(url)
+    profile = load_profile()
+    registry = Registry(engine, profile, load_signer(Path(key), f"catalog-registry/{profile.jurisdiction}"))
+    who = people(registry)
+    threads = [
+        threading.Thread(
+            target=carry_items, args=(registry, who, f"{prefix}-t{n:02d}", Path(directory), n), daemon=True
+        )
+        for n in range(GROUP_THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    groups, written = Path(directory) / "groups.json", Path(directory) / "groups.json.new"
+    while True:
+        stats = registry._writer.stats
+        written.write_text(
+            json.dumps({"groups": stats.groups, "commands": stats.commands, "largest": stats.largest}),
+            encoding="utf-8",
+        )
+        os.replace(written, groups)
+        time.sleep(0.02)
+
+
+def carry_items(registry: Registry, who: dict[str, Actor], prefix: str, directory: Path, thread: int) -> None:
+    """One thread of `write_in_groups_until_killed`: the next step of one of its items, again and again, each command
+    with its expected stream version, now and then by the wrong person (refused) or sent again with its command id
+    (replayed). Nobody else writes these items: a conflict, or a read of an item that misses a command this thread
+    was acknowledged for, is a bug (recorded as outcome "conflict" and "unseen")."""
+    rng = random.Random(prefix)
+    items = [f"{prefix}-{n}" for n in range(ITEMS_PER_THREAD)]
+    last_acknowledged: dict[str, tuple[str, int]] = {}  # item -> the last command accepted on it, and its position
+    sent_file = (directory / f"sent-{thread:02d}.jsonl").open("a", encoding="utf-8")
+    answers = (directory / f"acknowledged-{thread:02d}.jsonl").open("a", encoding="utf-8")
+
+    def acknowledge(record: dict[str, Any]) -> None:
+        answers.write(json.dumps(record, ensure_ascii=False) + "\n")
+        answers.flush()
+        os.fsync(answers.fileno())
+
+    for number in range(10**9):
+        item_id = rng.choice(items)
+        try:
+            state, stored = registry.load(item_id)
+        except NotFound:
+            state, stored = ItemState(), []
+        if item_id in last_acknowledged and last_acknowledged[item_id][1] not in {e.position for e in stored}:
+            earlier, position = last_acknowledged[item_id]
+            acknowledge({"id": earlier, "item": item_id, "outcome": "unseen", "position": position})
+        step, person = rng.choice(STEPS[state.status])
+        if rng.random() < 0.05:
+            person = rng.choice(list(who))
+        command = build(step, item_id, who[person], rng)
+        command_id = f"{prefix}-{number}"
+        record: dict[str, Any] = {"id": command_id, "item": item_id, "step": step, "stream_version": len(stored)}
+        sent_file.write(command_id + "\n")
+        sent_file.flush()
+        try:
+            receipt = registry.execute(command, command_id=command_id, expected_version=len(stored))
+        except RuleViolation as refusal:
+            record.update(outcome="refused", rule=refusal.rule.code)
+        except ConcurrencyConflict as conflict:
+            record.update(outcome="conflict", error=str(conflict))
+        except Exception:
+            record.update(outcome="crash", error=traceback.format_exc())
+        else:
+            record.update(outcome="accepted", position=receipt.position, version=receipt.version)
+            last_acknowledged[item_id] = (command_id, receipt.position)
+        acknowledge(record)
+        if record["outcome"] == "accepted" and rng.random() < 0.05:
+            try:
+                again = registry.execute(command, command_id=command_id, expected_version=len(stored))
+            except Exception:
+                acknowledge({**record, "outcome": "crash", "error": traceback.format_exc()})
+            else:
+                acknowledge({**record, "outcome": "replayed", "position": again.position, "replayed": again.replayed})
 
 
 def import_until_killed(url: str, path: str) -> None:
