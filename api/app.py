@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,10 @@ from graphql.execution import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from graphql_server.asgi import GraphQL
 from graphql_server.exceptions import GraphQLValidationError
-from graphql_server.http import GraphQLHTTPResponse, process_result
+from graphql_server.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from graphql_server.http.exceptions import HTTPException
+from graphql_server.http.parse_content_type import parse_content_type
+from graphql_server.http.types import operation_type_from_http
 from graphql_server.runtime import execute_sync
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -53,6 +57,7 @@ from api.admission import Admission
 from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
+from api.public_state import LoopState
 from api.request_log import REFUSED, fault, logging_refusals, operation_name
 from api.response_cache import Kept, ResponseCache
 from api.schema import schema
@@ -94,13 +99,27 @@ class ServerLimits:
     """What one server gives its requests: time, and how many may work at once."""
 
     deadline: float = 10.0  # seconds from a request's arrival until it is cut off
-    concurrent: int = 8  # GraphQL requests at work at once: each holds a worker thread and a database connection
+    # GraphQL requests at work at once: each holds a worker thread and a database connection (on SQLite, an answer
+    # given from the response cache, or a 304, takes neither: api/public_state.py)
+    concurrent: int = 8
     queue: float = 2.0  # seconds a request waits for one of those before it is turned away with 503
     cache_bytes: int = 64 * 2**20  # answers kept by ETag (api.response_cache); 0: none
 
 
 class RegistryGraphQL(GraphQL):
-    """graphql-server's ASGI view with our limits, a read snapshot per request, masked errors and ETags."""
+    """graphql-server's view with our limits, a read snapshot per request, masked errors, ETags and the response
+    cache.
+
+    A public request whose ETag was answered before is given the kept answer (or a 304) without a worker thread
+    where the public state can be read on the event loop (api/public_state.py). Any other takes one worker thread,
+    which reads the public state, makes the ETag and, when that is not answered from memory either, executes the
+    request in the same snapshot: the answer kept under an ETag is always the answer in the state the ETag names.
+    A request as graphql-server reads it plainly (JSON or query parameters, a query, variables as an object) is
+    executed there and answered as graphql-server would answer it (`_plain_request`); anything else, and every
+    request the API refuses before executing it, goes through graphql-server's own view, which answers as before.
+    """
+
+    kept = True  # answers carry ETags and are kept (api.response_cache); the staff view's are the caller's own
 
     def __init__(
         self,
@@ -129,6 +148,9 @@ class RegistryGraphQL(GraphQL):
         # What a request's answer depends on (DEPENDS_ON), by the request's digest: a request seen before is not
         # parsed, coerced and costed again to learn its ETag (None: it has none).
         self._depends: dict[bytes, frozenset[str] | None] = {}
+        self._loop_state: LoopState | None = None  # opened by the first request that takes a worker thread
+        self._loop_state_tried = False
+        self._loop_state_lock = threading.Lock()
 
     def checked(self, query: str) -> DocumentNode:
         """`query` parsed, within the cost limits and valid; raises GraphQLValidationError.
@@ -159,14 +181,16 @@ class RegistryGraphQL(GraphQL):
         within the cost limit with them; raises GraphQLValidationError."""
         document = self.checked(query)
         operation = get_operation_ast(document, operation_name)
+        coerced: dict[str, Any] | None = None
         if operation is not None:
             # A variable its type refuses (a scalar's shape included) is a request error, like an invalid document:
             # 400 under application/graphql-response+json, as the GraphQL-over-HTTP spec has it.
             given = variables if isinstance(variables, dict) else {}
-            coerced = get_variable_values(self.schema, operation.variable_definitions or (), given)
-            if isinstance(coerced, list):
-                raise GraphQLValidationError(coerced)
-        refused = cost_refusal(cost(self.schema, document, operation_name, variables))
+            found = get_variable_values(self.schema, operation.variable_definitions or (), given)
+            if isinstance(found, list):
+                raise GraphQLValidationError(found)
+            coerced = found
+        refused = cost_refusal(cost(self.schema, document, operation_name, variables, coerced))
         if refused is not None:
             raise GraphQLValidationError([refused])
         return document
@@ -179,6 +203,19 @@ class RegistryGraphQL(GraphQL):
     def encode_json(self, data: object) -> str:
         """The answer's JSON, compact and in UTF-8 as written (orjson: several times json.dumps's speed)."""
         return orjson.dumps(data).decode()
+
+    def create_response(self, response_data: GraphQLHTTPResponse, sub_response: Response, is_strict: bool) -> Response:
+        """graphql-server's response, with the JSON's bytes as orjson writes them: the same bytes as encode_json's
+        text in UTF-8, without decoding and encoding a page's worth of text again."""
+        response = Response(
+            orjson.dumps(response_data),
+            status_code=sub_response.status_code or 200,
+            headers=sub_response.headers,
+            media_type="application/graphql-response+json" if is_strict else "application/json",
+        )
+        if sub_response.background:
+            response.background = sub_response.background
+        return response
 
     @contextmanager
     def snapshot(self, deadline: Deadline | None = None) -> Iterator[Connection]:
@@ -211,24 +248,12 @@ class RegistryGraphQL(GraphQL):
             document = self.admitted(query, request_data.operation_name, request_data.variables)
             try:
                 with self.snapshot(deadline) as conn:
-                    result = execute_sync(
-                        schema=self.schema,
-                        query=document,
-                        variable_values=request_data.variables,
-                        context_value={**context, "conn": conn, "profile": self.profile, "request_state": {}},
-                        operation_name=request_data.operation_name,
-                        allowed_operation_types=allowed_operation_types,
-                        validation_rules=self.rules,
-                        validate_document=False,  # checked() did, once per query text
-                        execution_context_class=DeadlineContext,
-                    )
+                    result = self._execute(conn, document, request_data, context, allowed_operation_types)
             except (DeadlineExceeded, OperationalError) as error:
                 if not deadline.cut_off(error):
                     raise
                 return ExecutionResult(None, [deadline.error()])
-            if result.errors and deadline.cut_off(*(error.original_error for error in result.errors)):
-                return ExecutionResult(None, [deadline.error()])  # not a half answer with a null for every field
-            return result
+            return self._within(deadline, result)
 
         try:
             return await anyio.to_thread.run_sync(run)
@@ -239,14 +264,46 @@ class RegistryGraphQL(GraphQL):
             log.exception("error around the execution of a GraphQL request")
             raise HTTPException(500, "Internal server error") from error
 
+    def _execute(
+        self,
+        conn: Connection,
+        document: DocumentNode,
+        request_data: GraphQLRequestData,
+        context: dict[str, Any],
+        allowed_operation_types: set[OperationType],
+    ) -> ExecutionResult:
+        """The admitted `document` executed on `conn` (a snapshot)."""
+        return execute_sync(
+            schema=self.schema,
+            query=document,
+            variable_values=request_data.variables,
+            context_value={**context, "conn": conn, "profile": self.profile, "request_state": {}},
+            operation_name=request_data.operation_name,
+            allowed_operation_types=allowed_operation_types,
+            validation_rules=self.rules,
+            validate_document=False,  # checked() did, once per query text
+            execution_context_class=DeadlineContext,
+        )
+
+    @staticmethod
+    def _within(deadline: Deadline, result: ExecutionResult) -> ExecutionResult:
+        """`result`, or only the deadline's error when the deadline cut the execution off: not a half answer with a
+        null for every field."""
+        if result.errors and deadline.cut_off(*(error.original_error for error in result.errors)):
+            return ExecutionResult(None, [deadline.error()])
+        return result
+
     async def process_result(self, request: Any, result: ExecutionResult, strict: bool = False) -> GraphQLHTTPResponse:
+        return self._processed(request.scope, result, strict)
+
+    def _processed(self, scope: Scope, result: ExecutionResult, strict: bool) -> GraphQLHTTPResponse:
         if result.errors:
             refused = [error.message for error in result.errors if not fault(error)]
             if refused:
-                request.scope.setdefault(REFUSED, []).extend(refused)  # logged in one line as the answer goes out
+                scope.setdefault(REFUSED, []).extend(refused)  # logged in one line as the answer goes out
             result.errors = [_public_error(error) for error in result.errors]
             # An error may be passing (a database hiccup): a 304 must never keep a client on it.
-            request.scope[_UNCACHEABLE] = True
+            scope[_UNCACHEABLE] = True
         return process_result(result, strict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -270,22 +327,40 @@ class RegistryGraphQL(GraphQL):
         if self.graphql_ide and scope["method"] == "GET" and "text/html" in request.headers.get("accept", ""):
             await super().__call__(scope, _replay(body), with_policy(send, GRAPHIQL_POLICY))  # GraphiQL: no caching
             return
+        key = _digest(request, body) if self.kept else b""
+        depends = self._depends.get(key, _UNKNOWN) if self.kept else None
+        quick_tag: str | None = None
+        if isinstance(depends, frozenset) and self._loop_state is not None:
+            state = self._loop_state.read(log="log" in depends)
+            if state is not None:
+                quick_tag = self._tag(key, depends, state, scope[_NOW])
+                if await self._from_memory(quick_tag, None, request, send):
+                    return  # a 304 or a kept answer: no worker thread, no connection, no slot
         give_back = await self.admission.enter(min(self.limits.queue, deadline.remaining()))
         if give_back is None:
             busy = PlainTextResponse("too many requests at once: try again shortly", 503, {"Retry-After": "1"})
             await busy(scope, receive, send)
             return
         try:
-            etag = await anyio.to_thread.run_sync(self._etag, request, body, deadline)
-            if etag is not None and etag in _tags(request.headers.get("if-none-match", "")):
-                await Response(status_code=304, headers={"ETag": etag})(scope, receive, send)
+            if not self.kept:
+                await super().__call__(scope, _replay(body), _giving_back(send, give_back))
                 return
-            kept = self.cache.get(etag) if etag is not None else None
-            if kept is not None:  # the same request in the same public state: the same answer, not executed again
+            plain = self.plain_request(request, body)
+            sub_response = await self.get_sub_response(request)
+            context = await self.get_context(request, sub_response)
+            try:
+                outcome = await anyio.to_thread.run_sync(
+                    self._work, request, body, key, quick_tag, plain, sub_response, context
+                )
+            except Exception:
+                log.exception("error around the execution of a GraphQL request")
+                await PlainTextResponse("Internal server error", 500)(scope, receive, send)
+                return
+            if isinstance(outcome, _Remembered):
                 give_back()
-                await send({"type": "http.response.start", "status": 200, "headers": list(kept.headers)})
-                await send({"type": "http.response.body", "body": kept.body})
+                await self._from_memory(outcome.etag, outcome.kept, request, send)
                 return
+            etag = outcome.etag
             sent: list[Message] = []
 
             async def send_with_etag(message: Message) -> None:
@@ -300,63 +375,246 @@ class RegistryGraphQL(GraphQL):
                         self._keep(etag, sent)
                 await send(message)
 
-            await super().__call__(scope, _replay(body), send_with_etag)
+            if isinstance(outcome, _Answered):
+                await outcome.response(scope, receive, send_with_etag)
+            else:
+                await super().__call__(scope, _replay(body), send_with_etag)
         finally:
             give_back()
+
+    async def _from_memory(self, etag: str, kept: Kept | None, request: Request, send: Send) -> bool:
+        """Answer with a 304 when the request holds `etag`, or with the answer kept for it (`kept`, else looked up);
+        False when neither can be given."""
+        if etag in _tags(request.headers.get("if-none-match", "")):
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return True
+        kept = kept or self.cache.get(etag)
+        if kept is None:
+            return False
+        await send({"type": "http.response.start", "status": 200, "headers": list(kept.headers)})
+        await send({"type": "http.response.body", "body": kept.body})
+        return True
+
+    def _work(
+        self,
+        request: Request,
+        body: bytes,
+        key: bytes,
+        quick_tag: str | None,
+        plain: _Plain | None,
+        sub_response: Response,
+        context: dict[str, Any],
+    ) -> _Outcome:
+        """In a worker thread: the request's ETag from the public state and, unless that answers it (a 304 or a kept
+        answer), the answer to a plain request executed in the same snapshot."""
+        deadline: Deadline = context["deadline"]
+        scope = request.scope
+        admitted = _Admitted(self)
+        depends = self._depends.get(key, _UNKNOWN)
+        if depends is _UNKNOWN:
+            depends = self._dependencies_of(request, body, admitted)
+            if len(self._depends) >= _KNOWN_REQUESTS:
+                self._depends.clear()  # a crude bound, as for the checked queries
+            self._depends[key] = depends
+        assert not isinstance(depends, _Unknown)
+        self._open_loop_state()
+        etag: str | None = None
+        executing = False
+        try:
+            with self.snapshot(deadline) as conn:
+                if depends is not None:
+                    state = public_query.cache_state(conn, log="log" in depends)
+                    etag = self._tag(key, depends, state, scope[_NOW])
+                    matched = etag in _tags(request.headers.get("if-none-match", ""))
+                    kept = None if matched or etag == quick_tag else self.cache.get(etag)
+                    if matched or kept is not None:
+                        return _Remembered(etag, kept)
+                if plain is None:
+                    return _Delegated(etag)
+                try:
+                    document = admitted(plain.data.query or "", plain.data.operation_name, plain.data.variables)
+                except GraphQLValidationError:
+                    return _Delegated(etag)  # refused: graphql-server's view answers it as it always has
+                executing = True
+                try:
+                    result = self._execute(conn, document, plain.data, context, plain.allowed)
+                except GraphQLError:
+                    return _Delegated(etag)  # an operation type the method does not allow: the view says so
+        except (DeadlineExceeded, OperationalError) as error:
+            if not deadline.cut_off(error):
+                raise
+            if not executing or plain is None:
+                return _Delegated(None)  # graphql-server's view meets the deadline too, and says so
+            result = ExecutionResult(None, [deadline.error()])
+        assert plain is not None
+        result = self._within(deadline, result)
+        response_data = self._processed(scope, result, plain.strict)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return _Answered(etag, self.create_response(response_data, sub_response, plain.strict))
+
+    def plain_request(self, request: Request, body: bytes) -> _Plain | None:
+        """The request as graphql-server's view reads it, when this view may execute and answer it itself (None:
+        graphql-server's view takes it)."""
+        return _plain_request(self, request, body)
+
+    def _open_loop_state(self) -> None:
+        """Open the public state's reader for the event loop, once (in a worker thread: the pool may wait)."""
+        if self._loop_state_tried:
+            return
+        with self._loop_state_lock:
+            if not self._loop_state_tried:
+                self._loop_state = LoopState.open(self.engine)
+                self._loop_state_tried = True
 
     def _keep(self, etag: str, sent: list[Message]) -> None:
         """Keep the answer `sent` (its start and body messages) for requests with the same ETag."""
         headers = tuple((bytes(name), bytes(value)) for name, value in sent[0].get("headers", []))
         self.cache.put(etag, Kept(headers, b"".join(bytes(m.get("body", b"")) for m in sent[1:])))
 
-    def _etag(self, request: Request, body: bytes, deadline: Deadline) -> str | None:
-        """The ETag of the answer to this request, if it may have one: derived from the public catalog's position,
-        and the log head or the day when the operation's root fields depend on them (DEPENDS_ON), and the request.
-
-        None when the request is not a query operation the API would answer (the view reports why), or reaches past
-        the deadline.
-        """
-        headers = request.headers  # those that change the answer: what is asked, and how it is read
-        asked_for = hashlib.sha256(
-            f"{request.method}\n{headers.get('accept', '')}\n{headers.get('content-type', '')}\n"
-            f"{request.url.query}\n".encode()
-            + body
-        )
-        key = asked_for.digest()
-        if key in self._depends:
-            depends = self._depends[key]
-        else:
-            depends = self._dependencies_of(request, body)
-            if len(self._depends) >= _KNOWN_REQUESTS:
-                self._depends.clear()  # a crude bound, as for the checked queries
-            self._depends[key] = depends
-        if depends is None:
-            return None
-        try:
-            with self.snapshot(deadline) as conn:
-                # Checkpoints are signed at public changes, and on demand by `registry checkpoint`.
-                state = ":".join(str(n) for n in public_query.cache_state(conn))
-                if "log" in depends:
-                    state += ":" + str(public_query.log_head(conn)[0])
-        except (DeadlineExceeded, OperationalError) as error:
-            if not deadline.cut_off(error):
-                raise
-            return None  # the view meets the deadline too, and says so
+    def _tag(self, key: bytes, depends: frozenset[str], state: tuple[int, ...], now: datetime) -> str:
+        """The ETag of the answer to the request of digest `key` in the public `state` (public_query.cache_state,
+        with the log head when the operation's root fields depend on it) and on the day of `now` if they depend on
+        the day (DEPENDS_ON)."""
+        tagged = ":".join(str(n) for n in state)
         if "day" in depends:
-            state += ":" + WorkingCalendar.of(self.profile).day_of(request.scope[_NOW]).isoformat()
-        digest = hashlib.sha256(f"{state}\n".encode() + key).hexdigest()
+            tagged += ":" + WorkingCalendar.of(self.profile).day_of(now).isoformat()
+        digest = hashlib.sha256(f"{tagged}\n".encode() + key).hexdigest()
         return f'"{digest[:32]}"'
 
-    def _dependencies_of(self, request: Request, body: bytes) -> frozenset[str] | None:
+    def _dependencies_of(self, request: Request, body: bytes, admitted: _Admitted) -> frozenset[str] | None:
         """What the answer to this request depends on; None when it is not a query operation the API would answer."""
         asked = _graphql_request(request, body)
         if asked is None:
             return None
         try:
-            document = self.admitted(*asked)
+            document = admitted(*asked)
         except GraphQLValidationError:
             return None
         return _dependencies(document, asked[1])
+
+
+class _Unknown:
+    """What a request seen for the first time depends on: not known yet."""
+
+
+_UNKNOWN = _Unknown()
+
+
+class _Admitted:
+    """`RegistryGraphQL.admitted`, remembering its last answer: a request's ETag and its execution admit it once."""
+
+    def __init__(self, view: RegistryGraphQL) -> None:
+        self.view = view
+        self.last: tuple[str, str | None, Any, DocumentNode] | None = None
+
+    def __call__(self, query: str, operation_name: str | None, variables: Any) -> DocumentNode:
+        last = self.last
+        if last is not None and last[0] == query and last[1] == operation_name and last[2] == variables:
+            return last[3]
+        document = self.view.admitted(query, operation_name, variables)
+        self.last = (query, operation_name, variables, document)
+        return document
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A GraphQL request as graphql-server's view reads it, when nothing about it needs that view's other ways."""
+
+    data: GraphQLRequestData
+    strict: bool  # application/graphql-response+json
+    allowed: set[OperationType]
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    etag: str
+    kept: Kept | None  # None: the request holds the ETag (304)
+
+
+@dataclass(frozen=True)
+class _Answered:
+    etag: str | None
+    response: Response
+
+
+@dataclass(frozen=True)
+class _Delegated:
+    etag: str | None
+
+
+_Outcome = _Remembered | _Answered | _Delegated
+
+
+def _plain_request(view: RegistryGraphQL, request: Request, body: bytes) -> _Plain | None:
+    """The request as graphql-server's view (AsyncBaseHTTPView.run, parse_http_body) reads it, when it would read it
+    without an error and execute it; None for anything else (the view then takes it)."""
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    content_type, _ = _content_type(request.headers.get("content-type") or "")
+    accept_type = _content_type(headers.get("accept", "") or headers.get("http-accept", ""))
+    if view._is_multipart_subscriptions(*accept_type):
+        return None
+    strict = "application/graphql-response+json" in accept_type
+    data: Any
+    try:
+        if request.method == "GET":
+            data = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                if data.get(name):
+                    data[name] = view.decode_json(data[name])
+        elif "application/json" in content_type:
+            data = view.decode_json(body)
+        else:
+            return None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    query, variables, operation, extensions = (
+        data.get("query"),
+        data.get("variables"),
+        data.get("operationName"),
+        data.get("extensions"),
+    )
+    if not isinstance(query, str) or not query or not (operation is None or isinstance(operation, str)):
+        return None
+    if not (variables is None or isinstance(variables, dict)) or not (
+        extensions is None or isinstance(extensions, dict)
+    ):
+        return None
+    allowed = operation_type_from_http(request.method)  # type: ignore[arg-type]
+    if request.method == "GET" and not view.allow_queries_via_get:
+        allowed = allowed - {OperationType.QUERY}
+    data_ = GraphQLRequestData(query, None, variables, operation, extensions, "http-strict" if strict else "http")
+    return _Plain(data_, strict, allowed)
+
+
+@lru_cache(maxsize=64)
+def _content_type(header: str) -> tuple[str, dict[str, str]]:
+    """graphql-server's parse_content_type, remembered: it parses a MIME message for each header."""
+    return parse_content_type(header)
+
+
+def _digest(request: Request, body: bytes) -> bytes:
+    """A digest of what, in a request, changes the answer: what is asked, and how it is read."""
+    headers = request.headers
+    return hashlib.sha256(
+        f"{request.method}\n{headers.get('accept', '')}\n{headers.get('content-type', '')}\n"
+        f"{request.url.query}\n".encode()
+        + body
+    ).digest()
+
+
+def _giving_back(send: Send, give_back: Callable[[], None]) -> Send:
+    """`send`, giving the request's slot back as the response starts: a slow reader of the response holds none."""
+
+    async def send_giving_back(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            give_back()
+        await send(message)
+
+    return send_giving_back
 
 
 async def _body(request: Request, deadline: Deadline) -> bytes | Response:

@@ -9,11 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, GraphQLObjectType
-from graphql.pyutils import Path
+from graphql import GraphQLError
 from sqlalchemy import Connection
 
-from api.executor import LeafShortcutContext
+from api.executor import ShortPathContext
 
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"  # the error's extensions.code
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement ended by statement_timeout (or a cancel)
@@ -85,17 +84,14 @@ def held_to(conn: Connection, deadline: Deadline) -> Iterator[None]:
         raw.set_progress_handler(None, _PROGRESS_STEPS)
 
 
-class DeadlineContext(LeafShortcutContext):
+class DeadlineContext(ShortPathContext):
     """The executor, stopping once the deadline in the context (`deadline`) has passed: every object looks at the
     clock before its fields are resolved, so a large answer stops growing within one object's work."""
 
-    def execute_fields(
-        self,
-        parent_type: GraphQLObjectType,
-        source_value: Any,
-        path: Path | None,
-        fields: dict[str, list[FieldNode]],
-    ) -> Any:
-        if self.context_value["deadline"].passed():
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ends: float = self.context_value["deadline"].ends  # looked at before every object: kept at hand
+
+    def before_fields(self) -> None:
+        if time.monotonic() >= self._ends:
             raise DeadlineExceeded
-        return super().execute_fields(parent_type, source_value, path, fields)

@@ -207,21 +207,33 @@ class _Costing:
         return min(max(max(sizes, default=DEFAULT_PAGE), 0), MAX_PAGE)
 
 
-def cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Any) -> int:
+def cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Any,
+    coerced: dict[str, Any] | None = None,
+) -> int:
     """What the operation `operation_name` of the valid `document` asks for, with `variables`: each field counted
     once for every object it is asked of (a page's size times, in a paged list), weighted by FIELD_COSTS. 0 when
-    the operation or the variables are not usable: execution reports that."""
+    the operation or the variables are not usable: execution reports that. `coerced`: the variables as the
+    operation's definitions coerce them, when the caller has them already."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0
     root = schema.get_root_type(operation.operation)
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or (), variables if isinstance(variables, dict) else {}
-    )
-    if root is None or isinstance(coerced, list):
+    values = coerced
+    if values is None:
+        found = get_variable_values(
+            schema, operation.variable_definitions or (), variables if isinstance(variables, dict) else {}
+        )
+        if isinstance(found, list):
+            return 0
+        values = found
+    if root is None:
         return 0
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    return _Costing(schema, fragments, coerced).selections(root, operation.selection_set, None)
+    return _Costing(schema, fragments, values).selections(root, operation.selection_set, None)
 
 
 def cost_refusal(units: int) -> GraphQLError | None:

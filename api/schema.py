@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import graphene
+import orjson
 from graphql import GraphQLError
 
 from api.scalars import MAX_PAGE as MAX_PAGE
@@ -63,6 +64,15 @@ DeadlineVerdict = _labelled(
 
 def _time(text: str | None) -> datetime | None:
     return parse_time(text) if text else None
+
+
+def _json_list(text: str) -> Any:
+    """A stored JSON list, as json.loads reads it (orjson: several times as fast; it refuses a lone surrogate, which
+    json.loads reads)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 _T = TypeVar("_T")
@@ -181,11 +191,11 @@ class CatalogItem(ElementFields):
             basis=row["basis"],
             time_limit=row["time_limit"],
             body=row["body"],
-            channels=json.loads(row["channels"]),
-            audience=json.loads(row["audience"]),
+            channels=_json_list(row["channels"]),
+            audience=_json_list(row["audience"]),
             audience_note=row["audience_note"],
-            method=json.loads(row["method"]),
-            levels=json.loads(row["levels"]),
+            method=_json_list(row["method"]),
+            levels=_json_list(row["levels"]),
             published_at=parse_time(row["published_at"]),
             approval_reference=row["approval_reference"],
         )

@@ -38,6 +38,8 @@ class StaffGraphQL(RegistryGraphQL):
     a cookie's request only with its CSRF token; answers are never cached. Resolvers read and write through the
     Registry (each write its own transaction), not a request-wide snapshot."""
 
+    kept = False  # each answer is the caller's own: no ETag, never a 304, never kept
+
     def __init__(
         self, registry: Registry, *, introspection: bool, limits: ServerLimits, clock: Callable[[], datetime]
     ) -> None:
@@ -115,9 +117,6 @@ class StaffGraphQL(RegistryGraphQL):
         except Exception as error:
             log.exception("error around the execution of a staff GraphQL request")
             raise HTTPException(500, "Internal server error") from error
-
-    def _etag(self, *_args: Any) -> None:
-        return None  # each answer is the caller's own: never a 304
 
 
 def one_command(document: DocumentNode, operation_name: str | None) -> None:

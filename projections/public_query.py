@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
 from events.elements import ItemElements
 from events.envelope import TIME_FORMAT
@@ -87,16 +103,18 @@ class PublishedEntry:
         )
 
 
-def _source(as_of: datetime | None) -> tuple[Table, list[ColumnElement[bool]]]:
-    """The table to read and the conditions that select the versions authoritative at `as_of` (now if None)."""
+def _source(as_of: datetime | None) -> tuple[Table, list[ColumnElement[bool]], dict[str, Any]]:
+    """The table to read, the conditions that select the versions authoritative at `as_of` (now if None), and the
+    values of their parameters."""
     if as_of is None:
-        return public_catalog, []
-    moment = _stored_time(as_of)
+        return public_catalog, [], {}
     table = published_versions
-    return table, [
-        table.c.published_at <= moment,
-        or_(table.c.superseded_at.is_(None), table.c.superseded_at > moment),
-    ]
+    moment: BindParameter[str] = bindparam("moment")
+    return (
+        table,
+        [table.c.published_at <= moment, or_(table.c.superseded_at.is_(None), table.c.superseded_at > moment)],
+        {"moment": _stored_time(as_of)},
+    )
 
 
 def _like(text: str) -> str:
@@ -104,17 +122,25 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(table: Table, conditions: list[ColumnElement[bool]], flt: CatalogFilter) -> list[ColumnElement[bool]]:
+def _filtered(
+    table: Table, conditions: list[ColumnElement[bool]], flt: CatalogFilter
+) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The conditions of the filter `flt` on `table` after `conditions`, and the values of their parameters."""
     where = list(conditions)
+    params: dict[str, Any] = {}
     if flt.domain:
-        where.append(table.c.domain == flt.domain)
+        where.append(table.c.domain == bindparam("domain"))
+        params["domain"] = flt.domain
     if flt.unit:
-        where.append(table.c.unit == flt.unit)
-    for column, value in ((table.c.levels, flt.level), (table.c.audience, flt.audience), (table.c.method, flt.method)):
+        where.append(table.c.unit == bindparam("unit"))
+        params["unit"] = flt.unit
+    for column, name in ((table.c.levels, "level"), (table.c.audience, "audience"), (table.c.method, "method")):
+        value = getattr(flt, name)
         if value:
-            where.append(column.like(_like(json.dumps(value)), escape="\\"))
+            where.append(column.like(bindparam(name), escape="\\"))
+            params[name] = _like(json.dumps(value))
     if flt.search:
-        pattern = _like(flt.search)
+        pattern: BindParameter[str] = bindparam("search")
         where.append(
             or_(
                 *(
@@ -123,19 +149,77 @@ def _filtered(table: Table, conditions: list[ColumnElement[bool]], flt: CatalogF
                 )
             )
         )
-    return where
+        params["search"] = _like(flt.search)
+    return where, params
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A statement compiled for one dialect: its SQL, its parameters in order (None: by name) and their defaults."""
+
+    sql: str
+    order: tuple[str, ...] | None
+    defaults: dict[str, Any]
+
+
+# Statements of the public reads compiled once per dialect and shape (which filters, asOf or not, a cursor or not,
+# how many ids): building and compiling a statement cost more than SQLite takes to answer it (docs/benchmarks.md).
+_PREPARED: dict[tuple[Any, ...], _Prepared] = {}
+_PREPARED_KEPT = 1024
+
+
+def _fetch(
+    conn: Connection, shape: tuple[Any, ...], build: Callable[[], ClauseElement], params: dict[str, Any]
+) -> tuple[list[str], list[Any]]:
+    """The column names and rows of the statement `build()` with `params`, compiled once per dialect and `shape`.
+
+    Run as the driver's SQL through the connection (its events, errors and transaction are SQLAlchemy's), and the
+    rows read straight off the driver's cursor: the columns read here are text and numbers, which the drivers give
+    as they are (booleans aside: SQLite's are 0 and 1).
+    """
+    dialect = conn.dialect
+    key = (dialect.name, dialect.driver, dialect.paramstyle, *shape)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        compiled = cast(SQLCompiler, build().compile(dialect=dialect))
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        prepared = _Prepared(compiled.string, order, dict(compiled.params))
+        if len(_PREPARED) >= _PREPARED_KEPT:
+            _PREPARED.clear()
+        _PREPARED[key] = prepared
+    given = {**prepared.defaults, **params}
+    arguments = tuple(given[name] for name in prepared.order) if prepared.order is not None else given
+    result = conn.exec_driver_sql(prepared.sql, arguments)
+    try:
+        cursor = result.cursor
+        assert cursor is not None and cursor.description is not None
+        return [column[0] for column in cursor.description], list(cursor.fetchall())
+    finally:
+        result.close()
+
+
+def _dicts(names: list[str], rows: list[Any]) -> list[dict[str, Any]]:
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def catalog_page(conn: Connection, flt: CatalogFilter, as_of: datetime | None, first: int, after: str | None) -> Page:
     """One page of the catalog ordered by item id, starting after the item id `after` (keyset, in SQL)."""
-    table, conditions = _source(as_of)
-    where = _filtered(table, conditions, flt)
-    total = _total(conn, table, where, (table.name, flt, as_of))
-    query: Select[Any] = select(table).where(and_(True, *where))
-    if after is not None:
-        query = query.where(table.c.item_id > after)
-    rows = conn.execute(query.order_by(table.c.item_id).limit(first + 1)).all()
-    return Page([dict(r._mapping) for r in rows[:first]], len(rows) > first, int(total))
+    table, conditions, params = _source(as_of)
+    where, filter_params = _filtered(table, conditions, flt)
+    params = {**params, **filter_params}
+    shape = (table.name, *sorted(params))
+    total = _total(conn, table, where, shape, params, (table.name, flt, as_of))
+
+    def build() -> Select[Any]:
+        query: Select[Any] = select(table).where(and_(True, *where))
+        if after is not None:
+            query = query.where(table.c.item_id > bindparam("after"))
+        return query.order_by(table.c.item_id).limit(bindparam("limit"))
+
+    names, rows = _fetch(
+        conn, ("page", *shape, after is not None), build, {**params, "after": after, "limit": first + 1}
+    )
+    return Page(_dicts(names, rows[:first]), len(rows) > first, total)
 
 
 # Per database (engine): (table, filter, as of) -> (position of the last public change, matching items).
@@ -143,7 +227,14 @@ _TOTALS: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], tuple[int, int]
 _TOTALS_KEPT = 1024
 
 
-def _total(conn: Connection, table: Table, where: list[ColumnElement[bool]], key: tuple[Any, ...]) -> int:
+def _total(
+    conn: Connection,
+    table: Table,
+    where: list[ColumnElement[bool]],
+    shape: tuple[Any, ...],
+    params: dict[str, Any],
+    key: tuple[Any, ...],
+) -> int:
     """How many rows match, counted once per state of the public catalog.
 
     Counting is the one part of a page that grows with the catalog (a million items take tens of milliseconds).
@@ -153,21 +244,30 @@ def _total(conn: Connection, table: Table, where: list[ColumnElement[bool]], key
     """
     totals = _TOTALS.setdefault(conn.engine, {})
     known_position, known_total = totals.get(key, (-1, 0))
-    position = func.coalesce(func.max(public_changes.c.position), 0)
-    count = select(func.count()).select_from(table).where(and_(True, *where)).scalar_subquery()
-    row = conn.execute(select(position, case((position == known_position, None), else_=count))).one()
-    if row[1] is None:
+
+    def build() -> Select[Any]:
+        position = func.coalesce(func.max(public_changes.c.position), 0)
+        count = select(func.count()).select_from(table).where(and_(True, *where)).scalar_subquery()
+        return select(position, case((position == bindparam("known"), None), else_=count))
+
+    _, rows = _fetch(conn, ("total", *shape), build, {**params, "known": known_position})
+    position, counted = rows[0]
+    if counted is None:
         return known_total
     if len(totals) >= _TOTALS_KEPT:
         totals.clear()
-    totals[key] = (int(row[0]), int(row[1]))
-    return int(row[1])
+    totals[key] = (int(position), int(counted))
+    return int(counted)
 
 
 def item(conn: Connection, item_id: str, as_of: datetime | None) -> dict[str, Any] | None:
-    table, conditions = _source(as_of)
-    row = conn.execute(select(table).where(and_(table.c.item_id == item_id, *conditions))).first()
-    return dict(row._mapping) if row else None
+    table, conditions, params = _source(as_of)
+
+    def build() -> Select[Any]:
+        return select(table).where(and_(table.c.item_id == bindparam("item_id"), *conditions))
+
+    names, rows = _fetch(conn, ("item", table.name), build, {**params, "item_id": item_id})
+    return dict(zip(names, rows[0], strict=True)) if rows else None
 
 
 def histories(conn: Connection, item_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -175,11 +275,18 @@ def histories(conn: Connection, item_ids: list[str]) -> dict[str, list[dict[str,
     found: dict[str, list[dict[str, Any]]] = {item_id: [] for item_id in item_ids}
     if not item_ids:
         return found
-    rows = conn.execute(
-        select(public_changes).where(public_changes.c.item_id.in_(item_ids)).order_by(public_changes.c.position)
-    )
-    for row in rows:
-        found[row.item_id].append(dict(row._mapping))
+    names = [f"id{index}" for index in range(len(item_ids))]
+
+    def build() -> Select[Any]:
+        table = public_changes
+        return select(table).where(table.c.item_id.in_([bindparam(n) for n in names])).order_by(table.c.position)
+
+    columns, rows = _fetch(conn, ("histories", len(names)), build, dict(zip(names, item_ids, strict=True)))
+    native = conn.dialect.supports_native_boolean
+    for row in _dicts(columns, rows):
+        if not native:  # SQLite's 0 and 1, as SQLAlchemy's Boolean reads them
+            row["backfilled"] = bool(row["backfilled"])
+        found[row["item_id"]].append(row)
     return found
 
 
@@ -219,11 +326,11 @@ class DomainPublications:
 def domain_publications(conn: Connection, as_of: datetime | None) -> dict[str, DomainPublications]:
     """Per domain: its items in the catalog at `as_of` (now if None), and the first and the last publication of a
     version of any of them by then (a retired item's publications count: they were public)."""
-    table, conditions = _source(as_of)
+    table, conditions, params = _source(as_of)
     counts: dict[str, int] = {
         str(domain): int(n)
         for domain, n in conn.execute(
-            select(table.c.domain, func.count()).where(and_(True, *conditions)).group_by(table.c.domain)
+            select(table.c.domain, func.count()).where(and_(True, *conditions)).group_by(table.c.domain), params
         )
     }
     versions = published_versions
@@ -269,12 +376,23 @@ def event_hash(conn: Connection, position: int) -> str:
     return str(conn.execute(select(events.c.hash).where(events.c.position == position)).scalar_one())
 
 
-def cache_state(conn: Connection) -> tuple[int, int]:
-    """(last public change's position, newest checkpoint's size) in one statement: what public answers depend on."""
-    row = conn.execute(
-        select(
-            select(func.coalesce(func.max(public_changes.c.position), 0)).scalar_subquery(),
-            select(func.coalesce(func.max(checkpoints.c.size), 0)).scalar_subquery(),
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+def _cache_state_query(log: bool) -> Select[Any]:
+    state = [
+        select(func.coalesce(func.max(public_changes.c.position), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(checkpoints.c.size), 0)).scalar_subquery(),
+    ]
+    if log:
+        state.append(select(func.coalesce(func.max(events.c.position), 0)).scalar_subquery())
+    return select(*state)
+
+
+def cache_state(conn: Connection, *, log: bool = False) -> tuple[int, ...]:
+    """(last public change's position, newest checkpoint's size) in one statement: what public answers depend on;
+    with `log`, the log head's position (0 for an empty log) too."""
+    _, rows = _fetch(conn, ("cache_state", log), lambda: _cache_state_query(log), {})
+    return tuple(int(n) for n in rows[0])
+
+
+def cache_state_sql(dialect: Dialect, *, log: bool = False) -> str:
+    """The statement of `cache_state` as SQL for `dialect`'s driver, without parameters."""
+    return str(_cache_state_query(log).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from enum import Enum
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import graphene
 import pytest
-from graphql import ExecutionResult, FieldNode, GraphQLSchema, OperationDefinitionNode, execute_sync, parse, validate
+from graphql import (
+    ExecutionContext,
+    ExecutionResult,
+    FieldNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute_sync,
+    parse,
+    validate,
+)
 from packaging.requirements import Requirement
 from sqlalchemy import text
 
-from api.executor import LeafShortcutContext
+from api.deadline import DeadlineExceeded
+from api.executor import ShortPathContext
+from api.scalars import DateTime
 from api.schema import schema as registry_schema
 from registry.profile import load_profile
 from registry.service import Registry
@@ -82,7 +94,7 @@ def both(
     document = parse(query)
     plain = execute_sync(schema, document, context_value=context, variable_values=variables)
     short = execute_sync(
-        schema, document, context_value=context, variable_values=variables, execution_context_class=LeafShortcutContext
+        schema, document, context_value=context, variable_values=variables, execution_context_class=ShortPathContext
     )
     return outcome(plain), outcome(short)
 
@@ -242,7 +254,7 @@ def test_an_asynchronous_execution_awaits_what_the_resolvers_return() -> None:
         assert not isinstance(result, ExecutionResult)
         return await result
 
-    plain, short = asyncio.run(run(None)), asyncio.run(run(LeafShortcutContext))
+    plain, short = asyncio.run(run(None)), asyncio.run(run(ShortPathContext))
 
     assert short.data == plain.data == {"row": {"byEither": "from dict", "later": "async"}}
 
@@ -254,7 +266,7 @@ def test_middleware_still_sees_every_field() -> None:
 
     document = parse("{ row { byEither } }")
     plain = execute_sync(RESOLVERS, document, middleware=[shout])
-    short = execute_sync(RESOLVERS, document, middleware=[shout], execution_context_class=LeafShortcutContext)
+    short = execute_sync(RESOLVERS, document, middleware=[shout], execution_context_class=ShortPathContext)
 
     assert outcome(short) == outcome(plain)
     assert short.data == {"row": {"byEither": "FROM DICT"}}
@@ -269,3 +281,173 @@ def test_the_graphql_libraries_are_held_to_the_series_the_executor_was_checked_a
 
     assert any(bound.operator == "<" for bound in declared.specifier), f"{package} has no upper bound"
     assert declared.specifier.contains(version(package))
+
+
+class Part(graphene.ObjectType):
+    name = graphene.String(required=True)
+    count = graphene.Int(required=True)
+    colour = graphene.Field(graphene.Enum.from_enum(Colour, name="PartColour"), required=True)
+    when = DateTime()
+    tags = graphene.List(graphene.NonNull(graphene.String), required=True)
+    flags = graphene.List(graphene.NonNull(graphene.Boolean))
+    raises = graphene.String()
+
+    @staticmethod
+    def resolve_raises(_parent: Any, _info: graphene.ResolveInfo) -> str:
+        raise ValueError("a nullable field failed")
+
+
+class Assembly(graphene.ObjectType):
+    part = graphene.Field(Part, required=True)
+    maybe = graphene.Field(Part)
+    parts = graphene.List(graphene.NonNull(Part), required=True)
+    loose = graphene.List(graphene.NonNull(Part))
+    holes = graphene.List(Part)
+    own = graphene.List(graphene.NonNull(Part), required=True)
+
+    @staticmethod
+    def resolve_own(parent: Any, _info: graphene.ResolveInfo) -> Any:
+        if isinstance(parent.own, Exception):
+            raise parent.own
+        return parent.own
+
+
+class Kinds(graphene.Interface):
+    name = graphene.String(required=True)
+
+
+class Typed(graphene.ObjectType):
+    """An object type with is_type_of: graphql-core asks it about every value."""
+
+    class Meta:
+        interfaces = (Kinds,)
+        possible_types = (SimpleNamespace,)
+
+
+class Workshop(graphene.ObjectType):
+    assemblies = graphene.List(Assembly)
+    one = graphene.Field(Assembly)
+    typed = graphene.List(graphene.NonNull(Typed), required=True)
+
+    @staticmethod
+    def resolve_assemblies(_root: None, info: graphene.ResolveInfo) -> list[Any]:
+        return list(info.context["assemblies"]())  # made anew for each execution: generators run out
+
+    @staticmethod
+    def resolve_one(_root: None, info: graphene.ResolveInfo) -> Any:
+        return info.context["assemblies"]()[0]
+
+    @staticmethod
+    def resolve_typed(_root: None, _info: graphene.ResolveInfo) -> list[Any]:
+        return [SimpleNamespace(name="甲"), {"name": "a dict is not a SimpleNamespace"}]
+
+
+def part(**given: Any) -> SimpleNamespace:
+    fine = {
+        "name": "齿轮",
+        "count": 3,
+        "colour": "red",
+        "when": datetime(2024, 6, 1, 8, tzinfo=UTC),
+        "tags": ["a", "b"],
+        "flags": (True, False),
+    }
+    return SimpleNamespace(**{**fine, **given})
+
+
+class Faulty(SimpleNamespace):
+    """A part whose count cannot be read: its attribute raises."""
+
+    @property
+    def count(self) -> int:
+        raise RuntimeError("the count could not be read")
+
+
+def assembly(**given: Any) -> SimpleNamespace:
+    fine = {"part": part(), "maybe": None, "parts": [part(), part(name="轴")], "loose": None, "holes": [part(), None]}
+    return SimpleNamespace(**{**fine, "own": [part(count=7)], **given})
+
+
+WORKSHOP = graphene.Schema(query=Workshop, types=[Typed]).graphql_schema
+PARTS = "name count colour when tags flags"
+ASSEMBLY = (
+    f"part {{ {PARTS} }} maybe {{ name }} parts {{ {PARTS} }} loose {{ name }} holes {{ name }} own {{ {PARTS} }}"
+)
+ASSEMBLIES: dict[str, Callable[[], list[Any]]] = {
+    "all plain": lambda: [assembly(), assembly(maybe=part(name="备件"), loose=(part(),))],
+    "a null object where none is allowed": lambda: [assembly(part=None), assembly()],
+    "a null in a list of non-null objects": lambda: [assembly(parts=[part(), None]), assembly()],
+    "a list that is a string": lambda: [assembly(parts="xy")],
+    "a list that is a generator": lambda: [assembly(parts=(p for p in [part(), part()]))],
+    "an error as an object": lambda: [assembly(part=ValueError("an error as a value"))],
+    "a leaf that goes wrong inside a list": lambda: [assembly(parts=[part(), part(count="many")]), assembly()],
+    "a leaf whose attribute raises": lambda: [
+        assembly(part=Faulty(**{k: v for k, v in vars(part()).items() if k != "count"}))
+    ],
+    "a null leaf inside an object": lambda: [assembly(part=part(name=None))],
+    "an unknown enum value": lambda: [assembly(parts=[part(colour="green")])],
+    "a date that is not one": lambda: [assembly(part=part(when="yesterday"))],
+    "a list of leaves holding a null": lambda: [assembly(part=part(tags=["a", None]))],
+    "a nullable list of leaves holding a null": lambda: [assembly(part=part(flags=[True, None]))],
+    "a resolver that raises": lambda: [assembly(own=RuntimeError("its own resolver failed")), assembly()],
+    "a resolver that gives null": lambda: [assembly(own=None)],
+    "a resolver that gives a tuple": lambda: [assembly(own=(part(), part(name="套")))],
+    "parents that are dicts": lambda: [
+        {"part": vars(part()), "parts": lambda: [vars(part())], "own": lambda: [], "maybe": None}
+    ],
+}
+
+
+@pytest.mark.parametrize("given", ASSEMBLIES.values(), ids=ASSEMBLIES.keys())
+def test_objects_and_lists_of_objects_that_go_wrong_are_reported_as_graphql_core_reports_them(
+    given: Callable[[], list[Any]],
+) -> None:
+    query = f"{{ assemblies {{ {ASSEMBLY} }} one {{ {ASSEMBLY} }} }}"
+    plain, short = both(WORKSHOP, query, {"assemblies": given})
+
+    assert short == plain
+
+
+def test_leaves_read_twice_and_aliases_come_out_as_graphql_core_gives_them() -> None:
+    query = "{ one { part { n: name name count c2: count } parts { name ... on Part { name count } } } }"
+    plain, short = both(WORKSHOP, query, {"assemblies": lambda: [assembly()]})
+
+    assert short == plain
+    assert '"n": "齿轮"' in short
+
+
+def test_a_type_that_checks_its_values_is_left_to_graphql_core() -> None:
+    plain, short = both(WORKSHOP, "{ typed { name } }")
+
+    assert short == plain
+    assert "Expected value of type 'Typed'" in short
+
+
+class _Stopping(ExecutionContext):
+    """graphql-core's executor, stopping after three objects as DeadlineContext does once the deadline passed."""
+
+    def execute_fields(self, parent_type: Any, source_value: Any, path: Any, fields: Any) -> Any:
+        if _stop(self):
+            raise DeadlineExceeded
+        return super().execute_fields(parent_type, source_value, path, fields)
+
+
+class _StoppingShort(ShortPathContext):
+    def before_fields(self) -> None:
+        if _stop(self):
+            raise DeadlineExceeded
+
+
+def _stop(context: Any) -> bool:
+    seen = context.__dict__.setdefault("objects", [0])
+    seen[0] += 1
+    return bool(seen[0] > 3)
+
+
+def test_an_execution_stopped_between_objects_stops_where_graphql_core_would() -> None:
+    document = parse(f"{{ assemblies {{ {ASSEMBLY} }} one {{ name: part {{ name }} }} }}")
+    context = {"assemblies": lambda: [assembly(), assembly()]}
+    plain = execute_sync(WORKSHOP, document, context_value=context, execution_context_class=_Stopping)
+    short = execute_sync(WORKSHOP, document, context_value=context, execution_context_class=_StoppingShort)
+
+    assert outcome(short) == outcome(plain)
+    assert plain.errors

@@ -4,11 +4,13 @@ retirements (a server without the cache, on the same database, gives the fresh a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from api.app import ServerLimits
 from api.response_cache import Kept, ResponseCache
@@ -121,3 +123,32 @@ def test_a_request_read_another_way_is_not_answered_from_the_cache(registry: Reg
 
     assert [answer.status_code for answer in kept] == [200, 200]
     assert 400 <= untyped.status_code < 500, untyped.text
+
+
+def test_an_answer_and_its_etag_are_of_one_public_state(registry: Registry) -> None:
+    """A publication that lands between the read of the public state (which the ETag digests) and the execution is
+    in neither: the answer kept under an ETag is the answer in the state that ETag names."""
+    office = Office(registry)
+    office.publish_new("czj-yusuan", name="政府预算")
+    landed = threading.Event()
+
+    def publish_meanwhile(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "max(checkpoints.size)" in statement and not landed.is_set():
+            landed.set()  # before publishing: its own statements come through here too
+            writer = threading.Thread(target=office.publish_new, args=("czj-juesuan",), kwargs={"name": "政府决算"})
+            writer.start()
+            writer.join()
+
+    with serving(registry.engine, registry.profile) as api:
+        event.listen(registry.engine, "after_cursor_execute", publish_meanwhile)
+        try:
+            first = api.post(QUERIES[0])
+        finally:
+            event.remove(registry.engine, "after_cursor_execute", publish_meanwhile)
+        again = api.post(QUERIES[0], headers={"If-None-Match": first.headers["etag"]})
+        fresh = api.post(QUERIES[0])
+
+    assert landed.is_set()
+    assert "政府决算" not in first.text and first.json()["data"]["catalog"]["totalCount"] == 1
+    assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+    assert "政府决算" in again.text and again.json() == fresh.json()
