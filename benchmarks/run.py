@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "benchmarks.md"
 FINDINGS = Path(__file__).with_name("findings.md")
 RESULTS = DATA / "results.json"
+# The results of a full `make bench` of the code before the current round of work, on the same machine: the
+# "before" of the page's before → after lines (its "commit" and "note" say which code and when).
+BASELINE = Path(__file__).with_name("baseline.json")
 QUICK_PAGE, QUICK_RESULTS = DATA / "benchmarks-quick.md", DATA / "results-quick.json"
 QUICK_NOTE = " with the QUICK sizes (a harness check, not the figures)"
 SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api", "P": "proof"}
@@ -119,6 +122,8 @@ def render(results: dict[str, Any]) -> str:
     if "P" in scenarios:
         lines += _proofs(scenarios["P"], scenarios.get("W"))
     lines += ["## Targets", "", "| target | figure | verdict |", "|---|---|---|", *targets, ""]
+    if BASELINE.exists() and not results["quick"]:
+        lines += _before_after(json.loads(BASELINE.read_text()), scenarios)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -148,6 +153,37 @@ def _write_path(w: dict[str, Any], targets: list[str]) -> list[str]:
             targets.append(f"| W {name}: ≥ 90% of the floor | {floor:.0%} | {_verdict(floor >= 0.9)} |")
     if not w.get("postgres"):
         lines.append("\nPostgreSQL was not reachable: its rows are missing.")
+    return [*lines, "", *_concurrent(w, targets)]
+
+
+def _concurrent(w: dict[str, Any], targets: list[str]) -> list[str]:
+    durable = {name: f for name, f in w["results"].items() if "concurrent" in f}
+    if not durable:
+        return []
+    lines = [
+        f"### {w.get('writers', 16)} concurrent writers in one process (durable)",
+        "",
+        "The server's situation: threads of one process carrying out commands on different items at once (each"
+        " thread its own items through their publication path). *Grouped* is the registry as it runs: commands"
+        " that arrive while a transaction is being written wait and are written together, each in its own"
+        " savepoint, with one commit for the group (registry/group_commit.py); *one per transaction* is the same"
+        " run with groups of one. The target is the one-writer floor of the table above (raw driver, the same"
+        " rows, one transaction each).",
+        "",
+        "| database | grouped | one per transaction | groups | mean group | largest group | grouped ÷ floor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, f in durable.items():
+        grouped, single = f["concurrent"]["grouped"], f["concurrent"]["one_per_transaction"]
+        share = grouped["rate"] / f["floor"]
+        lines.append(
+            f"| {name} | {grouped['rate']:,.0f} | {single['rate']:,.0f} | {grouped['groups']:,} |"
+            f" {grouped['mean_group']:.1f} | {grouped['max_group']} | {share:.0%} |"
+        )
+        targets.append(
+            f"| W {name}, {w.get('writers', 16)} writers grouped: ≥ the one-writer floor | {share:.0%} |"
+            f" {_verdict(share >= 1)} |"
+        )
     return [*lines, ""]
 
 
@@ -259,16 +295,19 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
     lines = [
         f"## Q, read: `catalog(first: 50)` with every field over HTTP, {q['clients']} concurrent clients",
         "",
-        f"{q['seconds']:.0f} s of load after 2 s of warm-up. *Uncached*: no request of a run asks for a page an"
-        " earlier one asked for (keyset cursors spread over the catalog), so no cache can answer; *revalidation*:"
-        " each client cycles through 20 pages with If-None-Match; *a portal's day*: first-time visitors asking"
+        f"*Uncached*: {q['seconds']:.0f} s of load after {q.get('warm_up', 128)} warm-up requests of pages the"
+        " timed part never asks; no request of a run asks for a page an earlier one asked for (keyset cursors"
+        " spread over the catalog), so no cache can answer. *Revalidation*: each client cycles through 20 pages"
+        " with If-None-Match (answered 304). *A portal's day*: first-time visitors (no If-None-Match) asking"
         f" {q.get('portal_queries', 2000):,} distinct queries (catalog pages, a domain's pages, items) drawn from a"
-        f" Zipf distribution (s = {q.get('zipf_s', 1.0):g}), which the registry's response cache (keyed by the"
-        " ETag: the query, its variables and the public log position) may answer. The registry is `registry serve`;"
-        " the floor a raw Starlette endpoint"
-        " (benchmarks/raw_endpoint.py) returning the same page as JSON (checked equal) from the same database,"
-        " under the same uvicorn. The load generator shares the two cores. The catalogs were written straight into"
-        " the public read model (public_catalog, published_versions, public_changes), one published version each.",
+        f" Zipf distribution (s = {q.get('zipf_s', 1.0):g}); a day is the requests between two publications"
+        f" ({q.get('day_requests', 20000):,}, drawn once, timed whole from an empty response cache: each query's"
+        " first asking is executed, later ones may be answered by the cache, keyed by the ETag: the query, its"
+        " variables and the public log position; benchmarks/read_api.py says why that many). The registry is"
+        " `registry serve`; the floor a raw Starlette endpoint (benchmarks/raw_endpoint.py) returning the same page"
+        " as JSON (checked equal) from the same database, under the same uvicorn. The load generator shares the two"
+        " cores. The catalogs were written straight into the public read model (public_catalog,"
+        " published_versions, public_changes), one published version each.",
         "",
         "| contender | items | requests/s | p50 | p99 | ÷ floor uncached |",
         "|---|---:|---:|---:|---:|---:|",
@@ -299,3 +338,62 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
 
 if __name__ == "__main__":
     main()
+
+
+# -- before → after -----------------------------------------------------------------------------------------
+
+
+def _figures(scenarios: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """The ratios each scenario is judged by (label -> (format, value)); ratios, since absolute rates of runs in
+    different hours of a shared machine differ by more than the changes they would show."""
+    found: dict[str, tuple[str, float]] = {}
+    for name, f in scenarios.get("W", {}).get("results", {}).items():
+        found[f"W {name}: registry ÷ eventsourcing"] = ("x", f["registry"] / f["eventsourcing"])
+        found[f"W {name}: registry ÷ floor"] = ("%", f["registry"] / f["floor"])
+        if "concurrent" in f:
+            grouped = f["concurrent"]["grouped"]["rate"]
+            found[f"W {name}, 16 writers: registry ÷ one-writer floor"] = ("%", grouped / f["floor"])
+    if "R" in scenarios:
+        res = scenarios["R"]["results"]
+        found["R: rebuild ÷ floor"] = ("%", res["registry"]["events_per_second"] / res["floor"]["events_per_second"])
+        found["R: rebuild's peak memory (MB)"] = ("mb", res["registry"]["peak_mb"])
+    if "H" in scenarios:
+        res = scenarios["H"]["results"]
+        found["H: history ÷ floor (time, lower is better)"] = ("x", res["registry"] / res["floor"])
+    if "Q" in scenarios:
+        res = scenarios["Q"]["results"]
+        floor = res["floor"]["rps"]
+        found["Q: uncached ÷ floor"] = ("%", res["registry"]["rps"] / floor)
+        found["Q: revalidated ÷ floor uncached"] = ("%", res["registry_revalidated"]["rps"] / floor)
+        if "registry_portal_day" in res:
+            found["Q: a portal's day ÷ floor uncached"] = ("%", res["registry_portal_day"]["rps"] / floor)
+        found["Q: p99 at the large catalog ÷ at the small"] = (
+            "x",
+            res["registry_large"]["p99_ms"] / res["registry_small"]["p99_ms"],
+        )
+    if "P" in scenarios:
+        large = scenarios["P"]["results"]["large"]
+        found["P: inclusion proof p50 at the large log (ms)"] = ("ms", large["inclusion"]["p50_ms"])
+    return found
+
+
+def _shown(kind: str, value: float) -> str:
+    return {"x": f"{value:.2f}×", "%": f"{value:.0%}", "mb": f"{value:.0f} MB", "ms": f"{value:.2f} ms"}[kind]
+
+
+def _before_after(baseline: dict[str, Any], scenarios: dict[str, Any]) -> list[str]:
+    before, after = _figures(baseline["scenarios"]), _figures(scenarios)
+    lines = [
+        "## Before → after",
+        "",
+        f"Before: {baseline.get('note', '')} (`make bench` of commit {baseline.get('commit', '?')}, run on"
+        f" {baseline['machine']['date']} on this machine); after: this page's run. Each figure is a ratio measured"
+        " side by side within its own run.",
+        "",
+        "| figure | before | after |",
+        "|---|---:|---:|",
+    ]
+    for label, (kind, value) in after.items():
+        old = before.get(label)
+        lines.append(f"| {label} | {_shown(*old) if old else '—'} | {_shown(kind, value)} |")
+    return [*lines, ""]

@@ -110,6 +110,55 @@ def run_registry(url: str, durable: bool, items: int, tree: TreeClock) -> tuple[
     return timer.seconds, list(by_command.values())
 
 
+# -- many writers in one process: group commit ----------------------------------------------------------------
+
+WRITERS = 16
+
+
+def run_concurrent(url: str, items: int, group_limit: int) -> dict[str, Any]:
+    """WRITERS threads of one process (the server's situation), each carrying its own items through their
+    publication path, durable; commands per second and the sizes of the groups the registry wrote."""
+    import threading
+
+    engine = registry_engine(url, durable=True)
+    upgrade(engine)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signer = Signer(Ed25519PrivateKey.generate(), "catalog-registry/bench")
+    registry = Registry(engine, load_profile(), signer, group_limit=group_limit)
+    registry.register_signing_key(None)
+    people = {actor.actor_id: actor for actor in actors()}
+    for actor in people.values():
+        registry.register_actor(actor.actor_id, actor.unit, actor.roles)
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        try:
+            for n in range(index, items, WRITERS):
+                for command in publication_path(n, people):
+                    registry.execute(command)
+        except BaseException as error:  # reported below: a benchmark must not count failed commands
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(index,)) for index in range(WRITERS)]
+    with Timer() as timer:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    stats = registry._writer.stats
+    engine.dispose()
+    commands = items * COMMANDS_PER_ITEM
+    return {
+        "rate": commands / timer.seconds,
+        "groups": stats.groups,
+        "mean_group": stats.commands / stats.groups,
+        "max_group": stats.largest,
+    }
+
+
 # -- the floor: the same rows, raw ----------------------------------------------------------------------------
 
 INSERT_COLUMNS = [column.name for column in events.columns]
@@ -188,7 +237,7 @@ def postgres_url(durable: bool) -> Iterator[str]:
         yield url
 
 
-def measure(backend: str, durable: bool, items: int) -> dict[str, float]:
+def measure(backend: str, durable: bool, items: int) -> dict[str, Any]:
     """Commands per second of each contender on `backend` at one durability."""
     database: Callable[[], Any] = sqlite_file if backend == "sqlite" else (lambda: postgres_url(durable))
     commands = items * COMMANDS_PER_ITEM
@@ -199,7 +248,16 @@ def measure(backend: str, durable: bool, items: int) -> dict[str, float]:
         floor_seconds = (floor_sqlite if backend == "sqlite" else floor_postgres)(url, durable, rows)
     with database() as url:
         peer_seconds = run_eventsourcing(url, durable, items)
-    figures = {
+    concurrent: dict[str, Any] = {}
+    if durable:
+        for label, limit in (("grouped", 256), ("one_per_transaction", 1)):
+            with database() as url:
+                concurrent[label] = run_concurrent(url, items, limit)
+        log(
+            f"W {backend} {WRITERS} writers: "
+            + ", ".join(f"{k} {v['rate']:.0f}/s (mean group {v['mean_group']:.1f})" for k, v in concurrent.items())
+        )
+    figures: dict[str, Any] = {
         "registry": commands / registry_seconds,
         "eventsourcing": commands / peer_seconds,
         "floor": commands / floor_seconds,
@@ -207,9 +265,11 @@ def measure(backend: str, durable: bool, items: int) -> dict[str, float]:
         "tree_share": tree.seconds / registry_seconds,
         "without_tree": commands / (registry_seconds - tree.seconds),
     }
+    if concurrent:
+        figures["concurrent"] = concurrent
     log(
         f"W {backend} {'durable' if durable else 'relaxed'}: "
-        + ", ".join(f"{k} {v:.0f}/s" for k, v in figures.items() if "tree" not in k)
+        + ", ".join(f"{k} {v:.0f}/s" for k, v in figures.items() if "tree" not in k and k != "concurrent")
         + f"; the tree {figures['tree_ms_per_command']:.3f} ms per command ({figures['tree_share']:.1%})"
     )
     return figures
@@ -228,6 +288,7 @@ def main() -> None:
             "scenario": "W",
             "items": items,
             "commands": items * COMMANDS_PER_ITEM,
+            "writers": WRITERS,
             "results": results,
             "postgres": "postgres" in backends,
         }
