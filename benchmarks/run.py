@@ -336,10 +336,6 @@ def _read(q: dict[str, Any], targets: list[str]) -> list[str]:
     return [*lines, ""]
 
 
-if __name__ == "__main__":
-    main()
-
-
 # -- before → after -----------------------------------------------------------------------------------------
 
 
@@ -397,3 +393,7 @@ def _before_after(baseline: dict[str, Any], scenarios: dict[str, Any]) -> list[s
         old = before.get(label)
         lines.append(f"| {label} | {_shown(*old) if old else '—'} | {_shown(kind, value)} |")
     return [*lines, ""]
+
+
+if __name__ == "__main__":
+    main()
