@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 Parameters = Sequence[Any]
 
@@ -45,44 +45,48 @@ def _native(sql: str, paramstyle: str) -> str:
 
 def execute(conn: Connection, sql: str, parameters: Parameters = ()) -> None:
     """Run `sql`, whose answer nobody reads, in `conn`'s transaction (`pipelined`: sent without waiting)."""
-    with _errors(conn, sql, parameters):
+    try:
         _driver(conn).cursor().execute(native(sql, conn.dialect.paramstyle), parameters)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy(conn, sql, parameters, error) from error
 
 
 def execute_many(conn: Connection, sql: str, rows: Iterable[Parameters]) -> None:
     """Run `sql` once per row of parameters (the driver's executemany), in `conn`'s transaction."""
     listed = list(rows)
-    with _errors(conn, sql, listed):
+    try:
         _driver(conn).cursor().executemany(native(sql, conn.dialect.paramstyle), listed)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy(conn, sql, listed, error) from error
 
 
 def fetch_one(conn: Connection, sql: str, parameters: Parameters = ()) -> tuple[Any, ...] | None:
-    with _errors(conn, sql, parameters):
+    try:
         cursor = _driver(conn).cursor()
         cursor.execute(native(sql, conn.dialect.paramstyle), parameters)
         row: tuple[Any, ...] | None = cursor.fetchone()
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy(conn, sql, parameters, error) from error
     cursor.close()
     return row
 
 
 def fetch_all(conn: Connection, sql: str, parameters: Parameters = ()) -> list[tuple[Any, ...]]:
-    with _errors(conn, sql, parameters):
+    try:
         cursor = _driver(conn).cursor()
         cursor.execute(native(sql, conn.dialect.paramstyle), parameters)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy(conn, sql, parameters, error) from error
     cursor.close()
     return rows
 
 
-@contextmanager
-def _errors(conn: Connection, sql: str, parameters: Any) -> Iterator[None]:
-    """The driver's errors as SQLAlchemy raises them (OperationalError, IntegrityError …, the driver's error as
-    `orig`), so that callers handle a driver statement's failure as they handle any other statement's."""
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        yield
-    except dbapi.Error as error:
-        raise DBAPIError.instance(sql, parameters, error, dbapi.Error) from error
+def _as_sqlalchemy(conn: Connection, sql: str, parameters: Any, error: Exception) -> StatementError:
+    """A driver's error as SQLAlchemy raises it (OperationalError, IntegrityError …, the driver's error as `orig`),
+    so that callers handle a driver statement's failure as they handle any other statement's. (Each function has its
+    own try/except rather than a shared context manager: this wraps every statement of the write path.)"""
+    return DBAPIError.instance(sql, parameters, error, conn.dialect.loaded_dbapi.Error)
 
 
 @contextmanager
@@ -92,8 +96,11 @@ def pipelined(conn: Connection) -> Iterator[None]:
     of them is raised there at the latest. On SQLite, in-process, nothing to save: the statements run as they come.
     Only driver statements may run inside (SQLAlchemy reads a statement's answer at once)."""
     if conn.dialect.name == "postgresql":
-        with _errors(conn, "(pipeline)", ()), _driver(conn).pipeline():
-            yield
+        try:
+            with _driver(conn).pipeline():
+                yield
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy(conn, "(pipeline)", (), error) from error
     else:
         yield
 
