@@ -92,8 +92,9 @@ public_catalog = Table(
     Column("published_at", String(32), nullable=False),
     Column("approval_reference", Text, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_public_catalog_domain", "domain"),
-    Index("ix_public_catalog_unit", "unit"),
+    # A filtered catalog page is a keyset page by item id: the index gives it in order (migration 0005).
+    Index("ix_public_catalog_domain_item", "domain", "item_id"),
+    Index("ix_public_catalog_unit_item", "unit", "item_id"),
 )
 
 # One row per event: the accountability record behind `registry history`.
