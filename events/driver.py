@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
 Parameters = Sequence[Any]
@@ -103,22 +103,3 @@ def pipelined(conn: Connection) -> Iterator[None]:
             raise _as_sqlalchemy(conn, "(pipeline)", (), error) from error
     else:
         yield
-
-
-def quoted(conn: Connection, name: str) -> str:
-    """A table or column name as the dialect quotes it (`index` is a keyword)."""
-    return str(conn.dialect.identifier_preparer.quote(name))
-
-
-@lru_cache(maxsize=128)
-def _insert_text(table: Table, quote: Any) -> str:
-    columns = [column.name for column in table.columns]
-    return (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
-        f" VALUES ({', '.join('?' * len(columns))})"
-    )
-
-
-def insert_sql(conn: Connection, table: Table) -> str:
-    """INSERT of every column of `table`, in the table's column order, with `?` placeholders."""
-    return _insert_text(table, conn.dialect.identifier_preparer.quote)

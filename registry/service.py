@@ -352,6 +352,7 @@ class Registry:
             source,
             proof,
             head=head,
+            digest=digest,
         )
         last = result.events[-1]
         assert result.head is not None
@@ -387,6 +388,7 @@ class Registry:
         proof: Proof | None = None,
         *,
         head: Head | None = None,
+        digest: str | None = None,
     ) -> tuple[ItemState, AppendResult]:
         """Decide, append at `version`, project; returns the item afterwards. Call inside a write transaction."""
         claimed = command.at
@@ -404,7 +406,7 @@ class Registry:
             source=source,
             occurred_at=format_time(claimed),
             backfilled_by=stamp.backfill_by.actor_id if stamp.backfill_by else None,
-            fingerprint=_fingerprint(command, stamp.backfill_by),
+            fingerprint=digest or _fingerprint(command, stamp.backfill_by),  # the caller's, when it made one
             channel=proof.channel.value if proof else None,
             credential=proof.credential if proof else None,
             os_user=proof.os_user if proof else None,
