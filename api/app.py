@@ -1,5 +1,6 @@
 """The HTTP app: GraphQL over HTTP at /graphql (graphql-server on Starlette), GraphiQL, /healthz, ETags,
-the reference portal page at / (static files under /static/), and the staff side under /staff/ (api/staff_view.py)."""
+the reference portal page at / (static files under /static/), the staff side under /staff/ (api/staff_view.py), and
+the public changes pushed: the Atom feed (api/feeds.py) and the live stream (api/stream.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import orjson
 from graphql import (
@@ -55,6 +57,8 @@ from starlette.websockets import WebSocket
 
 from api.admission import Admission
 from api.deadline import Deadline, DeadlineContext, DeadlineExceeded, held_to
+from api.feeds import PATH as FEED_PATH
+from api.feeds import AtomFeed
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
 from api.public_state import LoopState
@@ -62,6 +66,8 @@ from api.request_log import REFUSED, fault, logging_refusals, operation_name
 from api.response_cache import Kept, ResponseCache
 from api.schema import schema
 from api.staff_auth import SignInPolicy
+from api.stream import PATH as STREAM_PATH
+from api.stream import ChangeStream, StreamSettings
 from events.checkpoint import Signer
 from projections import public_query
 from registry.calendar import WorkingCalendar
@@ -769,10 +775,13 @@ def create_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     signer: Signer | None = None,
     sign_in: SignInPolicy | None = None,
+    stream: StreamSettings | None = None,
 ) -> Starlette:
     """The app. `clock` gives the time the `coverage` verdicts and their ETags are judged at, and sessions, sign-in
     limits and token expiry on the staff side (the tests move it). `signer` signs the checkpoint of a publication
-    made through the staff API (without it, publishing is refused); `sign_in`: session timeouts and failure limits.
+    made through the staff API (without it, publishing is refused); `sign_in`: session timeouts and failure limits;
+    `stream`: the live stream's heartbeat, how often it looks for new changes, how many streams may be open
+    (api.stream.StreamSettings).
     """
     from api.staff_view import staff_app  # it builds on this module's view
 
@@ -799,14 +808,27 @@ def create_app(
     async def workbench(_request: Request) -> FileResponse:
         return FileResponse(STATIC / "staff" / "index.html", headers={"Cache-Control": "no-cache"})
 
+    feed = AtomFeed(engine, profile, view.admission, limits.deadline, limits.queue)
+    changes = ChangeStream(engine, profile, stream or StreamSettings(), limits.deadline)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(changes.watcher.run)  # the live stream's one look at the public position
+            yield
+            tasks.cancel_scope.cancel()
+
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route(FEED_PATH, feed.respond),
+            Route(STREAM_PATH, changes),
             Route("/", home),
             Mount("/static", _Revalidated(directory=STATIC), name="static"),
             Route("/staff/", workbench),  # the staff workbench (工作台), before the staff app takes /staff/...
             Mount("/staff", staff),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(_Guard)],
+        lifespan=lifespan,
     )

@@ -20,6 +20,16 @@ class Unit(BaseModel):
     aliases: tuple[str, ...] = ()
 
 
+class Village(BaseModel):
+    """A 嘎查村 (village) whose village-level list (村级公开清单) readers can follow: it belongs to one town."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    town: str  # the name of a unit of kind "town"
+    aliases: tuple[str, ...] = ()
+
+
 class Domain(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,6 +93,7 @@ class Profile(BaseModel):
     workdays: tuple[date, ...] = Field(default=(), description="weekend days worked (调休上班)")
     timezone: str = Field(default="Asia/Shanghai", description="where the jurisdiction's days begin and end")
     step_limits: StepLimits = Field(default=StepLimits(), description="working days allowed at each step")
+    villages: tuple[Village, ...] = Field(default=(), description="嘎查村 whose village lists can be followed")
 
     @field_validator("timezone")
     @classmethod
@@ -100,12 +111,36 @@ class Profile(BaseModel):
             raise ValueError(f"a day cannot be both a holiday and a working day: {', '.join(map(str, both))}")
         return self
 
+    @model_validator(mode="after")
+    def _villages_in_towns(self) -> Profile:
+        towns = {unit.name for unit in self.units if unit.kind == "town"}
+        seen: set[str] = set()
+        for village in self.villages:
+            if village.town not in towns:
+                raise ValueError(
+                    f"the village {village.name} is in {village.town!r}, which is not a unit of kind town "
+                    f"(the towns: {', '.join(sorted(towns)) or 'none'})"
+                )
+            for name in (village.name, *village.aliases):
+                if name in seen:
+                    raise ValueError(f"two villages are called {name}")
+                seen.add(name)
+        return self
+
     def unit(self, name: str) -> Unit | None:
         """The unit called `name` or one of its aliases."""
         name = name.strip()
         for unit in self.units:
             if name == unit.name or name in unit.aliases:
                 return unit
+        return None
+
+    def village(self, name: str) -> Village | None:
+        """The village called `name` or one of its aliases."""
+        name = name.strip()
+        for village in self.villages:
+            if name == village.name or name in village.aliases:
+                return village
         return None
 
     def task(self, scope: str) -> Task | None:

@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { formatDateTime, isTime, setLabels, setZone } from './format.js';
 import { request } from './graphql.js';
 import { itemView } from './item.js';
+import { listen, showFeed } from './push.js';
 import { current, href, takeFocusWish } from './route.js';
 import { villageView } from './village.js';
 
@@ -52,6 +53,7 @@ async function boot() {
   }
   window.addEventListener('hashchange', () => draw(false));
   await draw(true);
+  listen(() => draw(false));
   document.documentElement.dataset.ready = 'true';
 }
 
@@ -88,6 +90,7 @@ async function draw(initial) {
   replace(main, drawn.nodes);
   main.removeAttribute('aria-busy');
   document.title = `${drawn.title} · 政务公开专区`;
+  showFeed(drawn.feed);
   markNavigation(view ? view.nav : '', asOf);
   showAsOf(route, asOf);
   if (!initial) {

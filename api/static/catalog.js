@@ -84,6 +84,7 @@ export async function catalogView(route, site) {
   const active = describe(state);
   return {
     title: active ? `目录查询：${active}` : '目录查询',
+    feed: feedOf(state),
     nodes: [
       h('h1', { tabindex: '-1' }, '政务公开事项标准目录'),
       h(
@@ -100,6 +101,19 @@ export async function catalogView(route, site) {
       ),
       queryNote(CATALOG_QUERY, variables),
     ],
+  };
+}
+
+/** The Atom feed of the filters a feed has (domain, unit, level); search, audience, method and asOf it has not. */
+function feedOf(state) {
+  const named = [
+    state.domain ? `${state.domain}领域` : '',
+    state.unit,
+    state.level ? `${label('Level', state.level)}事项` : '',
+  ];
+  return {
+    params: { domain: state.domain, unit: state.unit, level: state.level.toLowerCase() },
+    label: named.filter(Boolean).join('、'),
   };
 }
 

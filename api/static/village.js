@@ -32,6 +32,7 @@ export async function villageView(route, site) {
   const heading = unit ? `${unit}村级公开事项清单` : '村级公开事项清单';
   return {
     title: heading,
+    feed: { params: { level: 'village', unit }, label: unit ? `${unit}村级公开事项` : '村级公开事项' },
     nodes: [
       h(
         'div',

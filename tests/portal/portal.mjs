@@ -1,9 +1,12 @@
 // Drives the reference portal page in headless Chromium against a running `registry serve`.
 // Usage: node portal.mjs CONFIG_JSON
 //   CONFIG_JSON: {"url", "chromium", "screenshots", "adjusted": {"itemId", "oldVersion", "newVersion",
-//                 "oldContent", "newContent", "reason", "asOfDate", "asOfTime"}}
+//                 "oldContent", "newContent", "reason", "asOfDate", "asOfTime"},
+//                 "live": {"itemId", "title", "command": [program, ...args], "cwd"}}
+//   `live.command` publishes an approved item while the page is open (the last check: it changes the catalog).
 // Prints one JSON object: {"checks": {name: {"ok", "detail"}}, "problems": [...], "screenshots": [...], "seconds"}.
 // Each check runs on its own, so one failure does not hide the others; the pytest wrapper asserts on them.
+import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -105,9 +108,13 @@ function watch(target) {
     if (message.type() === 'error') problems.push(`console error on ${target.url()}: ${message.text()}`);
   });
   target.on('pageerror', (error) => problems.push(`page error on ${target.url()}: ${error.message}`));
-  target.on('requestfailed', (request) =>
-    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
-  );
+  target.on('requestfailed', (request) => {
+    // The live stream never ends by itself: leaving the page aborts it, as it should.
+    if (new URL(request.url()).pathname === '/changes/stream' && request.failure()?.errorText === 'net::ERR_ABORTED') {
+      return;
+    }
+    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
+  });
   target.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
@@ -477,6 +484,70 @@ try {
       await shoot(name);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await check('feed_links', async () => {
+    /** The feed links of the view: the head's <link rel="alternate"> and the visible 订阅 link, both resolved. */
+    const feedLinks = () =>
+      page.evaluate(() => ({
+        alternate: document.querySelector('link[rel="alternate"][type="application/atom+xml"]').href,
+        visible: document.getElementById('feed-link').href,
+        text: document.getElementById('feed-link').textContent,
+      }));
+    const params = (url) => Object.fromEntries(new URL(url).searchParams);
+    await open('');
+    let found = await feedLinks();
+    expect(found.alternate === `${base}/feeds/changes.atom`, `the catalog's feed is ${found.alternate}`);
+    const item = (await graphql('{ catalog(first: 1) { edges { node { domain unit } } } }')).catalog.edges[0].node;
+    await open('#/domains');
+    await navigating(() => page.click(`.browse-table tr:has(th:text-is("${item.domain}")) a`));
+    found = await feedLinks();
+    expect(
+      JSON.stringify(params(found.alternate)) === JSON.stringify({ domain: item.domain }),
+      `the feed of domain ${item.domain} is ${found.alternate}`,
+    );
+    expect(found.visible === found.alternate, `the visible link is ${found.visible}, the head's ${found.alternate}`);
+    expect(found.text.includes(item.domain) && found.text.includes('订阅'), `the link says "${found.text}"`);
+    const feed = await fetch(found.alternate);
+    const body = await feed.text();
+    expect(feed.status === 200, `the domain's feed answers ${feed.status}`);
+    expect(feed.headers.get('content-type').startsWith('application/atom+xml'), `the feed is ${feed.headers.get('content-type')}`);
+    expect(body.includes('<feed') && body.includes(`领域：${item.domain}`), 'the feed is not the domain\'s Atom feed');
+    await open(`#/village?unit=${encodeURIComponent(item.unit)}`);
+    found = await feedLinks();
+    expect(
+      JSON.stringify(params(found.alternate)) === JSON.stringify({ level: 'village', unit: item.unit }),
+      `the village list's feed is ${found.alternate}`,
+    );
+    await open('#/units');
+    found = await feedLinks();
+    expect(found.alternate === `${base}/feeds/changes.atom`, `the units page's feed is ${found.alternate}`);
+    return `${item.domain}: ${params(found.alternate)}`;
+  });
+
+  // Last: it publishes an item, so the catalog the checks above compared with changes.
+  await check('live_notice', async () => {
+    const live = config.live;
+    const streaming = page.waitForResponse((response) => new URL(response.url()).pathname === '/changes/stream');
+    await open('');
+    const opened = await streaming;
+    expect(opened.status() === 200, `the live stream answers ${opened.status()}`);
+    const before = total(await summary());
+    expect((await page.textContent('#change-notice')) === '', 'a notice shows before anything changed');
+    execFileSync(live.command[0], live.command.slice(1), { cwd: live.cwd, stdio: 'pipe' });
+    await page.waitForFunction(() => document.getElementById('change-notice').textContent !== '', null, {
+      timeout: TIMEOUT,
+    });
+    const notice = await page.textContent('#change-notice');
+    expect(notice.includes('目录有新变化') && notice.includes(live.title) && notice.includes('已增加'), `the notice says "${notice}"`);
+    const role = await page.getAttribute('#change-notice', 'role');
+    expect(role === 'status', `the notice's role is ${role}`);
+    await shoot('live-notice');
+    await navigating(() => page.click('#change-notice button'));
+    expect((await page.textContent('#change-notice')) === '', 'the notice stays after 刷新');
+    const after = total(await summary());
+    expect(after === before + 1, `after 刷新 the catalog counts ${after}, before ${before}`);
+    return notice;
   });
 
   await context.close();

@@ -115,6 +115,16 @@ def _publish_new_version(cwd: Path) -> dict[str, Any]:
     }
 
 
+def _approved_item(cwd: Path) -> dict[str, Any]:
+    """An item of the demo waiting for publication (待公布), and the command that publishes it: the live check runs
+    it while the page is open."""
+    approved = json.loads(_registry(cwd, "list", "--status", "approved", "--json"))
+    assert approved, "the demo has no approved item to publish while the page is open: the demo changed"
+    item = approved[0]
+    command = [str(REGISTRY_BIN), "--db", "sqlite:///demo.db", "--as", "吴发布", "publish", item["item_id"]]
+    return {"itemId": item["item_id"], "title": item["title"], "command": command, "cwd": str(cwd)}
+
+
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> dict[str, Any]:
     """The result of portal.mjs: {"checks": {name: {"ok", "detail"}}, "problems", "screenshots", "seconds"}."""
@@ -126,15 +136,23 @@ def portal(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
     work = tmp_path_factory.mktemp("portal")
     _registry(work, "demo", "--no-serve")
     adjusted = _publish_new_version(work)
+    live = _approved_item(work)
     clear_screenshots()
     with serving(work) as url:
-        config = {"url": url, "chromium": CHROMIUM, "screenshots": str(SCREENSHOTS), "adjusted": adjusted}
+        config = {
+            "url": url,
+            "chromium": CHROMIUM,
+            "screenshots": str(SCREENSHOTS),
+            "adjusted": adjusted,
+            "live": live,
+        }
         started = time.monotonic()
         done = subprocess.run(
             ["node", str(SCRIPT), json.dumps(config, ensure_ascii=False)],
             capture_output=True,
             text=True,
             cwd=HERE,
+            env=environment(),  # the live check runs `registry`, which must not read the tests' REGISTRY_ settings
             timeout=BROWSER_SECONDS,
         )
         seconds = time.monotonic() - started
@@ -205,3 +223,13 @@ def test_the_log_head_is_shown_with_how_to_verify_it(portal: dict[str, Any]) -> 
 
 def test_the_page_fits_a_phone(portal: dict[str, Any]) -> None:
     passed(portal, "phone", "portal.mjs")
+
+
+def test_each_view_links_the_atom_feed_of_what_it_shows(portal: dict[str, Any]) -> None:
+    passed(portal, "feed_links", "portal.mjs")
+
+
+def test_a_change_published_while_the_page_is_open_shows_a_notice_that_refreshes_the_view(
+    portal: dict[str, Any],
+) -> None:
+    passed(portal, "live_notice", "portal.mjs")

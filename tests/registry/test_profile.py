@@ -65,3 +65,51 @@ def test_a_step_limit_below_one_or_for_no_step_is_a_profile_error(tmp_path: Path
 
 def _profile_text() -> str:
     return (Path(__file__).parents[2] / "registry/profiles/etuokeqianqi.toml").read_text("utf-8")
+
+
+def test_the_packaged_profile_lists_no_villages() -> None:
+    assert PROFILE.villages == ()
+    assert PROFILE.village("测试甲嘎查") is None
+
+
+def _with_villages(tmp_path: Path, villages: str) -> Path:
+    path = tmp_path / "villages.toml"
+    path.write_text(_profile_text() + "\n" + villages, "utf-8")
+    return path
+
+
+def test_a_profile_names_its_villages_each_in_a_town(tmp_path: Path) -> None:
+    profile = load_profile(
+        _with_villages(
+            tmp_path,
+            '[[villages]]\nname = "测试甲嘎查"\ntown = "城川镇"\naliases = ["测试甲村"]\n'
+            '[[villages]]\nname = "测试乙嘎查"\ntown = "上海庙镇"\n',
+        )
+    )
+
+    assert [(village.name, village.town) for village in profile.villages] == [
+        ("测试甲嘎查", "城川镇"),
+        ("测试乙嘎查", "上海庙镇"),
+    ]
+    found = profile.village(" 测试甲村 ")
+    assert found is not None and found.name == "测试甲嘎查"
+
+
+@pytest.mark.parametrize(
+    ("villages", "error"),
+    [
+        (
+            '[[villages]]\nname = "测试甲嘎查"\ntown = "财政局"\n',
+            "测试甲嘎查 is in '财政局', which is not a unit",
+        ),
+        ('[[villages]]\nname = "测试甲嘎查"\ntown = "没有这个镇"\n', "not a unit of kind town"),
+        (
+            '[[villages]]\nname = "测试甲嘎查"\ntown = "城川镇"\n[[villages]]\nname = "测试乙嘎查"\ntown = "城川镇"\n'
+            'aliases = ["测试甲嘎查"]\n',
+            "two villages are called 测试甲嘎查",
+        ),
+    ],
+)
+def test_a_village_outside_a_town_or_named_twice_is_a_profile_error(tmp_path: Path, villages: str, error: str) -> None:
+    with pytest.raises(ProfileError, match=error):
+        load_profile(_with_villages(tmp_path, villages))
