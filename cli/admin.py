@@ -318,6 +318,7 @@ def demo(
             introspection=True,
             signer=registry.signer,
             listening=listening,
+            webhook_key=c.webhook_key_path,
         )
 
 

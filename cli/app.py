@@ -33,6 +33,14 @@ token_app = Typer(
     help=_("API tokens: how a departmental business system acts for an actor over HTTP."), no_args_is_help=True
 )
 app.add_typer(token_app, name="token")
+webhook_app = Typer(
+    help=_(
+        "Webhook subscriptions (推送订阅): business systems sent the public changes that concern them, signed "
+        "(Standard Webhooks); `registry deliver` or `registry serve` sends them."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(webhook_app, name="webhook")
 report_app = Typer(
     help=_("Reports: coverage against the deadlines, who did what (监督考核), and who signed in."),
     no_args_is_help=True,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # short read's time (`registry history`, docs/benchmarks.md).
 
 KEY_VARIABLE = "REGISTRY_KEY_FILE"
+WEBHOOK_KEY_VARIABLE = "REGISTRY_WEBHOOK_KEY_FILE"
 
 
 class Exit(IntEnum):
@@ -82,6 +83,14 @@ class Context:
         parts += [schema.group(1)] if schema else []  # registries in two schemas of one database are two registries
         name = "-".join(str(part) for part in parts)
         return config / "catalog-registry" / "keys" / (re.sub(r"[^\w.-]", "_", name) + ".key")
+
+    @property
+    def webhook_key_path(self) -> Path:
+        """$REGISTRY_WEBHOOK_KEY_FILE, else beside the signing key (x.key -> x.webhook-key): the key the webhook
+        subscriptions' signing secrets are derived from. Kept out of the database, like the signing key."""
+        if os.environ.get(WEBHOOK_KEY_VARIABLE):
+            return Path(os.environ[WEBHOOK_KEY_VARIABLE])
+        return self.key_path.with_suffix(".webhook-key")
 
     def signer(self, profile: Profile) -> Signer | None:
         from events.checkpoint import load_signer

@@ -22,6 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("serve", "schema"), "cli.serve"),
     **dict.fromkeys(("queue", "report"), "cli.supervision"),
     "token": "cli.access",
+    **dict.fromkeys(("webhook", "deliver"), "cli.webhook"),
     **dict.fromkeys(("import", "export"), "cli.transfer"),
     **dict.fromkeys(("key", "checkpoint", "checkpoints", "head", "prove", "verify-proof"), "cli.transparency"),
     **dict.fromkeys(
@@ -31,7 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
 # Groups that more than one module adds commands to: running one imports each of them.
 GROUP_MODULES: dict[str, tuple[str, ...]] = {
     "actor": ("cli.admin", "cli.access"),  # actor password, actor disable
-    "report": ("cli.supervision", "cli.access"),  # report access
+    "report": ("cli.supervision", "cli.access", "cli.webhook"),  # report access, report webhooks
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--as", "--profile", "--key", "--backfill-at", "--backfill-by"}
 

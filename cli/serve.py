@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -60,13 +61,21 @@ def serve(
     session_lifetime: Annotated[
         int, typer.Option(min=1, help=_("hours a staff sign-in session lives at most, however busy"))
     ] = 12,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help=_("deliver the webhooks in the background (off: a separate `registry deliver` does)"),
+        ),
+    ] = True,
 ) -> None:
     from datetime import timedelta
 
     from api.app import ServerLimits
     from api.staff_auth import SignInPolicy
 
-    registry = context(ctx).registry()
+    c = context(ctx)
+    registry = c.registry()
     limits = ServerLimits(deadline=deadline, concurrent=concurrent, queue=queue, cache_bytes=cache_mb * 2**20)
     sign_in = SignInPolicy(idle=timedelta(minutes=session_idle), absolute=timedelta(hours=session_lifetime))
     serve_registry(
@@ -79,6 +88,7 @@ def serve(
         limits,
         signer=registry.signer,
         sign_in=sign_in,
+        webhook_key=c.webhook_key_path if deliver else None,
     )
 
 
@@ -94,11 +104,14 @@ def serve_registry(
     signer: Signer | None = None,
     sign_in: SignInPolicy | None = None,
     listening: socket.socket | None = None,
+    webhook_key: Path | None = None,
 ) -> None:
-    """Serve on `listening` (a socket from `listen`), or on host:port."""
+    """Serve on `listening` (a socket from `listen`), or on host:port; with `webhook_key` (its path), deliver the
+    webhooks in the background."""
     import uvicorn
 
     from api.app import ServerLimits, create_app
+    from registry.delivery import Background, DeliverySettings
 
     application = create_app(
         engine,  # type: ignore[arg-type]
@@ -122,7 +135,18 @@ def serve_registry(
         markup=False,
     )
     _log_to_stderr()
-    uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[listening])
+    deliveries = (
+        Background(engine, profile, webhook_key, DeliverySettings())  # type: ignore[arg-type]
+        if webhook_key
+        else None
+    )
+    if deliveries:
+        deliveries.start()
+    try:
+        uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[listening])
+    finally:
+        if deliveries:
+            deliveries.stop()
 
 
 def _log_to_stderr() -> None:
@@ -131,10 +155,11 @@ def _log_to_stderr() -> None:
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    api_log = logging.getLogger("registry.api")
-    api_log.addHandler(handler)
-    api_log.setLevel(logging.INFO)
-    api_log.propagate = False
+    for name in ("registry.api", "registry.delivery"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def listen(host: str, port: int) -> socket.socket:

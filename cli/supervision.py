@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from registry.actor import Role
 from registry.calendar import WorkingCalendar
 from registry.deadline import Judgement, Verdict
 from registry.state import Status
+
+if TYPE_CHECKING:
+    from registry.service import Registry
 
 Json = Annotated[bool, typer.Option("--json", help=_("print JSON (a stable shape, documented in docs/cli.md)"))]
 ITEMS = _("drafting / in review / published / retired")
@@ -108,8 +111,9 @@ def coverage(
         raise Usage(_("--stuck-after takes a number of working days, 0 or more"))
     registry = context(ctx).registry()
     report = supervision.coverage(registry, _day(as_of), stuck_after)
+    troubled = _troubled_webhooks(registry)
     if as_json:
-        print_json(report.as_json())
+        print_json({**report.as_json(), "webhooks_in_trouble": troubled})
         return
     calendar = WorkingCalendar.of(registry.profile)
     console.print(
@@ -184,6 +188,13 @@ def coverage(
             ],
         )
     )
+    if troubled:
+        console.print(
+            _("{count} webhook subscription(s) failing or disabled: {ids}; `registry report webhooks` says why").format(
+                count=len(troubled), ids=", ".join(troubled)
+            ),
+            markup=False,
+        )
 
 
 @report_app.command("activity", help=_("Who did what: events per actor, the unit they acted for, role and action."))
@@ -276,3 +287,13 @@ def _verdict(judgement: Judgement | None) -> str:
             return f"{label} (+{judgement.working_days_late})"
         case Verdict.PENDING:
             return _("{label} (due {day})").format(label=label, day=judgement.deadline)
+
+
+def _troubled_webhooks(registry: Registry) -> list[str]:
+    """The webhook subscriptions that gave a change up or were disabled by their receiver (410)."""
+    from registry import webhook_store
+    from registry.webhook import Status as WebhookStatus
+
+    with registry.store.reading() as conn:
+        rows = webhook_store.every(conn)
+    return [r.subscription_id for r in rows if r.status in (WebhookStatus.FAILING, WebhookStatus.DISABLED)]

@@ -30,6 +30,11 @@ from events.event import (
     SigningKeyRegistered,
     TokenIssued,
     TokenRevoked,
+    WebhookPaused,
+    WebhookRemoved,
+    WebhookReplayed,
+    WebhookResumed,
+    WebhookSubscribed,
 )
 
 __all__ = [
@@ -63,6 +68,11 @@ EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
     "TokenIssued": (TokenIssued, 1),
     "TokenRevoked": (TokenRevoked, 1),
     "ActorDisabled": (ActorDisabled, 1),
+    "WebhookSubscribed": (WebhookSubscribed, 1),
+    "WebhookPaused": (WebhookPaused, 1),
+    "WebhookResumed": (WebhookResumed, 1),
+    "WebhookRemoved": (WebhookRemoved, 1),
+    "WebhookReplayed": (WebhookReplayed, 1),
 }
 _NAMES = {cls: name for name, (cls, _) in EVENT_TYPES.items()}
 

@@ -82,6 +82,47 @@ class SigningKeyRegistered(Event):
     replaces: str | None = None
 
 
+class WebhookSubscribed(Event):
+    """A business system is sent the public changes that match the filters at `url` (the secret is never recorded).
+
+    The filters are as the public feed names them (projections.public_feed.ChangeFilter): None matches any.
+    """
+
+    subscription_id: str
+    name: str
+    url: str
+    domain: str | None = None
+    unit: str | None = None
+    level: str | None = None
+    village: str | None = None
+    kind: str | None = None
+
+
+class WebhookPaused(Event):
+    """Deliveries to the subscription stop until it is resumed; its cursor stays where it is."""
+
+    subscription_id: str
+
+
+class WebhookResumed(Event):
+    """Deliveries go on from the cursor (a failing subscription's next attempt is now)."""
+
+    subscription_id: str
+
+
+class WebhookRemoved(Event):
+    """The subscription ends for good; its record and its deliveries stay."""
+
+    subscription_id: str
+
+
+class WebhookReplayed(Event):
+    """The subscription is sent every matching public change again from `from_position` on."""
+
+    subscription_id: str
+    from_position: int
+
+
 class ItemDrafted(Event):
     """A new item was drafted as version 1 (增加)."""
 
@@ -201,4 +242,7 @@ ItemEvent = (
     | PendingChangeWithdrawn
 )
 ActorEvent = ActorRegistered | PasswordSet | TokenIssued | TokenRevoked | ActorDisabled
-AnyEvent = ItemEvent | ActorEvent | SigningKeyRegistered
+WebhookEvent = WebhookSubscribed | WebhookPaused | WebhookResumed | WebhookRemoved | WebhookReplayed
+# Events of no item's stream: an actor's, the signing key's, a webhook subscription's.
+AdminEvent = ActorEvent | SigningKeyRegistered | WebhookEvent
+AnyEvent = ItemEvent | AdminEvent

@@ -8,10 +8,9 @@ from events.codec import canonical_json, canonical_json_of_strings
 from events.elements import FieldChange
 from events.envelope import StoredEvent
 from events.event import (
-    ActorDisabled,
-    ActorEvent,
     ActorRegistered,
     AdjustmentProposed,
+    AdminEvent,
     AnyEvent,
     DraftDiscarded,
     ItemApproved,
@@ -20,14 +19,10 @@ from events.event import (
     ItemRetired,
     ItemRevised,
     ItemSubmitted,
-    PasswordSet,
     PendingChangeWithdrawn,
     RetirementProposed,
     ReviewPassed,
     ReviewRejected,
-    SigningKeyRegistered,
-    TokenIssued,
-    TokenRevoked,
 )
 from projections.row_store import RowStore
 from projections.schema import item_history
@@ -100,7 +95,7 @@ def _step(stored: StoredEvent) -> tuple[str, int | None, str]:
             return "withdraw", event.version, event.reason
         case ActorRegistered():
             return "register_actor", None, reason
-        case SigningKeyRegistered() | PasswordSet() | TokenIssued() | TokenRevoked() | ActorDisabled():
+        case _:  # an admin's other acts: keys, credentials, webhook subscriptions
             return type(event).__name__, None, reason
 
 
@@ -130,8 +125,8 @@ def _trigger(trigger: str, reason: str) -> str:
 
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
-    if isinstance(stored.data, ActorEvent | SigningKeyRegistered):
-        return  # not an item's: an actor's or the signing key's history is not an item history
+    if isinstance(stored.data, AdminEvent):
+        return  # not an item's: an actor's, the signing key's or a webhook's history is not an item history
     action, version, reason = _step(stored)
     meta = stored.metadata
     rows.insert(

@@ -38,6 +38,7 @@ class Rule(Enum):
     SIGNING_KEY = ("签名密钥", "the checkpoint signing key")
     CREDENTIALS = ("凭据管理", "passwords and tokens are an admin's to manage")
     BACKFILL = ("补录", "a backfill is an admin's record of an earlier act")
+    WEBHOOK = ("推送订阅", "webhook subscriptions are an admin's to manage, to a URL of their own")
 
     @property
     def code(self) -> str:

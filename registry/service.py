@@ -15,7 +15,7 @@ from events import checkpoint, driver
 from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
-from events.event import ActorEvent, ItemPublished, ItemRetired, SigningKeyRegistered
+from events.event import ActorEvent, AdminEvent, ItemPublished, ItemRetired
 from events.message import N_
 from events.schema import events
 from events.store import AppendResult, ConcurrencyConflict, EventStore, Head, to_stored
@@ -58,8 +58,9 @@ from registry.state import ItemState, Status
 from registry.stream_cache import Known, StreamCache
 
 ACTOR_STREAM = "actor:"
-RESERVED_STREAMS = (ACTOR_STREAM, "key:")
-__all__ = ["ACTOR_STREAM", "NotFound", "NotInitialized", "Receipt", "Registry", "new_item_id", "now"]
+WEBHOOK_STREAM = "webhook:"
+RESERVED_STREAMS = (ACTOR_STREAM, "key:", WEBHOOK_STREAM)
+__all__ = ["ACTOR_STREAM", "WEBHOOK_STREAM", "NotFound", "NotInitialized", "Receipt", "Registry", "new_item_id", "now"]
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,20 @@ class Registry:
         proof: Proof | None = None,
     ) -> AppendResult:
         """Append an admin's act to the actor's stream, at the registry's time, and project it."""
-        stream = ACTOR_STREAM + actor_id
+        return self.record_admin_act(conn, ACTOR_STREAM + actor_id, new_events, by, reason, proof=proof)
+
+    def record_admin_act(
+        self,
+        conn: Connection,
+        stream: str,
+        new_events: Sequence[AdminEvent],
+        by: Actor | None,
+        reason: str = "",
+        *,
+        proof: Proof | None = None,
+    ) -> AppendResult:
+        """Append an admin's act to `stream` (an actor's, a webhook subscription's), at the registry's time, and
+        project it; in the caller's write transaction."""
         metadata = Metadata(
             actor=by.actor_id if by else "",
             unit=by.unit if by else "",
@@ -558,7 +572,7 @@ def require_item_stream(item_id: str) -> None:
     if item_id.startswith(RESERVED_STREAMS):
         raise RuleViolation(
             Rule.KNOWN_ITEM,
-            N_("item ids never start with {prefixes}: they name actors and keys"),
+            N_("item ids never start with {prefixes}: they name actors, keys and webhook subscriptions"),
             prefixes=" / ".join(map(repr, RESERVED_STREAMS)),
         )
 
@@ -575,9 +589,7 @@ def new_item_id(command_id: str | None = None) -> str:
 
 
 def _fold(stored: list[StoredEvent]) -> ItemState:
-    return fold(
-        [(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, ActorEvent | SigningKeyRegistered)]
-    )
+    return fold([(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, AdminEvent)])
 
 
 def _streams(conn: Connection, item_ids: Sequence[str]) -> dict[str, tuple[ItemState, int]]:

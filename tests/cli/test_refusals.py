@@ -206,6 +206,9 @@ CASES = {
     "API token issued by a non-admin": Case(
         "凭据管理", an_admin, "李财政", ("token", "create", "--actor", "李财政", "--name", "财政局预算系统"), "admin"
     ),
+    "webhook subscription by a non-admin": Case(
+        "推送订阅", an_admin, "李财政", ("webhook", "add", "https://rmt.example.cn/hooks", "--name", "融媒体"), "admin"
+    ),
 }
 
 
