@@ -36,7 +36,7 @@ PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-## bench: the five benchmarks (write, replay, history, read, proofs) at full size; rewrites docs/benchmarks.md (most of an hour)
+## bench: the six benchmarks (write, replay, history, read, proofs, webhook deliveries) at full size; rewrites docs/benchmarks.md (most of an hour)
 bench: bench-deps
 	$(BIN)/python -m benchmarks.run
 

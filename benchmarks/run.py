@@ -29,7 +29,7 @@ RESULTS = DATA / "results.json"
 BASELINE = Path(__file__).with_name("baseline.json")
 QUICK_PAGE, QUICK_RESULTS = DATA / "benchmarks-quick.md", DATA / "results-quick.json"
 QUICK_NOTE = " with the QUICK sizes (a harness check, not the figures)"
-SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api", "P": "proof"}
+SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api", "P": "proof", "D": "push"}
 ALL = ",".join(SCENARIOS)
 
 
@@ -121,6 +121,8 @@ def render(results: dict[str, Any]) -> str:
         lines += _read(scenarios["Q"], targets)
     if "P" in scenarios:
         lines += _proofs(scenarios["P"], scenarios.get("W"))
+    if "D" in scenarios:
+        lines += _push(scenarios["D"])
     lines += ["## Targets", "", "| target | figure | verdict |", "|---|---|---|", *targets, ""]
     if BASELINE.exists() and not results["quick"]:
         lines += _before_after(json.loads(BASELINE.read_text()), scenarios)
@@ -257,6 +259,36 @@ def _replay(r: dict[str, Any], targets: list[str]) -> list[str]:
     peak = res["registry"]["peak_mb"]
     targets.append(f"| R: peak memory < 300 MB | {peak:.0f} MB | {_verdict(peak < 300)} |")
     return [*lines, ""]
+
+
+def _push(d: dict[str, Any]) -> list[str]:
+    b, t = d["backlog"], d["trickle"]
+    return [
+        f"## D, webhook deliveries: a backlog of {b['changes']:,} publications to {b['receivers']} receivers, and a"
+        " trickle",
+        "",
+        f"{b['receivers']} subscriptions without filters, each still to be sent all {b['changes']:,} public changes"
+        " of a SQLite registry, to receivers on 127.0.0.1 in another process (benchmarks/receivers.py, answering 200"
+        f" at once). The registry is `registry deliver`'s deliverer with its defaults ({b['workers']} workers;"
+        " durable: each answer and its cursor move are one committed transaction); the floor POSTs the same signed"
+        " bodies with httpx from as many threads, with no database. The trickle: one publication every"
+        f" {t['every_seconds']} s ({t['publications']} in all) while the real `registry deliver` runs as its own"
+        f" process (it looks for new changes every {t['poll_seconds']} s); the delay is from a publication's"
+        " recorded time (its commit) to its arrival at each receiver.",
+        "",
+        "| contender | deliveries | seconds | deliveries/s | ÷ floor |",
+        "|---|---:|---:|---:|---:|",
+        f"| registry | {b['changes'] * b['receivers']:,} | {b['registry_seconds']:.1f} |"
+        f" {b['registry_per_second']:,.0f} | {b['registry_per_second'] / b['floor_per_second']:.0%} |",
+        f"| floor (HTTP only) | {b['changes'] * b['receivers']:,} | {b['floor_seconds']:.1f} |"
+        f" {b['floor_per_second']:,.0f} | 100% |",
+        "",
+        "| trickle | deliveries | p50 | p99 | max |",
+        "|---|---:|---:|---:|---:|",
+        f"| commit → delivery | {t['deliveries']:,} | {t['p50_ms']:,.0f} ms | {t['p99_ms']:,.0f} ms |"
+        f" {t['max_ms']:,.0f} ms |",
+        "",
+    ]
 
 
 def _history(h: dict[str, Any], targets: list[str]) -> list[str]:
