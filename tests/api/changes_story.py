@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from events.database import open_engine
 from registry.profile import Profile, load_profile
 from registry.service import Registry
 from tests.api.office import Office
+from tests.api.server import Api, serving
 from tests.conftest import fresh_postgres_schema, initialise
 from tests.signing import signed_registry
 
@@ -187,3 +189,21 @@ def story_on(backend: str, directory: Path) -> Iterator[Story]:
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@dataclass(frozen=True)
+class Served:
+    """The story, and the real server over its database."""
+
+    story: Story
+    api: Api
+
+
+@contextmanager
+def served_story(backend: str, directory: Path, **options: Any) -> Iterator[Served]:
+    """The story on `backend`, served over HTTP (`options` go to create_app, e.g. stream settings)."""
+    with (
+        story_on(backend, directory) as story,
+        serving(story.registry.engine, story.registry.profile, **options) as api,
+    ):
+        yield Served(story, api)

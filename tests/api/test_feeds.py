@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -15,7 +13,7 @@ import httpx
 import pytest
 
 from registry.service import Registry
-from tests.api.changes_story import BACKENDS, Story, leaked, story_on
+from tests.api.changes_story import BACKENDS, Served, Story, leaked, served_story
 from tests.api.office import Office
 from tests.api.server import Api, serving
 
@@ -24,17 +22,10 @@ LABELS = {"增加": "add", "变更": "change", "取消": "cancel"}
 CHANGES = "{ changes(first: 200) { edges { node { position itemId kind version publishedAt } } } }"
 
 
-@dataclass(frozen=True)
-class Served:
-    story: Story
-    api: Api
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    directory: Path = tmp_path_factory.mktemp("feeds")
-    with story_on(request.param, directory) as story, serving(story.registry.engine, story.registry.profile) as api:
-        yield Served(story, api)
+    with served_story(request.param, tmp_path_factory.mktemp("feeds")) as served:
+        yield served
 
 
 def get(api: Api, params: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from api.stream import StreamSettings
 from registry.service import Registry
-from tests.api.changes_story import BACKENDS, Story, leaked, story_on, village_registry
+from tests.api.changes_story import BACKENDS, Served, leaked, served_story, village_registry
 from tests.api.office import Office
 from tests.api.server import Api, free_port, serving
 from tests.conftest import REGISTRY_BIN
@@ -113,20 +113,10 @@ def stream(api: Api, params: dict[str, str] | None = None, headers: dict[str, st
         yield Reader(response)
 
 
-@dataclass(frozen=True)
-class Served:
-    story: Story
-    api: Api
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    directory: Path = tmp_path_factory.mktemp("stream")
-    with (
-        story_on(request.param, directory) as story,
-        serving(story.registry.engine, story.registry.profile, stream=QUICK) as api,
-    ):
-        yield Served(story, api)
+    with served_story(request.param, tmp_path_factory.mktemp("stream"), stream=QUICK) as served:
+        yield served
 
 
 def positions(api: Api) -> list[dict[str, Any]]:
