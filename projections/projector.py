@@ -12,7 +12,7 @@ from events import driver, replay
 from events.database import scratch
 from events.envelope import StoredEvent
 from events.schema import events
-from projections import actors, history, public_catalog, signing_keys, status, versions
+from projections import actors, bulk_history, history, public_catalog, signing_keys, status, versions
 from projections.row_store import BufferedRows, DatabaseRows, RowStore
 from projections.schema import PROJECTION_TABLES, projection_positions
 
@@ -66,12 +66,16 @@ def rebuild(
 
     The log is read in stream order, `batch` events at a time, and folded by the same appliers as inline, into the
     current stream's rows in memory (BufferedRows); finished streams' rows are inserted once `rows_per_insert` of
-    them wait. Memory stays bounded by one stream and one batch, whatever the size of the log.
+    them wait. Memory stays bounded by one stream and one batch, whatever the size of the log. The history, a row
+    per item event, is written first by one INSERT … SELECT over the log (bulk_history) where the log allows.
     """
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
-    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, rows_per_insert), batch, progress)
+    appliers = APPLIERS
+    if bulk_history.insert(conn):  # the history in one statement; the Python fold writes the rest
+        appliers = tuple((name, apply) for name, apply in APPLIERS if apply is not history.apply)
+    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, rows_per_insert), batch, progress, appliers)
     last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
     if last:
         _record_position(conn, last)
@@ -79,18 +83,23 @@ def rebuild(
 
 
 def _fold(
-    conn: Connection, rows: BufferedRows, batch: int, progress: Callable[[int], None] | None, schema: str = "main"
+    conn: Connection,
+    rows: BufferedRows,
+    batch: int,
+    progress: Callable[[int], None] | None,
+    appliers: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = APPLIERS,
+    schema: str = "main",
 ) -> None:
-    """Every event of the log through every applier, stream by stream, into `rows`, flushed at the end. `schema`:
+    """Every event of the log through `appliers`, stream by stream, into `rows`, flushed at the end. `schema`:
     SQLite's schema of the tables written (main, or temp for scratch tables)."""
-    appliers = [apply for _, apply in APPLIERS]
+    functions = [apply for _, apply in appliers]
     stream = None
     with _page_cache(conn, schema), _fewer_collections():
         for stored in replay.in_stream_order(conn, batch, progress):
             if stored.stream_id != stream:
                 rows.end_stream()
                 stream = stored.stream_id
-            for apply in appliers:
+            for apply in functions:
                 apply(rows, stored)
         rows.end_stream()
         rows.flush()
@@ -161,6 +170,8 @@ def differences(conn: Connection, batch: int = 5000) -> list[str]:
     transaction may be read-only and hold no lock. In one snapshot (`events.database.snapshot`) the projections
     hold the rows of exactly the events the fold reads: every append writes its rows in the append's transaction.
     """
+    # Every applier in Python, the history's too: a rebuild writes the history with bulk_history's SQL, and the
+    # two are compared here rather than either with itself.
     _fold(conn, BufferedRows(conn, PROJECTION_TABLES, prefix=_FRESH), batch, None, schema="temp")
     found = []
     for table in PROJECTION_TABLES:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, inspect, update
 
 from events import database
-from events.elements import ItemElements
 from events.schema import events
 from projections.projector import differences, rebuild, scratch_tables
 from projections.schema import PROJECTION_TABLES, public_catalog
-from registry.command import AdjustItem, DiscardItem, ReviseItem
-from registry.demo import STORY, build_demo
-from registry.service import Registry, now
+from registry.service import Registry
 
 # The log and its bookkeeping are the source of truth; everything else in the database is derived from them.
 SOURCE_TABLES = {events.name, "alembic_version"}
@@ -36,36 +32,6 @@ def fresh_differences(registry: Registry) -> list[str]:
     """What `registry verify` finds: a fresh fold compared with the projections, in one read-only snapshot."""
     with registry.engine.connect() as conn, scratch_tables(conn), database.snapshot(conn):
         return differences(conn, batch=7)
-
-
-@pytest.fixture
-def demo(registry: Registry) -> Registry:
-    """The demo registry, plus a revision, a discarded draft and a withdrawn adjustment it does not have."""
-    build_demo(registry, limit=len(STORY))  # every kind of event; the full demo would add minutes, not cases
-    education, civil_affairs = registry.actor("赵教育"), registry.actor("张民政")
-    registry.execute(
-        ReviseItem(
-            item_id="jtj-jihua",
-            actor=education,
-            at=now(),
-            elements=ItemElements(body="教育体育局"),
-            fields=frozenset({"body"}),
-        )
-    )
-    registry.execute(DiscardItem(item_id="jtj-jihua", actor=education, at=now(), reason="并入招生入学政策"))
-    registry.execute(
-        AdjustItem(
-            item_id="mzj-dibao",
-            actor=civil_affairs,
-            at=now(),
-            trigger="职能调整",
-            reason="低保审核确认权限下放到镇",
-            elements=ItemElements(body="各镇人民政府"),
-            fields=frozenset({"body"}),
-        )
-    )
-    registry.execute(DiscardItem(item_id="mzj-dibao", actor=civil_affairs, at=now(), reason="待自治区文件"))
-    return registry
 
 
 def test_every_projection_table_has_rows_from_the_demo(demo: Registry) -> None:
