@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, select, tuple_
 
 from events.codec import decode_appended
 from events.envelope import Metadata, StoredEvent
@@ -25,29 +25,48 @@ _COLUMNS = (
     events.c.prev_hash,
     events.c.hash,
 )
-_FIRST = select(*_COLUMNS).order_by(events.c.stream_id, events.c.version).limit(bindparam("batch"))
-_NEXT = _FIRST.where(
-    tuple_(events.c.stream_id, events.c.version) > tuple_(bindparam("stream_id"), bindparam("version"))
-)
+_AFTER = tuple_(events.c.stream_id, events.c.version) > tuple_(bindparam("stream_id"), bindparam("version"))
 
 
 def in_stream_order(
-    conn: Connection, batch: int, progress: Callable[[int], None] | None = None
+    conn: Connection,
+    batch: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    streams: tuple[str | None, str | None] = (None, None),
+    until: int | None = None,
 ) -> Iterator[StoredEvent]:
     """Every event of the log, by stream and version, read `batch` rows at a time in `conn`'s transaction (and
     decoded one at a time: a batch of rows is smaller than a batch of events). `progress(n)`: n more were read.
+    `streams`: only the streams from the first id (included) to the second (excluded), where given; `until`: only
+    the events up to that position (a fold shared with another process reads the log as the first one saw it).
 
     Keyset paging by the unique (stream_id, version): each page is a range of that index, however far into the log.
     """
+    # After the first page, the keyset alone says where the next one starts: with the lower bound beside it, SQLite
+    # would start every page's search at that bound.
+    first = _page(until, streams[1]).where(*([events.c.stream_id >= streams[0]] if streams[0] is not None else []))
+    following = _page(until, streams[1]).where(_AFTER)
     metadata = _Metadata()
-    rows = conn.execute(_FIRST, {"batch": batch}).all()
+    rows = conn.execute(first, {"batch": batch}).all()
     while rows:
         for row in rows:
             yield _replayed(row, metadata)
         if progress:
             progress(len(rows))
         last = rows[-1]
-        rows = conn.execute(_NEXT, {"batch": batch, "stream_id": last[1], "version": last[2]}).all()
+        rows = conn.execute(following, {"batch": batch, "stream_id": last[1], "version": last[2]}).all()
+
+
+def _page(until: int | None, before_stream: str | None) -> Select[Any]:
+    """A page of the log by stream and version: events up to position `until`, of streams before `before_stream`."""
+    conditions: list[ColumnElement[bool]] = []
+    if before_stream is not None:
+        conditions.append(events.c.stream_id < before_stream)
+    if until is not None:
+        conditions.append(events.c.position <= until)
+    query = select(*_COLUMNS).where(*conditions).order_by(events.c.stream_id, events.c.version)
+    return query.limit(bindparam("batch"))
 
 
 class _Metadata:

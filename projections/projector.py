@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -12,8 +13,8 @@ from events import driver, replay
 from events.database import scratch
 from events.envelope import StoredEvent
 from events.schema import events
-from projections import actors, bulk_history, history, public_catalog, signing_keys, status, versions
-from projections.row_store import BufferedRows, DatabaseRows, RowStore
+from projections import actors, bulk_history, fold_partner, history, public_catalog, signing_keys, status, versions
+from projections.row_store import BufferedRows, DatabaseRows, RowStore, TableInserts, Write
 from projections.schema import PROJECTION_TABLES, projection_positions
 
 # Order matters: later projections read the versions table that earlier ones keep.
@@ -55,47 +56,126 @@ def positions(conn: Connection) -> dict[str, int]:
     return {row.name: row.position for row in conn.execute(select(projection_positions))}
 
 
+Applier = tuple[str, Callable[[RowStore, StoredEvent], None]]
+
+# A log this long is folded by two processes where it can be (a SQLite file, two cores); a partner's start-up
+# (its imports, about half a second) is more than a shorter log's fold would gain.
+PARTNER_FROM = 20_000
+# The first process's share of the events: it also writes the history's statement and every row.
+OWN_SHARE = 0.4
+
+
 def rebuild(
     conn: Connection,
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
     *,
     rows_per_insert: int = 20_000,
+    partner: bool | None = None,
 ) -> int:
     """Empty every projection and fold the whole log into them again; returns the last position.
 
-    The log is read in stream order, `batch` events at a time, and folded by the same appliers as inline, into the
+    The history, a row per item event, is written by one INSERT … SELECT over the log (bulk_history). The rest is
+    folded by the same appliers as inline: the log is read in stream order, `batch` events at a time, into the
     current stream's rows in memory (BufferedRows); finished streams' rows are inserted once `rows_per_insert` of
-    them wait. Memory stays bounded by one stream and one batch, whatever the size of the log. The history, a row
-    per item event, is written first by one INSERT … SELECT over the log (bulk_history) where the log allows.
+    them wait. Memory stays bounded by one stream and a few batches, whatever the size of the log. `partner`:
+    whether a second process folds part of the log (fold_partner); None, where it pays.
     """
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
-    appliers = APPLIERS
-    if bulk_history.insert(conn):  # the history in one statement; the Python fold writes the rest
-        appliers = tuple((name, apply) for name, apply in APPLIERS if apply is not history.apply)
-    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, rows_per_insert), batch, progress, appliers)
     last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
+    write = TableInserts(conn, PROJECTION_TABLES)
+    folded = tuple(applier for applier in APPLIERS if applier[1] is not history.apply)
+    with _shared(conn, last, partner, folded, batch, rows_per_insert) as partner_fold:
+        written = bulk_history.insert(conn)  # while the partner folds, if there is one
+        _fold(conn, write, batch, progress, folded, until=last, rows_per_batch=rows_per_insert, partner=partner_fold)
+    if not written:  # a log the statement does not write as the fold would: the history in Python after all
+        history_only = tuple(applier for applier in APPLIERS if applier[1] is history.apply)
+        _fold(conn, write, batch, None, history_only, until=last, rows_per_batch=rows_per_insert)
     if last:
         _record_position(conn, last)
     return last
 
 
+@contextmanager
+def _shared(
+    conn: Connection,
+    until: int,
+    wanted: bool | None,
+    appliers: tuple[Applier, ...],
+    batch: int,
+    rows_per_batch: int,
+) -> Iterator[tuple[str, fold_partner.Partner] | None]:
+    """(first stream, partner) of a partner process folding the streams from that one on, or None: no partner."""
+    database = conn.engine.url.database if conn.dialect.name == "sqlite" else None
+    if wanted is False or not database or database == ":memory:" or database.startswith("file:"):
+        yield None
+        return
+    if wanted is None and ((os.cpu_count() or 1) < 2 or until < PARTNER_FROM):
+        yield None
+        return
+    split = conn.exec_driver_sql(
+        "SELECT stream_id FROM events WHERE position <= ? ORDER BY stream_id, version LIMIT 1 OFFSET ?",
+        (until, int(until * OWN_SHARE)),
+    ).scalar()
+    if split is None:
+        yield None
+        return
+    names = [name for name, _ in appliers]
+    with fold_partner.started(database, split, until, names, batch, rows_per_batch) as partner:
+        yield split, partner
+
+
 def _fold(
     conn: Connection,
-    rows: BufferedRows,
+    write: Write,
     batch: int,
     progress: Callable[[int], None] | None,
-    appliers: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = APPLIERS,
+    appliers: tuple[Applier, ...],
+    *,
+    until: int,
+    rows_per_batch: int,
+    partner: tuple[str, fold_partner.Partner] | None = None,
     schema: str = "main",
 ) -> None:
-    """Every event of the log through `appliers`, stream by stream, into `rows`, flushed at the end. `schema`:
-    SQLite's schema of the tables written (main, or temp for scratch tables)."""
+    """Every event of the log up to position `until` through `appliers`, into `write`: all of it here, or the
+    streams before a partner's first one here and the partner's rows written as they come. `schema`: SQLite's
+    schema of the tables written (main, or temp for scratch tables)."""
+    with _page_cache(conn, schema):
+        if partner is None:
+            fold_part(conn, write, batch, progress, appliers, until=until, rows_per_batch=rows_per_batch)
+            return
+        first, helper = partner
+
+        def between_pages(read: int) -> None:
+            if progress:
+                progress(read)
+            helper.take(write, progress)
+
+        streams = (None, first)
+        fold_part(conn, write, batch, between_pages, appliers, streams, until=until, rows_per_batch=rows_per_batch)
+        helper.take(write, progress, wait=True)
+
+
+def fold_part(
+    conn: Connection,
+    write: Write,
+    batch: int,
+    progress: Callable[[int], None] | None,
+    appliers: tuple[Applier, ...],
+    streams: tuple[str | None, str | None] = (None, None),
+    *,
+    until: int | None,
+    rows_per_batch: int,
+) -> None:
+    """The events of `streams` (replay.in_stream_order's) up to position `until` through `appliers`, stream by
+    stream, into BufferedRows that hand them to `write`; flushed at the end."""
     functions = [apply for _, apply in appliers]
+    rows = BufferedRows(PROJECTION_TABLES, write, rows_per_batch)
     stream = None
-    with _page_cache(conn, schema), _fewer_collections():
-        for stored in replay.in_stream_order(conn, batch, progress):
+    with _fewer_collections():
+        for stored in replay.in_stream_order(conn, batch, progress, streams=streams, until=until):
             if stored.stream_id != stream:
                 rows.end_stream()
                 stream = stored.stream_id
@@ -103,6 +183,11 @@ def _fold(
                 apply(rows, stored)
         rows.end_stream()
         rows.flush()
+
+
+def appliers_named(names: list[str]) -> tuple[Applier, ...]:
+    """The appliers of these names, in APPLIERS' order (a partner process is told them by name)."""
+    return tuple(applier for applier in APPLIERS if applier[0] in names)
 
 
 _PAGE_CACHE_KIB = 64 * 1024
@@ -163,7 +248,7 @@ def scratch_tables(conn: Connection) -> Iterator[None]:
                 conn.execute(text(f"DROP TABLE {_FRESH}{table.name}"))
 
 
-def differences(conn: Connection, batch: int = 5000) -> list[str]:
+def differences(conn: Connection, batch: int = 5000, *, partner: bool | None = None) -> list[str]:
     """The projection tables whose rows differ from a fresh fold of the log, both read in `conn`'s transaction.
 
     Call inside `scratch_tables(conn)`: the fold goes into them, and the projections are left as they are, so the
@@ -172,7 +257,12 @@ def differences(conn: Connection, batch: int = 5000) -> list[str]:
     """
     # Every applier in Python, the history's too: a rebuild writes the history with bulk_history's SQL, and the
     # two are compared here rather than either with itself.
-    _fold(conn, BufferedRows(conn, PROJECTION_TABLES, prefix=_FRESH), batch, None, schema="temp")
+    last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
+    write = TableInserts(conn, PROJECTION_TABLES, prefix=_FRESH)
+    with _shared(conn, last, partner, APPLIERS, batch, rows_per_batch=20_000) as partner_fold:
+        _fold(
+            conn, write, batch, None, APPLIERS, until=last, rows_per_batch=20_000, partner=partner_fold, schema="temp"
+        )
     found = []
     for table in PROJECTION_TABLES:
         stored, fresh = table.name, _FRESH + table.name

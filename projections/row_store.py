@@ -96,20 +96,21 @@ class DatabaseRows:
         return [dict(zip(names, row, strict=True)) for row in found]
 
 
+Write = Callable[[str, list[tuple[Any, ...]]], None]  # (table name, rows as tuples in the table's column order)
+
+
 class BufferedRows:
-    """The rows of one stream at a time, in memory; finished streams' rows are inserted in batches (executemany).
+    """The rows of one stream at a time, in memory; finished streams' rows are handed to `write` in batches.
 
     For a rebuild into empty tables, folding the log ordered by stream: every projection row belongs to one stream
     (an item's rows to its item, an actor's to the actor), so the current stream's rows are all the fold can need.
     Memory holds one stream and one batch, whatever the size of the log.
     """
 
-    def __init__(self, conn: Connection, tables: tuple[Table, ...], batch: int = 20_000, prefix: str = "") -> None:
-        """`prefix`: the rows go into the tables of the same names with it in front (a fold into scratch tables)."""
-        self.conn = conn
+    def __init__(self, tables: tuple[Table, ...], write: Write, batch: int = 20_000) -> None:
         self.tables = tables
+        self.write = write
         self.batch = batch
-        self.prefix = prefix
         self.current: dict[str, list[dict[str, Any]]] = {table.name: [] for table in tables}
         # Finished streams' rows, as the tuples the driver is given: smaller than the dictionaries, and made by
         # itemgetter in C rather than a generator per row.
@@ -142,7 +143,7 @@ class BufferedRows:
         return [row for row in self.current[table.name] if wanted <= row.items()]
 
     def end_stream(self) -> None:
-        """The current stream is folded: its rows wait for the next batch insert."""
+        """The current stream is folded: its rows wait for the next batch."""
         for name, rows in self.current.items():
             if rows:
                 self.pending[name].extend(map(self.values[name], rows))
@@ -152,24 +153,36 @@ class BufferedRows:
             self.flush()
 
     def flush(self) -> None:
-        """Insert the waiting rows, table by table, with the driver's executemany (rows as tuples: SQLAlchemy's
-        per-row parameter processing was a third of a rebuild's time)."""
-        dialect = self.conn.dialect
-        preparer = dialect.identifier_preparer
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        """Hand the waiting rows to `write`, table by table."""
         for table in self.tables:
             rows = self.pending[table.name]
             if rows:
-                columns = self.columns[table.name]
-                target = preparer.quote(self.prefix + table.name) if self.prefix else preparer.format_table(table)
-                statement = (
-                    f"INSERT INTO {target}"
-                    f" ({', '.join(preparer.quote(name) for name in columns)})"
-                    f" VALUES ({', '.join([mark] * len(columns))})"
-                )
-                self.conn.exec_driver_sql(statement, rows)
+                self.write(table.name, rows)
                 self.pending[table.name] = []
         self.waiting = 0
+
+
+class TableInserts:
+    """A `Write` into the tables of `conn`'s database with the driver's executemany (rows as tuples: SQLAlchemy's
+    per-row parameter processing was a third of a rebuild's time). `prefix`: into the tables of the same names with
+    it in front (a fold into scratch tables)."""
+
+    def __init__(self, conn: Connection, tables: tuple[Table, ...], prefix: str = "") -> None:
+        self.conn = conn
+        dialect = conn.dialect
+        preparer = dialect.identifier_preparer
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.statements = {
+            table.name: (
+                f"INSERT INTO {preparer.quote(prefix + table.name) if prefix else preparer.format_table(table)}"
+                f" ({', '.join(preparer.quote(column.name) for column in table.columns)})"
+                f" VALUES ({', '.join([mark] * len(table.columns))})"
+            )
+            for table in tables
+        }
+
+    def __call__(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.exec_driver_sql(self.statements[table], rows)
 
 
 def _values(columns: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
