@@ -7,11 +7,13 @@ compares the table with the Python fold (`history.apply`), so the two ways of wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import get_args
 
 from sqlalchemy import Connection
 
+from events import driver
 from events.codec import EVENT_TYPES
 from events.elements import ItemElements
 from events.event import ItemEvent
@@ -134,21 +136,38 @@ def _statement(dialect: str, table: str) -> str:
         f"INSERT INTO {table} ({', '.join(name for name, _ in columns)})"
         f" SELECT {', '.join(expression for _, expression in columns)}"
         f" FROM (SELECT position, stream_id, version, type, recorded_at, hash, payload{cast} AS p, metadata{cast} AS m"
-        f" FROM events WHERE type IN ({types}) AND schema_version = CASE type {current} END) AS e"
+        f" FROM events WHERE position > ? AND position <= ?"
+        f" AND type IN ({types}) AND schema_version = CASE type {current} END) AS e"
         f" WHERE {j.stored_form('recorded_at')} AND (NOT {backfilled} OR {j.stored_form(j.text(m, 'occurred_at'))})"
-        " ORDER BY position"
     )
 
 
-_ITEM_EVENTS = f"SELECT COUNT(*) FROM events WHERE type IN ({', '.join(repr(name) for name in ITEM_TYPES)})"
+_ITEM_EVENTS = (
+    f"SELECT COUNT(*) FROM events WHERE position <= ? AND type IN ({', '.join(repr(name) for name in ITEM_TYPES)})"
+)
+# Events per statement: between two, the caller may do other work on the connection (write a partner's rows).
+CHUNK = 50_000
 
 
-def insert(conn: Connection, table: str = item_history.name) -> bool:
-    """Insert the history of every item event of the log into the empty `table`; False, leaving it empty, where
-    the log holds an event this statement does not write as `history.apply` would (a schema version to upcast, a
-    time to format again): then the Python fold must write the history."""
-    written = conn.exec_driver_sql(_statement(conn.dialect.name, table)).rowcount
-    if written == conn.exec_driver_sql(_ITEM_EVENTS).scalar_one():
+def insert(
+    conn: Connection,
+    until: int,
+    table: str = item_history.name,
+    between: Callable[[], None] | None = None,
+    chunk: int = CHUNK,
+) -> bool:
+    """Insert the history of every item event up to position `until` into the empty `table`, `chunk` positions a
+    statement, calling `between()` after each; False, leaving the table empty, where the log holds an event this
+    statement does not write as `history.apply` would (a schema version to upcast, a time to format again): then
+    the Python fold must write the history."""
+    statement = driver.native(_statement(conn.dialect.name, table), conn.dialect.paramstyle)
+    written = 0
+    for start in range(0, until, chunk):
+        written += conn.exec_driver_sql(statement, (start, min(start + chunk, until))).rowcount
+        if between:
+            between()
+    counting = driver.native(_ITEM_EVENTS, conn.dialect.paramstyle)
+    if written == conn.exec_driver_sql(counting, (until,)).scalar_one():
         return True
     conn.exec_driver_sql(f"DELETE FROM {table}")
     return False

@@ -28,6 +28,10 @@ from projections.row_store import Write
 Message = tuple[str, Any, Any]
 
 
+# Messages waiting to be written at most (a message is one table's rows of one batch): a few batches' rows.
+QUEUED = 16
+
+
 class PartnerFailed(RuntimeError):
     pass
 
@@ -38,7 +42,7 @@ class Partner:
     def __init__(self, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
         self.process = process
         self.errors = errors
-        self.messages: queue.Queue[Message | BaseException | None] = queue.Queue(maxsize=4)
+        self.messages: queue.Queue[Message | BaseException | None] = queue.Queue(maxsize=QUEUED)
         self.reader = threading.Thread(target=self._read, name="fold-partner", daemon=True)
         self.reader.start()
         self.done = False

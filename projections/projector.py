@@ -62,7 +62,7 @@ Applier = tuple[str, Callable[[RowStore, StoredEvent], None]]
 # (its imports, about half a second) is more than a shorter log's fold would gain.
 PARTNER_FROM = 20_000
 # The first process's share of the events: it also writes the history's statement and every row.
-OWN_SHARE = 0.4
+OWN_SHARE = 0.15
 
 
 def rebuild(
@@ -88,7 +88,9 @@ def rebuild(
     write = TableInserts(conn, PROJECTION_TABLES)
     folded = tuple(applier for applier in APPLIERS if applier[1] is not history.apply)
     with _shared(conn, last, partner, folded, batch, rows_per_insert) as partner_fold:
-        written = bulk_history.insert(conn)  # while the partner folds, if there is one
+        # While the partner folds, if there is one: its rows are written between the statements.
+        between = (lambda: partner_fold[1].take(write, progress)) if partner_fold else None
+        written = bulk_history.insert(conn, last, between=between)
         _fold(conn, write, batch, progress, folded, until=last, rows_per_batch=rows_per_insert, partner=partner_fold)
     if not written:  # a log the statement does not write as the fold would: the history in Python after all
         history_only = tuple(applier for applier in APPLIERS if applier[1] is history.apply)

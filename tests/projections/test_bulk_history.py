@@ -23,10 +23,24 @@ def test_the_history_written_in_sql_is_the_history_of_the_python_fold(demo: Regi
         folded = history(conn)  # the inline projection: history.apply after each append
         conn.execute(delete(item_history))
 
-        written = bulk_history.insert(conn)
+        written = bulk_history.insert(conn, demo.store.head_in(conn)[0])
 
         assert written
         assert history(conn) == folded
+
+
+def test_the_history_written_a_few_events_a_statement_is_the_same(demo: Registry) -> None:
+    calls: list[int] = []
+    with demo.store.writing() as conn:
+        folded = history(conn)
+        conn.execute(delete(item_history))
+        last = demo.store.head_in(conn)[0]
+
+        written = bulk_history.insert(conn, last, between=lambda: calls.append(1), chunk=7)
+
+        assert written
+        assert history(conn) == folded
+    assert len(calls) == -(-last // 7)
 
 
 def test_the_demo_has_a_history_of_backfills_rejections_and_retirements(demo: Registry) -> None:
@@ -46,7 +60,7 @@ def test_a_time_the_fold_formats_again_leaves_the_history_to_the_python_fold(dem
         conn.execute(update(events).where(events.c.position == drafted).values(recorded_at="2021-03-01T08:00:00.5Z"))
         conn.execute(delete(item_history))
 
-        assert not bulk_history.insert(conn)
+        assert not bulk_history.insert(conn, demo.store.head_in(conn)[0])
         assert history(conn) == []
 
         rebuild(conn)
