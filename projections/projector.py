@@ -62,7 +62,7 @@ Applier = tuple[str, Callable[[RowStore, StoredEvent], None]]
 # (its imports, about half a second) is more than a shorter log's fold would gain.
 PARTNER_FROM = 20_000
 # The first process's share of the events: it also writes the history's statement and every row.
-OWN_SHARE = 0.15
+OWN_SHARE = 0.25
 
 
 def rebuild(
