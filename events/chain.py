@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 
 
@@ -52,6 +54,9 @@ def row_hash(
 
 def stored_row_hash(row: Any) -> str:
     """The hash a stored events row should carry, recomputed from its columns."""
+    fast = _orjson_row_hash(row)
+    if fast is not None and fast == row.hash:
+        return fast
     return row_hash(
         position=row.position,
         stream_id=row.stream_id,
@@ -64,6 +69,30 @@ def stored_row_hash(row: Any) -> str:
         recorded_at=row.recorded_at,
         prev_hash=row.prev_hash,
     )
+
+
+def _orjson_row_hash(row: Any) -> str | None:
+    """row_hash of a stored row, parsed and written again by orjson: five times faster than the json module, and
+    the same text for what the store writes (orjson sorts keys by code point and escapes as json.dumps does, with
+    ensure_ascii off), though not for every JSON value (some floats). Only a match with the stored hash is taken
+    as an answer: then this text is the text hashed at the append. Anything else, the json module's way decides.
+    None: orjson reads or writes no such JSON (integers past 64 bits, lone surrogates)."""
+    try:
+        document = {
+            "command_id": row.command_id,
+            "metadata": orjson.loads(row.metadata),
+            "payload": orjson.loads(row.payload),
+            "position": row.position,
+            "prev_hash": row.prev_hash,
+            "recorded_at": row.recorded_at,
+            "schema_version": row.schema_version,
+            "stream_id": row.stream_id,
+            "type": row.type,
+            "version": row.version,
+        }
+        return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
 
 
 class ChainCheck:
