@@ -23,7 +23,7 @@ PURE = (
     "events/elements.py",
     "events/codec.py",
     "events/message.py",  # messages for people: a template and its arguments, translated at the edge
-    "events/chain.py",  # the canonical form and the hash of a row: stdlib only (`registry history` imports it)
+    "events/chain.py",  # the canonical form and the hash of a row: stdlib and orjson (`registry history` imports it)
 )
 # The jurisdiction profile is data the rules read; it is held to the same standard as the modules that use it.
 PURE_DATA = ("registry/profile.py",)
