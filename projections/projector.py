@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, delete, func, select, text
 
@@ -56,6 +58,9 @@ def positions(conn: Connection) -> dict[str, int]:
     return {row.name: row.position for row in conn.execute(select(projection_positions))}
 
 
+T = TypeVar("T")
+log = logging.getLogger("registry.rebuild")
+
 Applier = tuple[str, Callable[[RowStore, StoredEvent], None]]
 
 # A log this long is folded by two processes where it can be (a SQLite file, two cores); a partner's start-up
@@ -72,6 +77,18 @@ def rebuild(
     *,
     rows_per_insert: int = 20_000,
     partner: bool | None = None,
+) -> int:
+    """Empty every projection and fold the whole log into them again; returns the last position.
+    (`_rebuild` says how; a partner chosen by default that fails is not fatal: the fold is done again alone.)"""
+    return _falling_back(conn, partner, lambda wanted: _rebuild(conn, batch, progress, rows_per_insert, wanted))
+
+
+def _rebuild(
+    conn: Connection,
+    batch: int,
+    progress: Callable[[int], None] | None,
+    rows_per_insert: int,
+    partner: bool | None,
 ) -> int:
     """Empty every projection and fold the whole log into them again; returns the last position.
 
@@ -251,6 +268,26 @@ def scratch_tables(conn: Connection) -> Iterator[None]:
 
 
 def differences(conn: Connection, batch: int = 5000, *, partner: bool | None = None) -> list[str]:
+    """The projection tables whose rows differ from a fresh fold of the log (`_differences`); a partner chosen by
+    default that fails is not fatal: the fold is done again alone."""
+    return _falling_back(conn, partner, lambda wanted: _differences(conn, batch, wanted))
+
+
+def _falling_back(conn: Connection, partner: bool | None, work: Callable[[bool | None], T]) -> T:
+    """`work(partner)`. When the partner was left to the default (None) and fails to start or dies (a deployment
+    that cannot run `python -m projections.fold_partner`, a process limit), the work is rolled back to a savepoint
+    and done again in one process, so that the fold's second core is a speed-up and never a new way to fail."""
+    if partner is not None:
+        return work(partner)
+    try:
+        with conn.begin_nested():
+            return work(None)
+    except fold_partner.PartnerFailed as failure:
+        log.warning("the partner fold failed, folding in one process: %s", failure)
+    return work(False)
+
+
+def _differences(conn: Connection, batch: int, partner: bool | None) -> list[str]:
     """The projection tables whose rows differ from a fresh fold of the log, both read in `conn`'s transaction.
 
     Call inside `scratch_tables(conn)`: the fold goes into them, and the projections are left as they are, so the

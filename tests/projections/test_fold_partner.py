@@ -57,6 +57,26 @@ def test_a_rebuild_whose_partner_dies_changes_nothing(on_sqlite: Registry, monke
     assert snapshot(on_sqlite.engine) == before
 
 
+def test_a_default_partner_that_fails_leaves_the_fold_to_one_process(
+    on_sqlite: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left to the default, the partner is a speed-up, never a new way to fail: the rebuild and verify's fold go on
+    alone, rolled back to where the partner began."""
+    incremental = snapshot(on_sqlite.engine)
+    with on_sqlite.store.writing() as conn:
+        conn.execute(update(item_versions).values(reason="篡改"))  # what the rebuild repairs
+    monkeypatch.setattr("projections.projector.PARTNER_FROM", 1)  # the demo's log is shorter than the default's
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # a partner that cannot run
+
+    with on_sqlite.store.writing() as conn:
+        rebuild(conn, batch=7, rows_per_insert=5)
+    with on_sqlite.engine.connect() as conn, scratch_tables(conn), database.snapshot(conn):
+        found = differences(conn, batch=7)
+
+    assert snapshot(on_sqlite.engine) == incremental
+    assert found == []
+
+
 def item_ids(registry: Registry) -> list[str]:
     with registry.engine.connect() as conn:
         return list(conn.execute(select(item_versions.c.item_id)).scalars())
