@@ -74,6 +74,10 @@ function watch(target) {
   target.on('pageerror', (error) => problems.push(`page error on ${target.url()}: ${error.message}`));
   target.on('requestfailed', (request) => {
     if (cutOff.has(request)) return;
+    // The portal's live stream never ends by itself: leaving the page aborts it, as it should.
+    if (new URL(request.url()).pathname === '/changes/stream' && request.failure()?.errorText === 'net::ERR_ABORTED') {
+      return;
+    }
     problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
   });
   target.on('response', (response) => {
