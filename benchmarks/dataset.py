@@ -42,7 +42,7 @@ from registry.command import (
 )
 from registry.decider import decide, decide_registration, evolve, required_role
 from registry.profile import Profile, load_profile
-from registry.schema import upgrade
+from registry.schema import HEAD, current_revision, upgrade
 from registry.state import ItemState, initial_state
 
 HOT_ITEM = "bench-hot"
@@ -106,7 +106,7 @@ def log_database(events: int) -> Path:
     """A SQLite registry whose log holds `events` events (HOT_ITEM's 1,000 among them), no projections; cached."""
     path = DATA / f"log-{events}.db"
     if path.exists():
-        return path
+        return _migrated(path)
     DATA.mkdir(parents=True, exist_ok=True)
     building = DATA / f"building-{uuid.uuid4().hex[:8]}.db"
     log(f"generating a log of {events:,} events in {path} (once; cached)")
@@ -237,7 +237,7 @@ def catalog_database(items: int) -> Path:
     """A SQLite registry whose public read model holds `items` published items; cached."""
     path = DATA / f"catalog-{items}.db"
     if path.exists():
-        return path
+        return _migrated(path)
     DATA.mkdir(parents=True, exist_ok=True)
     building = DATA / f"building-{uuid.uuid4().hex[:8]}.db"
     log(f"generating a public catalog of {items:,} items in {path} (once; cached)")
@@ -271,6 +271,18 @@ def catalog_database(items: int) -> Path:
     conn.close()
     _checkpoint(building)
     shutil.move(building, path)
+    return path
+
+
+def _migrated(path: Path) -> Path:
+    """A cached database at the newest schema: one cached before a migration is migrated (its data stays)."""
+    engine = open_engine(f"sqlite:///{path}", synchronous="OFF")
+    if current_revision(engine) != HEAD:
+        log(f"migrating the cached {path.name} to schema {HEAD}")
+        upgrade(engine)
+        engine.dispose()
+        _checkpoint(path)
+    engine.dispose()
     return path
 
 
