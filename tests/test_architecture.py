@@ -18,6 +18,7 @@ PURE = (
     "registry/command.py",
     "registry/state.py",
     "registry/actor.py",
+    "registry/webhook.py",  # webhook subscriptions' acts, retries and signature: hmac and base64 are stdlib
     "events/event.py",
     "events/status.py",
     "events/elements.py",
