@@ -82,7 +82,7 @@ GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"  # GraphiQL from the registry
 _CHECKED_QUERIES = 256  # query texts whose parsed and validated document is kept
 _KNOWN_REQUESTS = 4096  # requests whose dependencies (or that they have no ETag) are kept, by digest
 _UNCACHEABLE = "registry.uncacheable"  # set in the ASGI scope when a response must not carry an ETag
-_DEADLINE = "registry.deadline"  # the request's Deadline, in the ASGI scope
+_DEADLINE = "registry.supervision.deadline"  # the request's Deadline, in the ASGI scope
 _NOW = "registry.now"  # the request's time, in the ASGI scope: `coverage` and the ETag judge the same day
 
 # What a root field's answer depends on besides the request and the public catalog's state (its last public change

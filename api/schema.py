@@ -35,9 +35,9 @@ from projections.public_query import CatalogFilter as Filter
 from projections.retirement import Retirement as Retired
 from projections.retirement import retirement as retirement_of
 from registry.calendar import WorkingCalendar
-from registry.deadline import Verdict as VerdictValue
 from registry.profile import Profile
-from registry.supervision import domain_catalog_judgement
+from registry.supervision.deadline import Verdict as VerdictValue
+from registry.supervision.report import domain_catalog_judgement
 
 DEFAULT_PAGE = 50
 

@@ -1,10 +1,9 @@
 """POST /staff/import: a unit's catalog table imported for the signed-in staff member, its progress streamed as NDJSON.
 
-The same use case as `registry import` (registry/importing.py, all or nothing), over HTTP for the workbench: the body
-is the file, the query names the unit, the file's name (its suffix says the format), the domain and whether to write
-(`dryRun=false`; a dry run by default). The answer is one JSON object per line: the phases and counts as the import
-goes, then one line with the report or the error. The report tells each problem in English and in Chinese.
-"""
+The same use case as `registry import` (registry/transfer/importing.py, all or nothing), over HTTP for the workbench:
+the body is the file, the query names the unit, the file's name (its suffix says the format), the domain and whether to
+write (`dryRun=false`; a dry run by default). The answer is one JSON object per line: the phases and counts as the
+import goes, then one line with the report or the error. The report tells each problem in English and in Chinese."""
 
 from __future__ import annotations
 
@@ -29,12 +28,13 @@ from starlette.types import Receive, Scope, Send
 from api.language import chinese
 from api.staff_auth import Staff, forgery, unauthenticated
 from events.message import LIST_SEPARATOR, N_, Message
-from registry import spreadsheet
-from registry.catalog_table import NotACatalog, Problem
-from registry.importing import ImportReport, import_catalog
-from registry.rules import RuleViolation, require_drafter_of, unknown_unit
+from registry.items.rules import require_drafter_of
+from registry.rules import RuleViolation, unknown_unit
 from registry.service import Registry
-from registry.spreadsheet import UnreadableFile
+from registry.transfer import spreadsheet
+from registry.transfer.catalog_table import NotACatalog, Problem
+from registry.transfer.importing import ImportReport, import_catalog
+from registry.transfer.spreadsheet import UnreadableFile
 
 log = logging.getLogger("registry.api")
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes of a catalog file: the largest county catalogs are a few MB

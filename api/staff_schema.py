@@ -28,10 +28,9 @@ from events.message import N_, Message
 from events.store import CommandIdConflict, ConcurrencyConflict
 from projections import query
 from projections.history import ACTION_LABELS, describe
-from registry import supervision
 from registry.actor import Actor, Proof, Role
 from registry.actor import Channel as ChannelValue
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
@@ -44,11 +43,13 @@ from registry.command import (
     ReviseItem,
     SubmitItem,
 )
+from registry.items.rules import TRIGGERS, publication_problems
+from registry.items.state import ItemState, Status
+from registry.items.worklist import may_see, next_step, visible
 from registry.missing import NotFound
-from registry.rules import TRIGGERS, Rule, RuleViolation, publication_problems
+from registry.rules import Rule, RuleViolation
 from registry.service import Registry, new_item_id, now
-from registry.state import ItemState, Status
-from registry.worklist import may_see, next_step, visible
+from registry.supervision import report as supervision
 
 PAGE = 50  # items of a listing's page, unless asked otherwise
 MAX_KEY = 64  # an idempotency key: a UUID fits; the scoped command id must fit the log's 100 characters

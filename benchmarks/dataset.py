@@ -1,6 +1,6 @@
 """Big databases for R, H and Q, generated once and cached under benchmarks/.data/ by size.
 
-The log (R, H): real domain events, decided by registry.decider.decide from the publication path of each item,
+The log (R, H): real domain events, decided by registry.items.decider.decide from the publication path of each item,
 appended through EventStore.append (hash chain and Merkle tree included) in large transactions of many streams,
 with no projections (the benchmark's `registry rebuild` makes them). One item, HOT_ITEM, has 1,000 events: its
 publication and 165 adjustments, each reviewed, approved and published again, then a pending adjustment revised.
@@ -31,7 +31,8 @@ from events.store import EventStore
 from projections.public_catalog import element_columns
 from projections.signing_keys import KEY_STREAM
 from registry.actor import Actor
-from registry.command import (
+from registry.admin import decide_registration
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     ItemCommand,
@@ -40,10 +41,10 @@ from registry.command import (
     ReviseItem,
     SubmitItem,
 )
-from registry.decider import decide, decide_registration, evolve, required_role
+from registry.items.decider import decide, evolve, required_role
+from registry.items.state import ItemState, initial_state
 from registry.profile import Profile, load_profile
 from registry.schema import HEAD, current_revision, upgrade
-from registry.state import ItemState, initial_state
 
 HOT_ITEM = "bench-hot"
 HOT_EVENTS = 1000

@@ -16,8 +16,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from sqlalchemy.engine import make_url
 
-from registry.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, SubmitItem
-from registry.decider import required_role
+from registry.items.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, SubmitItem
+from registry.items.decider import required_role
 
 NAMESPACE = uuid.UUID("5f0c2d4e-8a51-4a43-9c1e-7b3e6f1f2a10")
 

@@ -39,9 +39,10 @@ from events.checkpoint import Signer
 from events.database import open_engine, reading
 from events.timestamp import parse_time
 from projections.public_feed import ChangeFilter, PublicChange, changes_after
-from registry import webhook, webhook_store
-from registry.delivery import Deliverer, DeliverySettings
 from registry.profile import load_profile
+from registry.push import store as webhook_store
+from registry.push import webhook
+from registry.push.delivery import Deliverer, DeliverySettings
 from registry.schema import upgrade
 from registry.service import Registry
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry.actor import Actor, Role
-from registry.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, SubmitItem
+from registry.items.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, SubmitItem
 
 POSTGRES_URL = os.environ.get("REGISTRY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATA = Path(__file__).with_name(".data")  # generated databases, cached by size (gitignored)

@@ -59,8 +59,8 @@ def password(
     ] = False,
     as_json: Json = False,
 ) -> None:
+    from registry.admin import decide_password
     from registry.credentials import WeakPassword
-    from registry.decider import decide_password
 
     c = context(ctx)
     registry = c.registry()

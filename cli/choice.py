@@ -81,7 +81,9 @@ def _roles() -> dict[str, tuple[str, ...]]:
 
 def _audiences() -> dict[str, tuple[str, ...]]:
     from events.elements import Audience
-    from registry.catalog_table import AUDIENCE_WORDS  # every word catalogs use for the public: 所有人, 社会公众 …
+    from registry.transfer.catalog_table import (
+        AUDIENCE_WORDS,  # every word catalogs use for the public: 所有人, 社会公众 …
+    )
 
     return {
         a.value: (a.label, *(w for w, v in AUDIENCE_WORDS.items() if v == a.value and w != a.label)) for a in Audience

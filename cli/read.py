@@ -36,7 +36,7 @@ def show(
 ) -> None:
     from cli.output import console, elements_table, print_json
     from projections.retirement import retirement
-    from registry.state import Status
+    from registry.items.state import Status
 
     registry = context(ctx).registry()
     state = registry.load(item)[0]
@@ -204,12 +204,13 @@ def list_items(
 ) -> None:
     from cli.output import console, grid, print_json
     from events.event import ChangeKind
-    from registry.state import Status
+    from registry.items.state import Status
 
     registry = context(ctx).registry()
     if domain:
         from cli.context import Usage
-        from registry.rules import RuleViolation, known_domain
+        from registry.items.rules import known_domain
+        from registry.rules import RuleViolation
 
         try:
             domain = known_domain(registry.profile, domain)

@@ -111,7 +111,7 @@ def serve_registry(
     import uvicorn
 
     from api.app import ServerLimits, create_app
-    from registry.delivery import Background, DeliverySettings
+    from registry.push.delivery import Background, DeliverySettings
 
     application = create_app(
         engine,  # type: ignore[arg-type]
@@ -155,7 +155,7 @@ def _log_to_stderr() -> None:
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    for name in ("registry.api", "registry.delivery"):
+    for name in ("registry.api", "registry.push.delivery"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

@@ -12,11 +12,11 @@ from cli.context import Usage, context
 from cli.i18n import _
 from cli.output import Cell, console, grid, print_json
 from events.envelope import parse_time
-from registry import supervision
 from registry.actor import Role
 from registry.calendar import WorkingCalendar
-from registry.deadline import Judgement, Verdict
-from registry.state import Status
+from registry.items.state import Status
+from registry.supervision import report as supervision
+from registry.supervision.deadline import Judgement, Verdict
 
 if TYPE_CHECKING:
     from registry.service import Registry
@@ -291,8 +291,8 @@ def _verdict(judgement: Judgement | None) -> str:
 
 def _troubled_webhooks(registry: Registry) -> list[str]:
     """The webhook subscriptions that gave a change up or were disabled by their receiver (410)."""
-    from registry import webhook_store
-    from registry.webhook import Status as WebhookStatus
+    from registry.push import store as webhook_store
+    from registry.push.webhook import Status as WebhookStatus
 
     with registry.store.reading() as conn:
         rows = webhook_store.every(conn)

@@ -17,10 +17,10 @@ from cli.i18n import _, explained, listing, render
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
 from events.message import Message
-from registry.catalog_table import NotACatalog, Problem
-from registry.exporting import FORMATS, Format, Selection, public_entries, write_export
-from registry.importing import ImportReport, import_catalog
-from registry.spreadsheet import UnreadableFile
+from registry.transfer.catalog_table import NotACatalog, Problem
+from registry.transfer.exporting import FORMATS, Format, Selection, public_entries, write_export
+from registry.transfer.importing import ImportReport, import_catalog
+from registry.transfer.spreadsheet import UnreadableFile
 
 Json = Annotated[bool, typer.Option("--json", help=_("print the report as JSON (shape in docs/cli.md)"))]
 
@@ -209,7 +209,8 @@ def export_file(
             raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
         unit = found.name
     if domain:
-        from registry.rules import RuleViolation, known_domain
+        from registry.items.rules import known_domain
+        from registry.rules import RuleViolation
 
         try:
             domain = known_domain(registry.profile, domain)

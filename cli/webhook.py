@@ -14,8 +14,8 @@ from cli.output import Cell, console, grid, print_json
 
 if TYPE_CHECKING:
     from registry.actor import Actor
-    from registry.webhook_service import Webhooks
-    from registry.webhook_store import Attempt, SubscriptionRow
+    from registry.push.store import Attempt, SubscriptionRow
+    from registry.push.subscriptions import Webhooks
 
 Json = Annotated[bool, typer.Option("--json", help=_("print JSON"))]
 SubscriptionId = Annotated[
@@ -24,7 +24,7 @@ SubscriptionId = Annotated[
 
 
 def _webhooks(c: Context) -> tuple[Webhooks, Actor | None]:
-    from registry.webhook_service import Webhooks
+    from registry.push.subscriptions import Webhooks
 
     registry = c.registry()
     return Webhooks(registry), registry.actor(c.actor_id) if c.actor_id else None
@@ -56,9 +56,9 @@ def add(
     as_json: Json = False,
 ) -> None:
     from projections.public_feed import ChangeFilter, FeedParameterError
-    from registry.webhook import decide_subscribe
-    from registry.webhook_key import ensure_key
-    from registry.webhook_service import filter_values
+    from registry.push.key import ensure_key
+    from registry.push.subscriptions import filter_values
+    from registry.push.webhook import decide_subscribe
 
     c = context(ctx)
     webhooks, by = _webhooks(c)
@@ -227,8 +227,8 @@ def deliver(
     import signal
     import threading
 
-    from registry.delivery import Deliverer, DeliverySettings
-    from registry.webhook_key import load_key
+    from registry.push.delivery import Deliverer, DeliverySettings
+    from registry.push.key import load_key
 
     c = context(ctx)
     registry = c.registry()
@@ -278,7 +278,7 @@ def deliver(
 )
 def webhooks_report(ctx: typer.Context, as_json: Json = False) -> None:
     from projections.public_feed import ChangeFilter, changes_after
-    from registry.webhook_store import every
+    from registry.push.store import every
 
     registry = context(ctx).registry()
     with registry.store.reading() as conn:

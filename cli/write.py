@@ -29,7 +29,7 @@ from cli.element_input import (
 from cli.i18n import _
 from cli.output import console, print_json
 from events.event import ReviewStage
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,

@@ -22,7 +22,7 @@ from events.event import ReviewStage
 from registry import access
 from registry.actor import Actor, Proof, Role
 from registry.calendar import WorkingCalendar
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,

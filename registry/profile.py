@@ -53,11 +53,11 @@ class Task(BaseModel):
 
 
 class StepLimits(BaseModel):
-    """Working days a pending version may wait at each step (registry.worklist.Step) before it is overdue.
+    """Working days a pending version may wait at each step (registry.items.worklist.Step) before it is overdue.
 
-    Counted from the day it began waiting at that step (registry.deadline.step_deadline). The defaults: 10 to draft
-    (梳理) or revise (退回修改) a version; then 初审 5, 合法性审查 5, 审议 7 and 公布 3, so that submission to
-    publication fits in the 20 working days that 《政府信息公开条例》第二十六条 gives from a piece of information's
+    Counted from the day it began waiting at that step (registry.supervision.deadline.step_deadline). The defaults: 10
+    to draft (梳理) or revise (退回修改) a version; then 初审 5, 合法性审查 5, 审议 7 and 公布 3, so that submission
+    to publication fits in the 20 working days that 《政府信息公开条例》第二十六条 gives from a piece of information's
     formation or change to its disclosure.
     """
 

@@ -25,7 +25,16 @@ from projections.projector import project
 from projections.schema import actors
 from registry import access, credentials
 from registry.actor import Actor, Channel, Proof, Role
-from registry.command import (
+from registry.admin import (
+    decide_disable,
+    decide_password,
+    decide_registration,
+    decide_revocation,
+    decide_signing_key,
+    decide_token,
+)
+from registry.group_commit import GROUP_LIMIT, GroupCommit, Transaction
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
@@ -36,31 +45,29 @@ from registry.command import (
     RetireItem,
     fingerprint,
 )
-from registry.decider import (
-    decide,
-    decide_disable,
-    decide_password,
-    decide_registration,
-    decide_revocation,
-    decide_signing_key,
-    decide_token,
-    effective,
-    evolve,
-    fold,
-    required_role,
-)
-from registry.group_commit import GROUP_LIMIT, GroupCommit, Transaction
+from registry.items.decider import decide, effective, evolve, fold, required_role
+from registry.items.state import ItemState, Status
 from registry.missing import NotFound, NotInitialized
 from registry.profile import Profile, load_profile
 from registry.rules import Rule, RuleViolation
 from registry.schema import require_current
-from registry.state import ItemState, Status
 from registry.stream_cache import Known, StreamCache
 
 ACTOR_STREAM = "actor:"
 WEBHOOK_STREAM = "webhook:"
-RESERVED_STREAMS = (ACTOR_STREAM, "key:", WEBHOOK_STREAM)
-__all__ = ["ACTOR_STREAM", "WEBHOOK_STREAM", "NotFound", "NotInitialized", "Receipt", "Registry", "new_item_id", "now"]
+ACCOUNT_STREAM = "account:"
+RESERVED_STREAMS = (ACTOR_STREAM, "key:", WEBHOOK_STREAM, ACCOUNT_STREAM)
+__all__ = [
+    "ACCOUNT_STREAM",
+    "ACTOR_STREAM",
+    "WEBHOOK_STREAM",
+    "NotFound",
+    "NotInitialized",
+    "Receipt",
+    "Registry",
+    "new_item_id",
+    "now",
+]
 
 
 @dataclass(frozen=True)

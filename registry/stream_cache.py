@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from registry.state import ItemState
+from registry.items.state import ItemState
 
 Head = tuple[int, str]  # (position, hash) of the log's newest event
 

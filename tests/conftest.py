@@ -21,7 +21,7 @@ import projections.schema  # noqa: F401  (registers the projection tables)
 from events.database import open_engine
 from events.schema import metadata
 from registry import access as _access  # noqa: F401  (registers the credential, session and access tables)
-from registry import webhook_store as _webhook_store  # noqa: F401  (registers the webhook tables)
+from registry.push import store as _webhook_store  # noqa: F401  (registers the webhook tables)
 from registry.schema import HEAD
 from registry.service import Registry
 from tests.signing import signed_registry

@@ -4,7 +4,7 @@ from alembic import context
 
 import projections.schema  # noqa: F401  (registers the projection tables)
 import registry.access  # (registers the credential, session and access tables)
-import registry.webhook_store  # noqa: F401  (registers the webhook subscriptions and attempts)
+import registry.push.store  # noqa: F401  (registers the webhook subscriptions and attempts)
 from events.schema import metadata
 
 engine = context.config.attributes["engine"]

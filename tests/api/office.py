@@ -8,7 +8,7 @@ from typing import Any
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry.actor import Actor, Role
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,

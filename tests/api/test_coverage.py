@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from api import schema as schema_module
-from registry import supervision
 from registry.calendar import WorkingCalendar
 from registry.service import Registry
+from registry.supervision import report as supervision
 from tests.api.office import Office
 from tests.api.server import Api, serving
 

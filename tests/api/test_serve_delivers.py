@@ -86,7 +86,7 @@ def test_serve_delivers_to_a_subscription_added_while_it_runs(
     tmp_path: Path, office: Office, receiver: Receiver
 ) -> None:
     with serve_process(REGISTRY_BIN, f"sqlite:///{tmp_path / 'registry.db'}", tmp_path):
-        assert not (tmp_path / "registry.webhook-key").exists()
+        assert not (tmp_path / "registry.push.webhook-key").exists()
         subscription, secret = add(tmp_path, office, receiver.url)  # makes the key while the server runs
         office.backfill = False
         office.publish_new("czj-1", name="政府预算")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.elements import CHANNELS
-from registry.rules import TRIGGERS
+from registry.items.rules import TRIGGERS
 from registry.service import Registry
 from tests.api.staff import desk, draft_input
 

@@ -15,12 +15,12 @@ import httpx
 from api.staff_import import MAX_UPLOAD, PROGRESS_INTERVAL, _Lines
 from events.message import Message
 from registry.actor import Channel, Role
-from registry.importing import derived_id
+from registry.items.state import Status
 from registry.service import Registry
-from registry.state import Status
+from registry.transfer.importing import derived_id
 from tests.api.staff import Caller, Desk, desk
-from tests.registry.catalog_files import HEADER as TABLE_HEADER
-from tests.registry.catalog_files import good_row, write_rows_xlsx
+from tests.registry.transfer.catalog_files import HEADER as TABLE_HEADER
+from tests.registry.transfer.catalog_files import good_row, write_rows_xlsx
 
 HEADER = [*TABLE_HEADER, "领域"]
 NAMES = ("政府预算", "政府决算", "部门预算", "部门决算")

@@ -6,8 +6,8 @@ from datetime import date
 
 from registry.actor import Role
 from registry.calendar import WorkingCalendar
-from registry.deadline import step_deadline
 from registry.service import Registry, now
+from registry.supervision.deadline import step_deadline
 from tests.api.staff import DRAFTER, desk
 
 ITEM = "czj-yusuan"

@@ -28,7 +28,7 @@ from events.database import open_engine
 from events.elements import ItemElements
 from registry import access, credentials
 from registry.actor import Channel, Proof, Role
-from registry.command import DiscardItem, DraftItem
+from registry.items.command import DiscardItem, DraftItem
 from registry.rules import RuleViolation
 from registry.service import ACTOR_STREAM, Registry, now
 from tests.conftest import REGISTRY_BIN, Result, initialise

@@ -13,7 +13,7 @@ from events.database import open_engine
 from registry.schema import upgrade
 from registry.service import Registry
 from tests.conftest import Result
-from tests.registry.catalog_files import complete, people, publish
+from tests.registry.transfer.catalog_files import complete, people, publish
 from tests.signing import signed_registry
 
 Cli = Callable[..., Result]

@@ -22,7 +22,7 @@ from events.elements import ItemElements
 from events.event import ReviewStage
 from events.schema import events
 from registry.actor import Role
-from registry.command import AdjustItem, ApproveItem, DraftItem, PassReview, PublishItem, SubmitItem
+from registry.items.command import AdjustItem, ApproveItem, DraftItem, PassReview, PublishItem, SubmitItem
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.conftest import POSTGRES_URL, REGISTRY_BIN, Result, postgres_problem

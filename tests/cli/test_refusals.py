@@ -13,7 +13,7 @@ import pytest
 from events.elements import Audience, ItemElements, Level, Method
 from events.event import ReviewStage
 from registry.actor import Role
-from registry.command import (
+from registry.items.command import (
     ApproveItem,
     DraftItem,
     ItemCommand,

@@ -14,7 +14,7 @@ import pytest
 
 from events.database import open_engine
 from events.event import ReviewStage
-from registry.command import ApproveItem, PassReview, PublishItem, RetireItem, SubmitItem
+from registry.items.command import ApproveItem, PassReview, PublishItem, RetireItem, SubmitItem
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.cli.test_lifecycle import BUDGET, ITEM, REFERENCE, publish_budget

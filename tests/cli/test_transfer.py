@@ -16,12 +16,12 @@ from openpyxl import load_workbook
 from events.database import open_engine
 from events.elements import ItemElements
 from events.event import ReviewStage
-from registry.command import AdjustItem, ApproveItem, PassReview, PublishItem, SubmitItem
+from registry.items.command import AdjustItem, ApproveItem, PassReview, PublishItem, SubmitItem
 from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry
 from tests.conftest import Result
-from tests.registry.catalog_files import complete, people, publish, write_messy_xlsx, write_rows_xlsx
+from tests.registry.transfer.catalog_files import complete, people, publish, write_messy_xlsx, write_rows_xlsx
 from tests.signing import signed_registry
 
 Cli = Callable[..., Result]

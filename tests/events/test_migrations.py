@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 import projections.schema  # noqa: F401  (registers the projection tables in the shared MetaData)
 import registry.access  # (registers the credential, session and access tables)
-import registry.webhook_store  # noqa: F401  (registers the webhook subscriptions and attempts)
+import registry.push.store  # noqa: F401  (registers the webhook subscriptions and attempts)
 from events.database import open_engine
 from events.schema import metadata
 from registry.schema import current_revision, head_revision, upgrade

@@ -18,7 +18,7 @@ from events.envelope import Metadata
 from events.event import ItemSubmitted
 from events.store import EventStore
 from registry.actor import Role
-from registry.command import DraftItem
+from registry.items.command import DraftItem
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.conftest import REGISTRY_BIN

@@ -24,10 +24,9 @@ from projections.history import ACTION_LABELS
 from projections.public_query import PublishedEntry
 from projections.schema import public_catalog
 from projections.village import village_list
-from registry import supervision
 from registry.actor import Role
 from registry.calendar import WorkingCalendar
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
@@ -41,9 +40,10 @@ from registry.command import (
     ReviseItem,
     SubmitItem,
 )
+from registry.items.state import ItemState
 from registry.rules import RuleViolation
 from registry.service import NotFound, Receipt, Registry, now
-from registry.state import ItemState
+from registry.supervision import report as supervision
 
 MEETING = "2020年第15次政府常务会议"
 

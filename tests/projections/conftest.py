@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from events.elements import ItemElements
-from registry.command import AdjustItem, DiscardItem, ReviseItem
 from registry.demo import STORY, build_demo
+from registry.items.command import AdjustItem, DiscardItem, ReviseItem
 from registry.service import Registry, now
 
 

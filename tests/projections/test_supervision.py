@@ -15,11 +15,11 @@ from events.elements import Audience, ItemElements, Level, Method
 from events.event import ReviewStage
 from projections import supervision as history_reads
 from projections.schema import items
-from registry import supervision
 from registry.actor import Actor, Role
-from registry.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, RejectItem, SubmitItem
-from registry.deadline import Verdict
+from registry.items.command import ApproveItem, DraftItem, ItemCommand, PassReview, PublishItem, RejectItem, SubmitItem
 from registry.service import Registry
+from registry.supervision import report as supervision
+from registry.supervision.deadline import Verdict
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 REFERENCE = "2020年第15次政府常务会议"

@@ -10,9 +10,9 @@ import pytest
 
 from events.store import CommandIdConflict
 from registry.actor import Role
-from registry.command import DraftItem, ItemCommand, RetireItem, SubmitItem
+from registry.items.command import DraftItem, ItemCommand, RetireItem, SubmitItem
+from registry.items.state import Status
 from registry.service import Registry, now
-from registry.state import Status
 from tests.registry.test_service import ACTORS, BUDGET, ITEM, review_approve_publish
 
 
@@ -73,7 +73,7 @@ def test_the_fingerprint_is_the_same_in_every_process() -> None:
 
 def revision_fingerprint() -> str:
     from registry.actor import Actor
-    from registry.command import ReviseItem
+    from registry.items.command import ReviseItem
 
     actor = Actor(actor_id="李财政", unit="财政局", roles=frozenset({Role.DRAFTER}))
     fields = frozenset({"name", "content", "basis", "body", "time_limit", "channels"})

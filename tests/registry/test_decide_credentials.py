@@ -11,7 +11,7 @@ import pytest
 
 from events.event import ActorDisabled, PasswordSet, TokenIssued, TokenRevoked
 from registry.actor import Actor, Role
-from registry.decider import decide_disable, decide_password, decide_revocation, decide_token
+from registry.admin import decide_disable, decide_password, decide_revocation, decide_token
 from registry.rules import Rule, RuleViolation
 
 NOON = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -17,8 +17,8 @@ from events.event import ReviewStage
 from events.schema import events
 from events.store import ConcurrencyConflict
 from registry.audit import verify
-from registry.command import DraftItem, ItemCommand, PassReview, SubmitItem
 from registry.group_commit import Transaction
+from registry.items.command import DraftItem, ItemCommand, PassReview, SubmitItem
 from registry.rules import RuleViolation
 from registry.service import Receipt, Registry, now
 from tests.registry.test_service import ACTORS, BUDGET

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from registry.items.worklist import Step
 from registry.profile import ProfileError, StepLimits, load_profile
-from registry.worklist import Step
 
 PROFILE = load_profile()
 

@@ -11,7 +11,7 @@ from events.elements import ItemElements
 from projections import query
 from registry.actor import Channel, Proof, Role
 from registry.audit import verify
-from registry.command import DiscardItem, DraftItem
+from registry.items.command import DiscardItem, DraftItem
 from registry.schema import alembic_config, upgrade
 from registry.service import Registry, now
 

@@ -13,9 +13,8 @@ from events.timestamp import format_time
 from projections import public_query
 from projections.query import history
 from projections.schema import item_versions, public_changes
-from registry import supervision
 from registry.actor import Actor, Role
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DraftItem,
@@ -24,9 +23,10 @@ from registry.command import (
     PublishItem,
     SubmitItem,
 )
-from registry.deadline import Verdict
 from registry.rules import Rule, RuleViolation
 from registry.service import Registry, now
+from registry.supervision import report as supervision
+from registry.supervision.deadline import Verdict
 from tests.registry.test_service import ACTORS, BUDGET
 
 ITEM = "ys-2024"

@@ -7,7 +7,7 @@ import pytest
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry.actor import Role
-from registry.command import (
+from registry.items.command import (
     ApproveItem,
     DraftItem,
     ItemCommand,

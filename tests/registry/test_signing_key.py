@@ -17,7 +17,7 @@ from projections import signing_keys
 from projections.schema import signing_keys as signing_keys_table
 from registry.actor import Role
 from registry.audit import verify
-from registry.command import ApproveItem, ItemCommand, PassReview, PublishItem, SubmitItem
+from registry.items.command import ApproveItem, ItemCommand, PassReview, PublishItem, SubmitItem
 from registry.rules import Rule, RuleViolation
 from registry.service import Registry, now
 from tests.registry.test_service import ACTORS, ITEM, draft

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from events.database import open_engine
 from events.event import ReviewStage
-from registry.command import DraftItem, PassReview, SubmitItem
+from registry.items.command import DraftItem, PassReview, SubmitItem
+from registry.items.state import ItemState
 from registry.service import Registry, now
-from registry.state import ItemState
 from registry.stream_cache import Known, StreamCache
 from tests.registry.test_service import ACTORS, BUDGET, ITEM
 from tests.signing import signed_registry

@@ -1,4 +1,4 @@
-"""The role x command matrix (tests/registry/test_rule_matrix.py) through every write path on a real store: at the
+"""The role x command matrix (tests/registry/items/test_rule_matrix.py) through every write path on a real store: at the
 status where the right person's command is carried out, everyone else's is refused by the same rule through
 `Registry.execute`, `Registry.execute_all` (and the whole batch rolls back), the `registry` CLI (exit 4) and
 `registry import`; and nothing about the people behind the catalog reaches the public API, checkpoints included.
@@ -21,17 +21,17 @@ from events.database import open_engine
 from events.envelope import Metadata
 from events.event import ItemEvent
 from events.schema import checkpoints
-from registry.command import DraftItem, ItemCommand
-from registry.importing import import_catalog
+from registry.items.command import DraftItem, ItemCommand
 from registry.profile import load_profile
 from registry.rules import Rule, RuleViolation
 from registry.schema import upgrade
 from registry.service import Registry
+from registry.transfer.importing import import_catalog
 from tests.api.office import Office
 from tests.api.server import Api, serving
 from tests.api.test_canary import every_field, schema_of
 from tests.conftest import Result
-from tests.registry.test_rule_matrix import ACTORS, COMMANDS, ELEMENTS, HISTORIES, MATRIX, NOON, expected, state
+from tests.registry.items.test_rule_matrix import ACTORS, COMMANDS, ELEMENTS, HISTORIES, MATRIX, NOON, expected, state
 from tests.reliability.catalog_file import write_catalog_csv
 from tests.signing import signed_registry
 

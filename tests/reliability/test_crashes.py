@@ -24,7 +24,7 @@ from events.checkpoint import load_signer
 from events.database import open_engine
 from events.elements import ItemElements
 from registry.audit import verify
-from registry.command import DraftItem
+from registry.items.command import DraftItem
 from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry, now

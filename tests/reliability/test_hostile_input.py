@@ -32,15 +32,15 @@ from events.database import open_engine
 from events.elements import ItemElements
 from projections import query
 from registry.actor import Actor
-from registry.catalog_table import NotACatalog
-from registry.command import DiscardItem, DraftItem
-from registry.importing import import_catalog
+from registry.items.command import DiscardItem, DraftItem
 from registry.rules import RuleViolation
 from registry.schema import upgrade
 from registry.service import Registry, now
-from registry.spreadsheet import UnreadableFile
+from registry.transfer.catalog_table import NotACatalog
+from registry.transfer.importing import import_catalog
+from registry.transfer.spreadsheet import UnreadableFile
 from tests.conftest import Result
-from tests.registry.catalog_files import complete, people, publish, write_rows_xlsx
+from tests.registry.transfer.catalog_files import complete, people, publish, write_rows_xlsx
 from tests.reliability.catalog_file import HEADER, row
 from tests.reliability.scale import HOSTILE_CLI_EXAMPLES, HOSTILE_SERVICE_EXAMPLES
 from tests.signing import signed_registry

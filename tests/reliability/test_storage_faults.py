@@ -24,11 +24,11 @@ from sqlalchemy.exc import OperationalError
 from events.database import open_engine
 from events.elements import ItemElements
 from registry.audit import verify
-from registry.command import DraftItem
+from registry.items.command import DraftItem
 from registry.schema import upgrade
 from registry.service import Registry, now
 from tests.conftest import REGISTRY_BIN, Result
-from tests.registry.catalog_files import complete, people, publish
+from tests.registry.transfer.catalog_files import complete, people, publish
 from tests.reliability.invariant import log_problems
 from tests.signing import signed_registry
 

@@ -35,7 +35,7 @@ from events.schema import events
 from registry.audit import Verification, verify
 from registry.service import Registry
 from tests.conftest import Result
-from tests.registry.catalog_files import complete, people, publish
+from tests.registry.transfer.catalog_files import complete, people, publish
 from tests.reliability.scale import TAMPERING_EXAMPLES
 
 Row = dict[str, Any]

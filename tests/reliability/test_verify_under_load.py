@@ -17,7 +17,7 @@ from events import driver
 from events.database import open_engine
 from registry.audit import Verification, verify
 from registry.service import Registry
-from tests.registry.catalog_files import complete, people, publish
+from tests.registry.transfer.catalog_files import complete, people, publish
 from tests.session_settings import with_settings
 
 LOCK_WAIT = 5  # seconds a writer of these tests waits for the append lock before it gives up, failing the test

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from events.database import open_engine
 from projections.public_feed import ChangeFilter
 from projections.schema import public_changes
+from registry.push.store import webhook_attempts, webhook_subscriptions
+from registry.push.subscriptions import Webhooks
 from registry.service import Registry
-from registry.webhook_service import Webhooks
-from registry.webhook_store import webhook_attempts, webhook_subscriptions
 from tests.api.office import Office
 from tests.conftest import REGISTRY_BIN, initialise
 from tests.reliability.scale import KILLS

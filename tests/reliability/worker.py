@@ -24,7 +24,7 @@ from events.elements import ItemElements
 from events.event import ReviewStage
 from events.store import ConcurrencyConflict
 from registry.actor import Actor, Role
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
@@ -37,11 +37,11 @@ from registry.command import (
     ReviseItem,
     SubmitItem,
 )
-from registry.importing import import_catalog
+from registry.items.state import ItemState, Status
 from registry.profile import load_profile
 from registry.rules import RuleViolation
 from registry.service import NotFound, Registry, now
-from registry.state import ItemState, Status
+from registry.transfer.importing import import_catalog
 from tests.signing import signed_registry
 
 TIMEOUT = 300

@@ -1,7 +1,7 @@
 """Webhook subscriptions (推送订阅): the admin's acts on them, the retry schedule, and the Standard Webhooks signature.
 
 Pure: what a subscription may become, when a failed delivery is tried again, and how a message is signed are
-decided here; the deliveries themselves (HTTP, locks, the attempts table) are registry.delivery's.
+decided here; the deliveries themselves (HTTP, locks, the attempts table) are registry.push.delivery's.
 
 The signing secret is never stored: it is derived from the deployment's webhook key (a file, like the checkpoint
 signing key) and a nonce kept with the subscription, so a copy of the database alone cannot forge a message.

@@ -11,14 +11,14 @@ import pytest
 
 from events.database import open_engine
 from events.event import AdjustmentProposed, ItemDrafted, ItemRevised
-from registry.catalog_table import NotACatalog
-from registry.command import DiscardItem, DraftItem, SubmitItem
-from registry.importing import IMPORT_TRIGGER, ImportReport, derived_id, identity, import_catalog
+from registry.items.command import DiscardItem, DraftItem, SubmitItem
 from registry.rules import RuleViolation
 from registry.schema import upgrade
 from registry.service import Registry
-from registry.spreadsheet import UnreadableFile
-from tests.registry.catalog_files import (
+from registry.transfer.catalog_table import NotACatalog
+from registry.transfer.importing import IMPORT_TRIGGER, ImportReport, derived_id, identity, import_catalog
+from registry.transfer.spreadsheet import UnreadableFile
+from tests.registry.transfer.catalog_files import (
     HEADER,
     LEVELS_HEADER_SUB,
     LEVELS_HEADER_TOP,

@@ -9,10 +9,11 @@ import pytest
 from events.elements import ItemElements
 from events.event import ItemDrafted, ItemRevised
 from registry.actor import Actor, Role
-from registry.command import DraftItem, ReviseItem
-from registry.decider import decide, fold
+from registry.items.command import DraftItem, ReviseItem
+from registry.items.decider import decide, fold
+from registry.items.rules import known_domain
 from registry.profile import load_profile
-from registry.rules import Rule, RuleViolation, known_domain
+from registry.rules import Rule, RuleViolation
 
 PROFILE = load_profile()
 ITEM = "czj-yusuan"

@@ -28,12 +28,12 @@ from projections.history import ACTION_LABELS
 from projections.supervision import REVIEW_STATUSES, Timeline
 from registry.actor import Actor, Role
 from registry.calendar import WorkingCalendar
-from registry.deadline import Judgement, judge, step_deadline
-from registry.decider import fold
+from registry.items.decider import fold
+from registry.items.state import Status
+from registry.items.worklist import Step, statuses_waiting_for, step_for
 from registry.profile import Domain, Profile, Task, Unit
 from registry.service import Registry, now
-from registry.state import Status
-from registry.worklist import Step, statuses_waiting_for, step_for
+from registry.supervision.deadline import Judgement, judge, step_deadline
 
 STUCK_AFTER = 10
 """Working days a version may wait at one review stage before the coverage report calls it stuck."""
@@ -115,7 +115,7 @@ class Queue:
 
 def queue(registry: Registry, actor: Actor, as_of: date | None = None) -> Queue:
     """What waits for `actor` on `as_of` (default today), oldest first: the steps the rules let them take, each
-    with its deadline from the profile's `step_limits` (registry.deadline.step_deadline counts it).
+    with its deadline from the profile's `step_limits` (registry.supervision.deadline.step_deadline counts it).
 
     The history narrows the items down to those at a stage some role of the actor's works on; each of those is
     then folded from its events and the decider says whether this actor may take its step (their unit, and

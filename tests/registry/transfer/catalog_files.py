@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry.actor import Actor, Role
-from registry.command import ApproveItem, DraftItem, PassReview, PublishItem, SubmitItem
+from registry.items.command import ApproveItem, DraftItem, PassReview, PublishItem, SubmitItem
 from registry.service import Registry
 
 PEOPLE: dict[str, tuple[str, Role]] = {

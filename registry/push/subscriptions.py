@@ -9,12 +9,13 @@ from sqlalchemy import Connection
 
 from events.message import N_
 from projections.public_feed import ChangeFilter
-from registry import webhook, webhook_store
 from registry.actor import Actor, Proof
 from registry.missing import NotFound
+from registry.push import store as webhook_store
+from registry.push import webhook
+from registry.push.store import Attempt, SubscriptionRow
+from registry.push.webhook import Status
 from registry.service import WEBHOOK_STREAM, Registry
-from registry.webhook import Status
-from registry.webhook_store import Attempt, SubscriptionRow
 
 
 class Webhooks:

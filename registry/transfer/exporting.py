@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from events.elements import Level
 from events.envelope import format_time
 from projections.public_query import CatalogFilter, PublishedEntry, catalog_page
-from registry.catalog_layout import Header, category_runs, header, row, title
+from registry.transfer.catalog_layout import Header, category_runs, header, row, title
 
 Format = Literal["xlsx", "csv", "json", "html"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv", "json", "html")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from events.elements import Audience, ItemElements, Level, Method
-from registry.catalog_table import Merge
+from registry.transfer.catalog_table import Merge
 
 TICK = "√"
 CHANNEL_SEPARATOR = "\n"  # one channel per line: narrow columns print well, and names may contain "/"

@@ -36,13 +36,14 @@ from events.database import is_sqlite, reading
 from events.timestamp import format_time
 from projections.public_feed import ChangeFilter, PublicChange, changes_after
 from projections.schema import public_changes
-from registry import webhook, webhook_store
 from registry.profile import Profile
-from registry.webhook import Status
-from registry.webhook_key import load_key
-from registry.webhook_store import Attempt, SubscriptionRow
+from registry.push import store as webhook_store
+from registry.push import webhook
+from registry.push.key import load_key
+from registry.push.store import Attempt, SubscriptionRow
+from registry.push.webhook import Status
 
-log = logging.getLogger("registry.delivery")
+log = logging.getLogger("registry.push.delivery")
 
 USER_AGENT = "catalog-registry-webhooks/1"
 DETAIL_LIMIT = 300  # characters of an answer or error kept with the attempt

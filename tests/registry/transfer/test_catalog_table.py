@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from events.elements import ItemElements
-from registry import catalog_layout, catalog_table
-from registry.catalog_table import (
+from registry.transfer import catalog_layout, catalog_table
+from registry.transfer.catalog_table import (
     CatalogRow,
     Merge,
     NotACatalog,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from events.message import N_, Message
-from registry.catalog_table import Merge, Sheet
+from registry.transfer.catalog_table import Merge, Sheet
 
 Format = Literal["xlsx", "xls", "csv", "html", "json"]
 

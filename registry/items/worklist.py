@@ -9,11 +9,11 @@ from typing import assert_never
 
 from events.event import ReviewStage
 from registry.actor import Actor, Role
-from registry.command import ApproveItem, DiscardItem, ItemCommand, PassReview, PublishItem
-from registry.decider import decide
+from registry.items.command import ApproveItem, DiscardItem, ItemCommand, PassReview, PublishItem
+from registry.items.decider import decide
+from registry.items.state import ItemState, Status
 from registry.profile import Profile
 from registry.rules import RuleViolation
-from registry.state import ItemState, Status
 
 
 class Step(StrEnum):

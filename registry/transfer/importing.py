@@ -23,22 +23,20 @@ from sqlalchemy import Connection
 from events.elements import ItemElements
 from events.message import N_, Message
 from projections.catalog_index import IndexedItem, existing_ids, unit_items
-from registry import spreadsheet
 from registry.actor import Actor, Proof
-from registry.catalog_table import Catalog, CatalogRow, Problem, key, read_document, read_sheets
-from registry.command import AdjustItem, DraftItem, ItemCommand, ReviseItem
-from registry.rules import (
-    Rule,
-    RuleViolation,
+from registry.items.command import AdjustItem, DraftItem, ItemCommand, ReviseItem
+from registry.items.rules import (
     known_domain,
     require_drafter_of,
     require_lawful_time_limit,
     require_named_group,
     require_portal,
-    unknown_unit,
 )
+from registry.items.state import Status
+from registry.rules import Rule, RuleViolation, unknown_unit
 from registry.service import Registry, now
-from registry.state import Status
+from registry.transfer import spreadsheet
+from registry.transfer.catalog_table import Catalog, CatalogRow, Problem, key, read_document, read_sheets
 
 IMPORT_TRIGGER = "其他：导入更新"
 ID_PREFIX = "imp-"

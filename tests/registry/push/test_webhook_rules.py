@@ -9,8 +9,7 @@ import pytest
 
 from events.event import WebhookPaused, WebhookReplayed, WebhookResumed
 from registry.actor import Actor, Role
-from registry.rules import Rule, RuleViolation
-from registry.webhook import (
+from registry.push.webhook import (
     JITTER,
     MAX_RETRY_AFTER,
     RETRY_SCHEDULE,
@@ -28,6 +27,7 @@ from registry.webhook import (
     retry_delay,
     sign,
 )
+from registry.rules import Rule, RuleViolation
 
 ADMIN = Actor(actor_id="管理员", unit="政务服务局", roles=frozenset({Role.ADMIN}))
 DRAFTER = Actor(actor_id="李财政", unit="财政局", roles=frozenset({Role.DRAFTER}))

@@ -1,5 +1,5 @@
 """The deployment's webhook key: 32 random bytes in an owner-only file, kept out of the database like the checkpoint
-signing key. Each subscription's signing secret is derived from it (registry.webhook.derive_secret)."""
+signing key. Each subscription's signing secret is derived from it (registry.push.webhook.derive_secret)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.calendar import WorkingCalendar
-from registry.deadline import Verdict, judge, step_deadline
 from registry.profile import Task, load_profile
+from registry.supervision.deadline import Verdict, judge, step_deadline
 
 CALENDAR = WorkingCalendar.of(load_profile())
 UNIT_CATALOGS = Task(id="unit-catalogs", title="编制本单位目录", scope="unit-catalogs", deadline=date(2020, 7, 15))

@@ -33,7 +33,7 @@ from events.event import (
     ReviewStage,
 )
 from registry.actor import Actor, Role
-from registry.command import (
+from registry.items.command import (
     AdjustItem,
     ApproveItem,
     DiscardItem,
@@ -46,10 +46,10 @@ from registry.command import (
     ReviseItem,
     SubmitItem,
 )
-from registry.decider import decide, fold
+from registry.items.decider import decide, fold
+from registry.items.state import ItemState, Status
 from registry.profile import load_profile
 from registry.rules import Rule, RuleViolation
-from registry.state import ItemState, Status
 
 PROFILE = load_profile()
 ITEM = "czj-yusuan"

@@ -1,10 +1,9 @@
-"""registry.delivery against real HTTP receivers on 127.0.0.1, on SQLite and PostgreSQL: at least once and in log order
-through refusals, errors, timeouts and 410s; retries, Retry-After and giving up; Standard Webhooks signatures checked by
-an independent verifier; filters; an admin's pause, resume, replay and removal; one request in flight per
+"""registry.push.delivery against real HTTP receivers on 127.0.0.1, on SQLite and PostgreSQL: at least once and in log
+order through refusals, errors, timeouts and 410s; retries, Retry-After and giving up; Standard Webhooks signatures
+checked by an independent verifier; filters; an admin's pause, resume, replay and removal; one request in flight per
 subscription whatever the number of workers; no redirects, answers read up to a limit.
 
-The schedule is all zeros (retries are due at once) so that each test takes a moment, not hours.
-"""
+The schedule is all zeros (retries are due at once) so that each test takes a moment, not hours."""
 
 from __future__ import annotations
 
@@ -20,11 +19,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from projections.public_feed import ChangeFilter
-from registry.delivery import Deliverer, DeliverySettings, Round
+from registry.push.delivery import Deliverer, DeliverySettings, Round
+from registry.push.store import SubscriptionRow
+from registry.push.subscriptions import Webhooks
+from registry.push.webhook import Status
 from registry.service import Registry
-from registry.webhook import Status
-from registry.webhook_service import Webhooks
-from registry.webhook_store import SubscriptionRow
 from tests.api.changes_story import leaked, tell, village_registry
 from tests.api.office import Office
 from tests.webhook_receiver import Receiver, Receivers, Reply, Request, subscription_of

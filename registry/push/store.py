@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, T
 from events import driver
 from events.schema import metadata
 from events.timestamp import format_time
-from registry.webhook import Status, Subscription
+from registry.push.webhook import Status, Subscription
 
 webhook_subscriptions = Table(
     "webhook_subscriptions",

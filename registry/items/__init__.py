@@ -1,0 +1,1 @@
+"""The catalog item aggregate: its commands, state, decider (pure decide/evolve) and rules."""

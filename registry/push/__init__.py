@@ -1,0 +1,1 @@
+"""Push to subscribers: webhook subscriptions, their key, their store and the deliveries."""

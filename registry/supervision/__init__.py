@@ -1,0 +1,1 @@
+"""Supervision (监督考核): work queues, coverage, activity and the step deadlines."""
