@@ -10,6 +10,13 @@ import orjson
 from events.chain import canonical_json
 from events.elements import Audience, ItemElements, Level, Method
 from events.event import (
+    AccountChangeFiled,
+    AccountClosureFiled,
+    AccountFiled,
+    AccountFilingRejected,
+    AccountPublished,
+    AccountReviewPassed,
+    AccountSuspensionFiled,
     ActorDisabled,
     ActorRegistered,
     AdjustmentProposed,
@@ -73,6 +80,13 @@ EVENT_TYPES: dict[str, tuple[type[Event], int]] = {
     "WebhookResumed": (WebhookResumed, 1),
     "WebhookRemoved": (WebhookRemoved, 1),
     "WebhookReplayed": (WebhookReplayed, 1),
+    "AccountFiled": (AccountFiled, 1),
+    "AccountChangeFiled": (AccountChangeFiled, 1),
+    "AccountSuspensionFiled": (AccountSuspensionFiled, 1),
+    "AccountClosureFiled": (AccountClosureFiled, 1),
+    "AccountReviewPassed": (AccountReviewPassed, 1),
+    "AccountFilingRejected": (AccountFilingRejected, 1),
+    "AccountPublished": (AccountPublished, 1),
 }
 _NAMES = {cls: name for name, (cls, _) in EVENT_TYPES.items()}
 
@@ -108,7 +122,11 @@ def decode_json(name: str, schema_version: int, payload: str) -> AnyEvent:
 
 # The event types whose payload holds an item's elements: the only part of an event whose validation runs Python
 # (cleaning, de-duplicating and ordering the lists, checking each text), a dozen microseconds an event.
-_WITH_ELEMENTS = frozenset(name for name, (cls, _) in EVENT_TYPES.items() if "elements" in cls.model_fields)
+_WITH_ELEMENTS = frozenset(
+    name
+    for name, (cls, _) in EVENT_TYPES.items()
+    if "elements" in cls.model_fields and cls.model_fields["elements"].annotation is ItemElements
+)
 _ELEMENT_FIELDS = frozenset(ItemElements.model_fields)
 _AUDIENCE = {member.value: member for member in Audience}
 _METHOD = {member.value: member for member in Method}

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from events.account import AccountElements, AccountStatus, FilingKind
 from events.elements import FieldChange, ItemElements
 
 
@@ -227,6 +228,71 @@ class PendingChangeWithdrawn(Event):
     reason: str
 
 
+class AccountFiled(Event):
+    """开设备案: a unit filed a new-media account (version 1); it is in review, and holds its platform."""
+
+    account_id: str
+    unit: str
+    elements: AccountElements
+
+
+class AccountChangeFiled(Event):
+    """变更备案: a change of a published account (a suspended one's reopening among them) went to review as version
+    `version`; the published record stays until it is published."""
+
+    account_id: str
+    version: int
+    reason: str
+    changes: tuple[FieldChange, ...]
+    reopen: bool = False
+
+
+class AccountSuspensionFiled(Event):
+    """关停: the unit filed the account's suspension, with a reason."""
+
+    account_id: str
+    version: int
+    reason: str
+
+
+class AccountClosureFiled(Event):
+    """注销: the unit filed the account's closure for good, with a reason."""
+
+    account_id: str
+    version: int
+    reason: str
+
+
+class AccountReviewPassed(Event):
+    """A review step of the profile's account review path (初审, 合法性审查, 审议) passed the pending filing."""
+
+    account_id: str
+    version: int
+    stage: str
+    comment: str = ""
+    reference: str = ""  # 审议: the meeting or document
+
+
+class AccountFilingRejected(Event):
+    """A review step sent the pending filing back: it ends; a new account's filing leaves the account refused."""
+
+    account_id: str
+    version: int
+    stage: str
+    comment: str
+
+
+class AccountPublished(Event):
+    """The pending filing took effect in the public list: the account now reads `elements` and stands at `status`."""
+
+    account_id: str
+    version: int
+    kind: FilingKind
+    elements: AccountElements
+    status: AccountStatus
+    published_at: AwareDatetime
+
+
 ItemEvent = (
     ItemDrafted
     | ItemRevised
@@ -241,8 +307,17 @@ ItemEvent = (
     | DraftDiscarded
     | PendingChangeWithdrawn
 )
+AccountEvent = (
+    AccountFiled
+    | AccountChangeFiled
+    | AccountSuspensionFiled
+    | AccountClosureFiled
+    | AccountReviewPassed
+    | AccountFilingRejected
+    | AccountPublished
+)
 ActorEvent = ActorRegistered | PasswordSet | TokenIssued | TokenRevoked | ActorDisabled
 WebhookEvent = WebhookSubscribed | WebhookPaused | WebhookResumed | WebhookRemoved | WebhookReplayed
 # Events of no item's stream: an actor's, the signing key's, a webhook subscription's.
 AdminEvent = ActorEvent | SigningKeyRegistered | WebhookEvent
-AnyEvent = ItemEvent | AdminEvent
+AnyEvent = ItemEvent | AccountEvent | AdminEvent

@@ -15,7 +15,17 @@ from events import driver, replay
 from events.database import scratch
 from events.envelope import StoredEvent
 from events.schema import events
-from projections import actors, bulk_history, fold_partner, history, public_catalog, signing_keys, status, versions
+from projections import (
+    actors,
+    bulk_history,
+    fold_partner,
+    history,
+    media_accounts,
+    public_catalog,
+    signing_keys,
+    status,
+    versions,
+)
 from projections.row_store import BufferedRows, DatabaseRows, RowStore, TableInserts, Write
 from projections.schema import PROJECTION_TABLES, projection_positions
 
@@ -27,6 +37,7 @@ APPLIERS: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = (
     ("items", status.apply),
     ("public_catalog", public_catalog.apply),
     ("item_history", history.apply),
+    ("media_accounts", media_accounts.apply),
 )
 
 

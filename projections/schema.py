@@ -167,6 +167,27 @@ signing_keys = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+# Every new-media account (政务新媒体), filings in review included: the public list reads its `public` column (the
+# published elements without the internal ones), the rule 一平台一账号 reads (unit, platform, status).
+media_accounts = Table(
+    "media_accounts",
+    metadata,
+    Column("account_id", String(200), primary_key=True),
+    Column("unit", String(200), nullable=False),  # 主办单位
+    Column("platform", String(500), nullable=False),
+    Column("status", String(20), nullable=False),  # events.account.AccountStatus
+    Column("name", Text, nullable=False),  # the newest name, a pending filing's included
+    Column("version", Integer, nullable=False),  # the newest version (pending or published)
+    Column("pending_kind", String(10), nullable=True),  # events.account.FilingKind of the filing in review
+    Column("public", Text, nullable=True),  # JSON: the published elements a reader may see
+    Column("published_version", Integer, nullable=True),
+    Column("published_at", String(32), nullable=True),
+    Column("updated_at", String(32), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_media_accounts_unit_platform", "unit", "platform"),
+    Index("ix_media_accounts_status_unit", "status", "unit"),
+)
+
 PROJECTION_TABLES = (
     signing_keys,
     actors,
@@ -176,4 +197,5 @@ PROJECTION_TABLES = (
     item_history,
     published_versions,
     public_changes,
+    media_accounts,
 )

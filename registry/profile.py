@@ -52,6 +52,32 @@ class Task(BaseModel):
         return not self.unit_kinds or unit.kind in self.unit_kinds
 
 
+class Platform(BaseModel):
+    """A platform of government new media (政务新媒体): its name in the list and the other ways lists write it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+# The platforms of 国办发〔2018〕123号's practice, with the ways published lists write them. 其他 is not among them:
+# another platform is written 其他：NAME (其他：小红书).
+PLATFORMS = (
+    Platform(name="微信公众号", aliases=("微信", "政务微信", "微信订阅号", "微信服务号", "公众号", "微信公众平台")),
+    Platform(name="微信视频号", aliases=("视频号",)),
+    Platform(name="新浪微博", aliases=("微博", "政务微博", "新浪", "微博号")),
+    Platform(name="抖音", aliases=("抖音号", "抖音短视频", "政务抖音")),
+    Platform(name="快手", aliases=("快手号", "快手短视频")),
+    Platform(name="今日头条", aliases=("头条", "头条号", "今日头条号")),
+    Platform(name="百家号", aliases=("百度百家号",)),
+    Platform(name="小程序", aliases=("微信小程序",)),
+    Platform(name="移动客户端", aliases=("App", "APP", "app", "客户端", "移动客户端（App）", "移动客户端(App)")),
+)
+OTHER_PLATFORM = "其他"
+ACCOUNT_STEPS = ("preliminary", "legality", "approval")
+
+
 class StepLimits(BaseModel):
     """Working days a pending version may wait at each step (registry.items.worklist.Step) before it is overdue.
 
@@ -94,6 +120,12 @@ class Profile(BaseModel):
     timezone: str = Field(default="Asia/Shanghai", description="where the jurisdiction's days begin and end")
     step_limits: StepLimits = Field(default=StepLimits(), description="working days allowed at each step")
     villages: tuple[Village, ...] = Field(default=(), description="嘎查村 whose village lists can be followed")
+    platforms: tuple[Platform, ...] = Field(default=PLATFORMS, description="政务新媒体 platforms and their aliases")
+    account_review: tuple[str, ...] = Field(
+        default=("preliminary",),
+        description="the review steps a new-media account's filing passes before publication, in order "
+        "(of preliminary, legality, approval)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -126,6 +158,34 @@ class Profile(BaseModel):
                     raise ValueError(f"two villages are called {name}")
                 seen.add(name)
         return self
+
+    @field_validator("account_review")
+    @classmethod
+    def _account_steps_in_order(cls, steps: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [step for step in steps if step not in ACCOUNT_STEPS]
+        if unknown:
+            raise ValueError(
+                f"unknown account review step(s) {', '.join(unknown)}: the steps are {', '.join(ACCOUNT_STEPS)}"
+            )
+        if list(steps) != sorted(set(steps), key=ACCOUNT_STEPS.index):
+            raise ValueError(f"account review steps are taken once each, in the order {', '.join(ACCOUNT_STEPS)}")
+        return steps
+
+    def platform(self, name: str) -> str | None:
+        """The platform `name` names, as the list records it: a platform of the profile (by its name or an alias,
+        ignoring case and spaces), or 其他：NAME for another; None for a name it cannot place."""
+        text = "".join(name.split())
+        if not text:
+            return None
+        for platform in self.platforms:
+            if text.casefold() in {alias.casefold() for alias in (platform.name, *platform.aliases)}:
+                return platform.name
+        for separator in ("：", ":"):
+            head, found, other = text.partition(separator)
+            if found and head == OTHER_PLATFORM and other:
+                known = self.platform(other)
+                return known or f"{OTHER_PLATFORM}：{other}"
+        return None
 
     def unit(self, name: str) -> Unit | None:
         """The unit called `name` or one of its aliases."""

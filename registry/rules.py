@@ -37,6 +37,12 @@ class Rule(Enum):
     CREDENTIALS = ("凭据管理", "passwords and tokens are an admin's to manage")
     BACKFILL = ("补录", "a backfill is an admin's record of an earlier act")
     WEBHOOK = ("推送订阅", "webhook subscriptions are an admin's to manage, to a URL of their own")
+    ACCOUNT_ELEMENTS = ("账号要素", "an account names itself, its platform and its platform id")
+    KNOWN_ACCOUNT = ("账号存在", "the account exists, and an account id is filed once")
+    ONE_ACCOUNT_PER_PLATFORM = ("一平台一账号", "a unit opens one account on any one platform")
+    CERTIFICATION = ("认证一致", "the account's certification names its 主办单位")
+    CLOSURE_IS_FINAL = ("注销不可恢复", "a closed account is never reopened")
+    CHANGE_TRAIL = ("变更留痕", "a change, suspension or closure of an account states its reason")
 
     @property
     def code(self) -> str:

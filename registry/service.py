@@ -15,7 +15,7 @@ from events import checkpoint, driver
 from events.checkpoint import Signer, SigningKeyError
 from events.database import open_engine
 from events.envelope import Metadata, StoredEvent, format_time
-from events.event import ActorEvent, AdminEvent, ItemPublished, ItemRetired
+from events.event import AccountEvent, AccountPublished, ActorEvent, AdminEvent, ItemPublished, ItemRetired
 from events.message import N_
 from events.schema import events
 from events.store import AppendResult, ConcurrencyConflict, EventStore, Head, to_stored
@@ -544,7 +544,9 @@ class Registry:
     def after_append(self, conn: Connection, result: AppendResult) -> None:
         """In the append's transaction: update the projections, and sign a checkpoint after a public change."""
         project(conn, result.events)
-        if self.signer and any(isinstance(e.data, ItemPublished | ItemRetired) for e in result.events):
+        if self.signer and any(
+            isinstance(e.data, ItemPublished | ItemRetired | AccountPublished) for e in result.events
+        ):
             frontier = self.store.frontier(result.position, result.events[-1].hash)
             checkpoint.record(conn, self.signer, result.position, frontier=frontier)
 
@@ -579,7 +581,7 @@ def require_item_stream(item_id: str) -> None:
     if item_id.startswith(RESERVED_STREAMS):
         raise RuleViolation(
             Rule.KNOWN_ITEM,
-            N_("item ids never start with {prefixes}: they name actors, keys and webhook subscriptions"),
+            N_("item ids never start with {prefixes}: they name actors, keys, webhook subscriptions and accounts"),
             prefixes=" / ".join(map(repr, RESERVED_STREAMS)),
         )
 
@@ -596,7 +598,7 @@ def new_item_id(command_id: str | None = None) -> str:
 
 
 def _fold(stored: list[StoredEvent]) -> ItemState:
-    return fold([(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, AdminEvent)])
+    return fold([(e.data, e.metadata.actor) for e in stored if not isinstance(e.data, AdminEvent | AccountEvent)])
 
 
 def _streams(conn: Connection, item_ids: Sequence[str]) -> dict[str, tuple[ItemState, int]]:

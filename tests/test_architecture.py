@@ -21,12 +21,17 @@ PURE = (
     "registry/items/rules.py",
     "registry/items/command.py",
     "registry/items/state.py",
-    "registry/items/worklist.py",  # who may act on what: the step an item waits for
+    "registry/items/worklist.py",
+    "registry/accounts/decider.py",
+    "registry/accounts/rules.py",
+    "registry/accounts/command.py",
+    "registry/accounts/state.py",  # who may act on what: the step an item waits for
     "registry/supervision/deadline.py",  # the step deadlines, in working days
     "registry/push/webhook.py",  # webhook subscriptions' acts, retries and signature: hmac and base64 are stdlib
     "events/event.py",
     "events/status.py",
     "events/elements.py",
+    "events/account.py",
     "events/codec.py",
     "events/message.py",  # messages for people: a template and its arguments, translated at the edge
     "events/chain.py",  # the canonical form and the hash of a row: stdlib and orjson (`registry history` imports it)
