@@ -295,8 +295,15 @@ def demo(
         registry.register_signing_key(None)
         built = build_demo(registry)
         console.print(
-            _("built the demo registry at {url}: {actors} actors, {items} items in {domains} domains").format(
-                url=display_url(url), actors=built.actors, items=built.items, domains=built.domains
+            _(
+                "built the demo registry at {url}: {actors} actors, {items} items in {domains} domains, "
+                "{accounts} new-media accounts"
+            ).format(
+                url=display_url(url),
+                actors=built.actors,
+                items=built.items,
+                domains=built.domains,
+                accounts=built.accounts,
             )
             + " ("
             + listing(f"{status_choice().label(status)} {count}" for status, count in built.statuses.items())

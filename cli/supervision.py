@@ -16,6 +16,7 @@ from registry.actor import Role
 from registry.calendar import WorkingCalendar
 from registry.items.state import Status
 from registry.supervision import report as supervision
+from registry.supervision.accounts import AccountCoverage
 from registry.supervision.deadline import Judgement, Verdict
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ def coverage(
             ],
         )
     )
+    _print_accounts(report.accounts)
     if troubled:
         console.print(
             _("{count} webhook subscription(s) failing or disabled: {ids}; `registry report webhooks` says why").format(
@@ -287,6 +289,58 @@ def _verdict(judgement: Judgement | None) -> str:
             return f"{label} (+{judgement.working_days_late})"
         case Verdict.PENDING:
             return _("{label} (due {day})").format(label=label, day=judgement.deadline)
+
+
+def _print_accounts(accounts: AccountCoverage) -> None:
+    """The new-media account list's part of the coverage report."""
+    console.print(
+        grid(
+            _("{count} unit(s) with new-media accounts").format(count=len(accounts.units)),
+            [_("unit"), _("open (正常)"), _("suspended (已关停)"), _("closed"), _("in review")],
+            [
+                [
+                    u.unit,
+                    _platforms(u.open),
+                    _platforms(u.suspended),
+                    str(u.closed),
+                    str(u.in_review),
+                ]
+                for u in accounts.units
+            ],
+        )
+    )
+    console.print(
+        grid(
+            _("{count} unit/platform pair(s) with more than one account over time").format(
+                count=len(accounts.duplicates)
+            ),
+            [_("unit"), _("platform"), _("accounts")],
+            [[d.unit, d.platform, ", ".join(d.accounts)] for d in accounts.duplicates],
+        )
+    )
+    console.print(
+        grid(
+            _("{count} account(s) whose 认证主体 does not name the 主办单位").format(count=len(accounts.uncertified)),
+            [_("account"), _("unit"), _("platform"), _("name"), _("认证主体")],
+            [[f.account_id, f.unit, f.platform, f.name, f.detail] for f in accounts.uncertified],
+        )
+    )
+    console.print(
+        grid(
+            _("{count} account(s) suspended for more than {days} days").format(
+                count=len(accounts.suspended_too_long), days=accounts.suspension_limit
+            ),
+            [_("account"), _("unit"), _("platform"), _("name"), _("since"), _("days")],
+            [
+                [f.account_id, f.unit, f.platform, f.name, f.detail[:10], str(f.days)]
+                for f in accounts.suspended_too_long
+            ],
+        )
+    )
+
+
+def _platforms(counts: dict[str, int]) -> str:
+    return "、".join(f"{platform} {count}" for platform, count in sorted(counts.items())) or "—"
 
 
 def _troubled_webhooks(registry: Registry) -> list[str]:

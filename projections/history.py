@@ -8,6 +8,7 @@ from events.codec import canonical_json, canonical_json_of_strings
 from events.elements import FieldChange
 from events.envelope import StoredEvent
 from events.event import (
+    AccountEvent,
     ActorRegistered,
     AdjustmentProposed,
     AdminEvent,
@@ -125,8 +126,8 @@ def _trigger(trigger: str, reason: str) -> str:
 
 
 def apply(rows: RowStore, stored: StoredEvent) -> None:
-    if isinstance(stored.data, AdminEvent):
-        return  # not an item's: an actor's, the signing key's or a webhook's history is not an item history
+    if isinstance(stored.data, AdminEvent | AccountEvent):
+        return  # not an item's: an actor's, the signing key's, a webhook's or an account's history is not an item's
     action, version, reason = _step(stored)
     meta = stored.metadata
     rows.insert(

@@ -182,6 +182,7 @@ media_accounts = Table(
     Column("public", Text, nullable=True),  # JSON: the published elements a reader may see
     Column("published_version", Integer, nullable=True),
     Column("published_at", String(32), nullable=True),
+    Column("published_position", BigInteger, nullable=True),  # the log position of the last publication
     Column("updated_at", String(32), nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_media_accounts_unit_platform", "unit", "platform"),

@@ -15,7 +15,7 @@ from events.database import snapshot
 from events.schema import checkpoints, events
 
 # The event types that change what the public sees: each is signed by a checkpoint in its own transaction.
-PUBLIC_CHANGES = ("ItemPublished", "ItemRetired")
+PUBLIC_CHANGES = ("ItemPublished", "ItemRetired", "AccountPublished")
 
 if TYPE_CHECKING:
     from events import merkle_store

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from events.elements import ItemElements
 from events.event import ReviewStage
 from registry import access
+from registry.accounts.demo import build_accounts
 from registry.actor import Actor, Proof, Role
 from registry.calendar import WorkingCalendar
 from registry.items.command import (
@@ -1380,6 +1381,7 @@ class Summary:
     items: int
     domains: int
     statuses: dict[str, int] = field(default_factory=dict)
+    accounts: int = 0  # new-media accounts (政务新媒体)
 
 
 def actors() -> list[tuple[str, str, set[Role]]]:
@@ -1400,13 +1402,15 @@ def build_demo(registry: Registry, limit: int | None = None) -> Summary:
             admin = registry.actor(name)
     assert admin is not None
     people = {name: registry.actor(name) for name, _, _ in cast}
+    accounts = build_accounts(registry, people)  # before the items: the last item marks a whole demo
     calendar = WorkingCalendar.of(registry.profile)
     statuses: Counter[str] = Counter()
     every = plans(calendar)[:limit]
     for plan in every:
         statuses[_walk(registry, calendar, people, plan, admin)] += 1
     domains = {plan.domain for plan in every}
-    return Summary(len(cast), len(every), len(domains), dict(sorted(statuses.items(), key=lambda s: -s[1])))
+    ordered = dict(sorted(statuses.items(), key=lambda s: -s[1]))
+    return Summary(len(cast), len(every), len(domains), ordered, accounts)
 
 
 DEMO_PASSWORDS: dict[str, str] = {

@@ -121,6 +121,9 @@ class Profile(BaseModel):
     step_limits: StepLimits = Field(default=StepLimits(), description="working days allowed at each step")
     villages: tuple[Village, ...] = Field(default=(), description="嘎查村 whose village lists can be followed")
     platforms: tuple[Platform, ...] = Field(default=PLATFORMS, description="政务新媒体 platforms and their aliases")
+    account_suspension_limit: PositiveInt = Field(
+        default=180, description="days an account may stay suspended (关停) before supervision flags it"
+    )
     account_review: tuple[str, ...] = Field(
         default=("preliminary",),
         description="the review steps a new-media account's filing passes before publication, in order "

@@ -84,7 +84,8 @@ class Accounts:
             source = sources[index] if index < len(sources) else None
             digest = command.fingerprint
             if command_id and (earlier := store.replay(conn, command_id, stream, digest)):
-                receipts.append(Receipt(command.account_id, earlier[-1].version, earlier[-1].position, replayed=True))
+                then = _fold(store.read_stream(conn, stream)[: earlier[-1].version])  # the account as it left it
+                receipts.append(Receipt(command.account_id, then.last_version, earlier[-1].position, replayed=True))
                 continue
             stored = store.read_stream(conn, stream)
             account = _fold(stored)

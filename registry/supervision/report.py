@@ -33,6 +33,7 @@ from registry.items.state import Status
 from registry.items.worklist import Step, statuses_waiting_for, step_for
 from registry.profile import Domain, Profile, Task, Unit
 from registry.service import Registry, now
+from registry.supervision.accounts import AccountCoverage, account_coverage
 from registry.supervision.deadline import Judgement, judge, step_deadline
 
 STUCK_AFTER = 10
@@ -257,6 +258,7 @@ class Coverage:
     units: list[UnitCoverage]
     stuck: list[StuckItem]
     stale: list[StaleItem]
+    accounts: AccountCoverage
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -269,6 +271,7 @@ class Coverage:
             "units": [u.as_json() for u in self.units],
             "stuck": [s.as_json() for s in self.stuck],
             "stale": [s.as_json() for s in self.stale],
+            "accounts": self.accounts.as_json(),
         }
 
 
@@ -293,6 +296,7 @@ def coverage(registry: Registry, as_of: date | None = None, stuck_after: int = S
         units=[_unit(profile, calendar, at.day, u, by_unit[u.name]) for u in _units(profile, lines)],
         stuck=_stuck(calendar, at.day, lines, stuck_after),
         stale=_stale(calendar, at.day, lines),
+        accounts=account_coverage(registry, at.day, at.until),
     )
 
 

@@ -41,7 +41,8 @@ def test_every_publication_records_a_signed_checkpoint(demo: str, cli: Cli, tmp_
         publishing = [
             p
             for (p,) in conn.execute(
-                "SELECT position FROM events WHERE type IN ('ItemPublished', 'ItemRetired', 'SigningKeyRegistered') "
+                "SELECT position FROM events WHERE type IN ('ItemPublished', 'ItemRetired', 'AccountPublished', "
+                "'SigningKeyRegistered') "
                 "ORDER BY position"
             )
         ]

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column('public', sa.Text(), nullable=True),
         sa.Column('published_version', sa.Integer(), nullable=True),
         sa.Column('published_at', sa.String(length=32), nullable=True),
+        sa.Column('published_position', sa.BigInteger(), nullable=True),
         sa.Column('updated_at', sa.String(length=32), nullable=False),
         sa.Column('position', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('account_id'),
