@@ -95,6 +95,7 @@ DEPENDS_ON: dict[str, frozenset[str]] = {
         frozenset(),
     ),
     **dict.fromkeys(("__typename", "__schema", "__type", "jurisdiction"), frozenset()),
+    **dict.fromkeys(("mediaAccounts", "mediaAccount"), frozenset()),  # the public state counts account publications
     "log": frozenset({"log"}),
     "coverage": frozenset({"day"}),
 }

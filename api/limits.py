@@ -134,10 +134,14 @@ FIELD_COSTS: dict[tuple[str, str], int] = {
     ("Query", "units"): 100,
     ("CatalogItem", "proof"): 150,  # the event's hash and a Merkle path read and computed, for each item
     ("Change", "item"): 5,  # a version decoded (read with the page's others in one statement)
+    ("Query", "mediaAccounts"): 20,  # a count and a page
+    ("Query", "mediaAccount"): 10,  # the account's stream read and folded
 }
 # How many objects a list that is not paged is counted for.
 LIST_SIZES: dict[tuple[str, str], int] = {
     ("CatalogItem", "history"): 3,
+    ("MediaAccount", "history"): 3,
+    ("MediaAccountChange", "changes"): 2,
     ("Query", "domains"): 30,
     ("Query", "units"): 60,
     ("Query", "coverage"): 30,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import graphene
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, ValueNode
 
 from api.scalars import MAX_PAGE as MAX_PAGE
 from api.scalars import (
@@ -22,20 +23,32 @@ from api.scalars import (
     PageSize,
     ShortText,
     TreeSize,
+    _at,
+    _Cursor,
+    _item_key,
+    _label,
+    _string,
 )
 from events import checkpoint, merkle_store
+from events.account import ACCOUNT_LABELS
+from events.account import AccountStatus as AccountStatusValue
+from events.account import FilingKind as FilingKindValue
 from events.elements import Audience as AudienceValue
 from events.elements import Level as LevelValue
 from events.elements import Method as MethodValue
 from events.envelope import parse_time
 from events.event import ChangeKind as ChangeKindValue
 from events.proof import leaf_hash
-from projections import public_query
+from projections import media_accounts, public_accounts, public_query
+from projections.public_accounts import PublicChange as AccountChange
+from projections.public_accounts import PublishedAccount
+from projections.public_feed import FeedParameterError
 from projections.public_query import CatalogFilter as Filter
 from projections.retirement import Retirement as Retired
 from projections.retirement import retirement as retirement_of
 from registry.calendar import WorkingCalendar
 from registry.profile import Profile
+from registry.service import ACCOUNT_STREAM
 from registry.supervision.deadline import Verdict as VerdictValue
 from registry.supervision.report import domain_catalog_judgement
 
@@ -469,6 +482,226 @@ class DomainCoverage(graphene.ObjectType):
     )
 
 
+class MediaAccountId(graphene.Scalar):
+    """A new-media account's id (e.g. NM-1A2B3C4D): 1 to 200 characters, no control characters."""
+
+    @staticmethod
+    def serialize(value: Any) -> str:
+        return str(value)
+
+    @staticmethod
+    def parse_value(value: Any) -> str:
+        return _label("account id", value, required=True)
+
+    @staticmethod
+    def parse_literal(node: ValueNode, _variables: Any = None) -> str:
+        return _at(node, MediaAccountId.parse_value, _string("MediaAccountId", node))
+
+
+class MediaAccountCursor(_Cursor):
+    """Where a page of `mediaAccounts` ends: pass an `endCursor` (or an edge's `cursor`) to `after` for the next
+    page."""
+
+    prefix = "account"
+    listing = "mediaAccounts"
+    key = _item_key
+
+
+# The statuses of a published account (one in review, or refused, is not public).
+PUBLIC_STATUSES = (AccountStatusValue.OPEN, AccountStatusValue.SUSPENDED, AccountStatusValue.CLOSED)
+MediaAccountStatus = _labelled(
+    PUBLIC_STATUSES,
+    "MediaAccountStatus",
+    "账号状态: open (正常), suspended (已关停: still listed, until a filed 变更 reopens it) or closed for good "
+    "(已注销).",
+)
+MediaAccountFilingKind = _labelled(
+    FilingKindValue,
+    "MediaAccountFilingKind",
+    "备案: what a published filing did: 开设备案, 变更备案, 关停 or 注销.",
+)
+# The elements a reader may see, as MediaAccount names them; 联系人 (contact) is internal and never among them.
+_ACCOUNT_FIELDS = {
+    "name": "name",
+    "platform": "platform",
+    "handle": "handle",
+    "operator": "operator",
+    "certified_as": "certifiedAs",
+    "opened_on": "openedOn",
+    "purpose": "purpose",
+    "link": "link",
+}
+
+
+class MediaAccountFieldChange(graphene.ObjectType):
+    """One element of an account that a publication changed, as the public list showed it before and after."""
+
+    field = graphene.String(required=True, description="the MediaAccount field, e.g. name or certifiedAs")
+    label = graphene.String(required=True, description="its Chinese name, e.g. 账号名称")
+    old = graphene.String(required=True, description="the value before (a date as YYYY-MM-DD; empty: none)")
+    new = graphene.String(required=True, description="the value after")
+
+    @staticmethod
+    def of(change: AccountChange) -> MediaAccountFieldChange:
+        return MediaAccountFieldChange(
+            field=_ACCOUNT_FIELDS[change.field],
+            label=ACCOUNT_LABELS[change.field],
+            old="" if change.old is None else str(change.old),
+            new="" if change.new is None else str(change.new),
+        )
+
+
+class MediaAccountChange(graphene.ObjectType):
+    """A public change of an account: the publication of a filing (备案) into the public list."""
+
+    version = graphene.Int(required=True, description="the account's version this publication made public")
+    kind = graphene.Field(MediaAccountFilingKind, required=True)
+    kind_label = graphene.String(required=True, description="开设备案, 变更备案, 关停 or 注销")
+    status = graphene.Field(MediaAccountStatus, required=True, description="the account's status after it")
+    status_label = graphene.String(required=True, description="正常, 已关停 or 已注销")
+    published_at = DateTime(required=True)
+    reason = graphene.String(
+        required=True, description="the reason the filing gave (变更, 关停, 注销); empty for 开设备案"
+    )
+    changes = graphene.List(
+        graphene.NonNull(MediaAccountFieldChange),
+        required=True,
+        description="the elements it changed, old -> new (none for 开设备案, which opened the account)",
+    )
+
+    @staticmethod
+    def of(record: PublishedAccount) -> MediaAccountChange:
+        return MediaAccountChange(
+            version=record.version,
+            kind=record.kind.value,
+            kind_label=record.kind.label,
+            status=record.status.value,
+            status_label=record.status.label,
+            published_at=record.published_at,
+            reason=record.reason,
+            changes=[MediaAccountFieldChange.of(change) for change in record.changes],
+        )
+
+
+class MediaAccount(graphene.ObjectType):
+    """A government new-media account (政务新媒体账号) as the public list shows it: its published filing."""
+
+    id = graphene.ID(required=True)
+    name = graphene.String(required=True, description="账号名称")
+    platform = graphene.String(
+        required=True, description="平台, as the jurisdiction's vocabulary names it (e.g. 微信公众号), or 其他：NAME"
+    )
+    handle = graphene.String(required=True, description="平台账号标识: the platform's id or handle of the account")
+    host_unit = graphene.String(required=True, description="主办单位: the unit that opened it (谁开设、谁主办)")
+    operator = graphene.String(required=True, description="运营单位: the contractor that operates it (empty: none)")
+    certified_as = graphene.String(required=True, description="认证主体: who the platform's certification names")
+    opened_on = graphene.Date(description="开设日期 (null: not given)")
+    purpose = graphene.String(required=True, description="主要内容/定位")
+    link = graphene.String(required=True, description="链接 or the text of its 二维码 (QR code)")
+    status = graphene.Field(MediaAccountStatus, required=True)
+    status_label = graphene.String(required=True, description="正常, 已关停 or 已注销")
+    version = graphene.Int(required=True, description="the version of the published filing")
+    published_at = DateTime(
+        required=True, description="when that filing was published (for a closed account: when it closed)"
+    )
+    history = graphene.List(
+        graphene.NonNull(MediaAccountChange),
+        required=True,
+        description="the account's public changes, oldest first; all of them, also for an account asked asOf a "
+        "time: those published after asOf are the changes that followed it",
+    )
+
+    @staticmethod
+    def of(
+        account_id: str,
+        unit: str,
+        elements: dict[str, Any],
+        status: AccountStatusValue,
+        version: int,
+        published_at: datetime,
+    ) -> MediaAccount:
+        opened_on = elements.get("opened_on")
+        return MediaAccount(
+            id=account_id,
+            name=elements["name"],
+            platform=elements["platform"],
+            handle=elements["handle"],
+            host_unit=unit,
+            operator=elements["operator"],
+            certified_as=elements["certified_as"],
+            opened_on=date.fromisoformat(opened_on) if opened_on else None,
+            purpose=elements["purpose"],
+            link=elements["link"],
+            status=status.value,
+            status_label=status.label,
+            version=version,
+            published_at=published_at,
+        )
+
+    @staticmethod
+    def resolve_history(parent: MediaAccount, info: graphene.ResolveInfo) -> list[MediaAccountChange]:
+        return [MediaAccountChange.of(record) for record in _account_records(info, parent.id)]
+
+
+def _account_records(info: graphene.ResolveInfo, account_id: str) -> list[PublishedAccount]:
+    """The publications of `account_id`, read with those of every account this request listed, in one query."""
+    request = info.context["request_state"]
+    cache: dict[str, list[PublishedAccount]] = request.setdefault("account_records", {})
+    if account_id not in cache:
+        wanted = {i for i in request.get("account_ids", []) if i not in cache} | {account_id}
+        streams = {i: ACCOUNT_STREAM + i for i in sorted(wanted)}
+        cache.update(public_accounts.public_histories(info.context["conn"], streams))
+    return cache[account_id]
+
+
+class MediaAccountEdge(graphene.ObjectType):
+    cursor = graphene.String(required=True)
+    node = graphene.Field(MediaAccount, required=True)
+
+
+class MediaAccountConnection(graphene.ObjectType):
+    edges = graphene.List(graphene.NonNull(MediaAccountEdge), required=True)
+    page_info = graphene.Field(PageInfo, required=True)
+    total_count = graphene.Int(required=True, description="accounts matching the filter, over all pages")
+
+
+class MediaAccountFilter(graphene.InputObjectType):
+    unit = ShortText(description="主办单位 (aliases accepted, e.g. 教体局 for 教育体育局)")
+    platform = ShortText(description="平台 (aliases accepted, e.g. 微信 or 政务微信 for 微信公众号; 其他：NAME)")
+    status = graphene.Field(
+        MediaAccountStatus, description="only accounts of this status (default: the list, open and suspended ones)"
+    )
+
+
+def _unknown(argument: str, given: str, allowed: tuple[str, ...], nearest: tuple[str, ...]) -> GraphQLError:
+    """The refusal of a filter value the jurisdiction does not know, naming the argument and the nearest values."""
+    return GraphQLError(str(FeedParameterError(argument, given, allowed, nearest=nearest)))
+
+
+def _account_filter(
+    profile: Profile, given: dict[str, Any]
+) -> tuple[str | None, str | None, AccountStatusValue | None]:
+    """(unit, platform, status) of a `MediaAccountFilter`, by the profile's names; a GraphQLError for a unit or a
+    platform it does not know."""
+    unit = platform = None
+    if given.get("unit"):
+        known = profile.unit(given["unit"])
+        if known is None:
+            names = tuple(u.name for u in profile.units)
+            raise _unknown("filter.unit", given["unit"], names, profile.nearest_units(given["unit"]))
+        unit = known.name
+    if given.get("platform"):
+        platform = profile.platform(given["platform"])
+        if platform is None:
+            names = tuple(p.name for p in profile.platforms)
+            aliases = {alias: p.name for p in profile.platforms for alias in (p.name, *p.aliases)}
+            close = difflib.get_close_matches(given["platform"].strip(), aliases, n=len(aliases), cutoff=0.5)
+            nearest = tuple(dict.fromkeys(aliases[match] for match in close))[:3]
+            raise _unknown("filter.platform", given["platform"], names, nearest)
+    status = given.get("status")
+    return unit, platform, AccountStatusValue(getattr(status, "value", status)) if status is not None else None
+
+
 class Query(graphene.ObjectType):
     catalog = graphene.Field(
         CatalogItemConnection,
@@ -525,6 +758,78 @@ class Query(graphene.ObjectType):
         as_of=graphene.Argument(DateTime, description="as the public catalog stood at this time"),
         description="The 26 pilot domains' catalogs: published items, publication dates, on time or late.",
     )
+
+    media_accounts = graphene.Field(
+        MediaAccountConnection,
+        required=True,
+        filter=graphene.Argument(MediaAccountFilter),
+        first=graphene.Argument(PageSize, description=f"page size, default {DEFAULT_PAGE}, at most {MAX_PAGE}"),
+        after=graphene.Argument(MediaAccountCursor, description="the endCursor of the previous page"),
+        description="政务新媒体清单: the published new-media accounts (open and suspended ones, unless the filter "
+        "asks for a status), ordered by account id, paged with keyset cursors.",
+    )
+    media_account = graphene.Field(
+        MediaAccount,
+        id=graphene.Argument(MediaAccountId, required=True),
+        as_of=graphene.Argument(DateTime, description="the account as it was published at this time"),
+        description="A new-media account as published (or as published at asOf), closed ones included; null when "
+        "it was not published (by asOf).",
+    )
+
+    @staticmethod
+    def resolve_media_accounts(
+        _root: None,
+        info: graphene.ResolveInfo,
+        filter: dict[str, Any] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> MediaAccountConnection:
+        unit, platform, status = _account_filter(info.context["profile"], dict(filter or {}))
+        size = DEFAULT_PAGE if first is None else first
+        wanted = (unit, platform, status, size, after)
+
+        def connection() -> MediaAccountConnection:
+            conn = info.context["conn"]
+            rows = media_accounts.public_list(
+                conn, unit=unit, platform=platform, status=status, after=after, limit=size + 1
+            )
+            page = rows[:size]
+            info.context["request_state"].setdefault("account_ids", []).extend(row.account_id for row in page)
+            edges = [
+                MediaAccountEdge(
+                    cursor=MediaAccountCursor.of(row.account_id),
+                    node=MediaAccount.of(
+                        row.account_id,
+                        row.unit,
+                        row.elements,
+                        row.status,
+                        row.version,
+                        parse_time(row.published_at),
+                    ),
+                )
+                for row in page
+            ]
+            total = _once(
+                info,
+                ("account_count", unit, platform, status),
+                lambda: public_accounts.public_count(conn, unit=unit, platform=platform, status=status),
+            )
+            return MediaAccountConnection(
+                edges=edges, total_count=total, page_info=PageInfo.of(edges, len(rows) > size, after)
+            )
+
+        return _once(info, ("mediaAccounts", *wanted), connection)
+
+    @staticmethod
+    def resolve_media_account(
+        _root: None, info: graphene.ResolveInfo, id: str, as_of: datetime | None = None
+    ) -> MediaAccount | None:
+        records = _account_records(info, id)
+        published = public_accounts.published_as_of(records, as_of)
+        if not published:
+            return None
+        last = published[-1]
+        return MediaAccount.of(id, last.unit, last.elements, last.status, last.version, last.published_at)
 
     @staticmethod
     def resolve_catalog(
@@ -700,6 +1005,8 @@ class Query(graphene.ObjectType):
             ("Method", MethodValue),
             ("ChangeKind", ChangeKindValue),
             ("DeadlineVerdict", VerdictValue),
+            ("MediaAccountStatus", PUBLIC_STATUSES),
+            ("MediaAccountFilingKind", FilingKindValue),
         ]
         return [Label(enum=name, value=m.name, label=m.label) for name, kind in kinds for m in kind]
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
@@ -29,7 +30,7 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from events.elements import ItemElements
 from events.envelope import TIME_FORMAT
 from events.schema import checkpoints, events
-from projections.schema import public_catalog, public_changes, published_versions
+from projections.schema import media_accounts, public_catalog, public_changes, published_versions
 
 
 @dataclass(frozen=True)
@@ -377,8 +378,14 @@ def event_hash(conn: Connection, position: int) -> str:
 
 
 def _cache_state_query(log: bool) -> Select[Any]:
+    # The public position: the last public change of the catalog or of the new-media account list (an account's row
+    # keeps the position of its last publication: a filing in review moves nothing public).
+    positions = union_all(
+        select(func.max(public_changes.c.position).label("position")),
+        select(func.max(media_accounts.c.published_position).label("position")),
+    ).subquery()
     state = [
-        select(func.coalesce(func.max(public_changes.c.position), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(positions.c.position), 0)).scalar_subquery(),
         select(func.coalesce(func.max(checkpoints.c.size), 0)).scalar_subquery(),
     ]
     if log:
@@ -387,8 +394,9 @@ def _cache_state_query(log: bool) -> Select[Any]:
 
 
 def cache_state(conn: Connection, *, log: bool = False) -> tuple[int, ...]:
-    """(last public change's position, newest checkpoint's size) in one statement: what public answers depend on;
-    with `log`, the log head's position (0 for an empty log) too."""
+    """(the public position: the last public change's, of the catalog or of the account list; the newest checkpoint's
+    size) in one statement: what public answers depend on; with `log`, the log head's position (0 for an empty log)
+    too."""
     _, rows = _fetch(conn, ("cache_state", log), lambda: _cache_state_query(log), {})
     return tuple(int(n) for n in rows[0])
 

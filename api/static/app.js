@@ -1,4 +1,5 @@
 // The reference portal page: boots from one GraphQL query, then draws the view the URL hash names.
+import { accountView, accountsView, withUnitAccounts } from './accounts.js';
 import { domainsView, unitsView } from './browse.js';
 import { catalogView } from './catalog.js';
 import { h, replace } from './dom.js';
@@ -19,11 +20,13 @@ query Site {
 }`;
 
 const VIEWS = [
-  { nav: 'catalog', matches: (path) => path === '/', draw: catalogView },
+  { nav: 'catalog', matches: (path) => path === '/', draw: withUnitAccounts(catalogView) },
   { nav: 'catalog', matches: (path) => path.startsWith('/item/') && path.length > 6, draw: itemView },
   { nav: 'domains', matches: (path) => path === '/domains', draw: domainsView },
   { nav: 'units', matches: (path) => path === '/units', draw: unitsView },
   { nav: 'village', matches: (path) => path === '/village', draw: villageView },
+  { nav: 'accounts', matches: (path) => path === '/accounts', draw: accountsView },
+  { nav: 'accounts', matches: (path) => path.startsWith('/account/') && path.length > 9, draw: accountView },
 ];
 
 const site = { domains: [], units: [], lastList: '#/' };
@@ -104,8 +107,11 @@ async function draw(initial) {
 /** The navigation marks the current section and keeps the chosen date. */
 function markNavigation(section, asOf) {
   for (const link of document.querySelectorAll('[data-nav]')) {
-    const path = { catalog: '/', domains: '/domains', units: '/units', village: '/village' }[link.dataset.nav];
-    link.setAttribute('href', href(path, { asOf }));
+    const path = { catalog: '/', domains: '/domains', units: '/units', village: '/village', accounts: '/accounts' }[
+      link.dataset.nav
+    ];
+    // The account list is the current one: it has no asOf.
+    link.setAttribute('href', href(path, { asOf: link.dataset.nav === 'accounts' ? '' : asOf }));
     if (link.dataset.nav === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }

@@ -23,6 +23,10 @@ export function itemHref(id, asOf) {
   return href(`/item/${encodeURIComponent(id)}`, { asOf });
 }
 
+export function accountHref(id, asOf) {
+  return href(`/account/${encodeURIComponent(id)}`, { asOf });
+}
+
 /** What should have the focus once the next view is drawn: 'heading' (default) or 'results'. */
 let wanted = 'heading';
 

@@ -1,5 +1,7 @@
 """The canary test: strings known to live only in drafts, pending and rejected versions, review comments and actor
-names never appear in any response of the API, on SQLite and PostgreSQL.
+names, and the new-media accounts' 联系人 (contact, internal for good), their filings in review and refused openings,
+never appear in any response of the API, on SQLite and PostgreSQL: GraphQL, the portal's files, the Atom feed and
+the live stream.
 
 The queries are generated from the schema the server reports, so a field added later is queried too.
 """
@@ -10,7 +12,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 import httpx
@@ -27,10 +29,13 @@ from graphql import (
 )
 from sqlalchemy import select
 
+from api.app import STATIC
 from events.schema import events
 from registry.service import Registry
+from tests.api.account_desk import AccountDesk
 from tests.api.office import OPENING, Office
 from tests.api.server import Api, serving
+from tests.api.test_stream import stream
 
 
 def canary(where: str) -> str:
@@ -66,11 +71,33 @@ SECRET = {
         "withdrawal-reason",
         "discarded-content",
         "discard-reason",
+        # New-media accounts: 联系人 on every filing, published ones included, and what is not public yet or never.
+        "account-contact",
+        "changed-account-contact",
+        "suspended-account-contact",
+        "closed-account-contact",
+        "account-review-comment",
+        "pending-account-name",
+        "pending-account-reason",
+        "filed-account-name",
+        "filed-account-contact",
+        "refused-account-name",
+        "account-rejection-comment",
     )
 }
 ACTOR_KEYS = ("admin", "preliminary", "legality", "approver", "publisher", "drafter:财政局")
 ACTOR = {key: canary(f"人员{index}") for index, key in enumerate(ACTOR_KEYS)}
 ITEM_IDS = ("pub-1", "draft-1", "rej-1", "adj-1", "ret-1", "wd-1", "disc-1", "never-drafted")
+ACCOUNT_UNITS = ("公安局", "教育体育局", "财政局", "民政局")
+ACCOUNT_ACTOR = {unit: canary(f"新媒体人员{index}") for index, unit in enumerate(ACCOUNT_UNITS)}
+ACCOUNT_IDS = ("NM-OPEN", "NM-SUSPENDED", "NM-CLOSED", "NM-FILED", "NM-REFUSED", "NM-NEVER")
+# Which ids each root field that takes one is asked for.
+IDS = {"item": ITEM_IDS, "retirement": ITEM_IDS, "mediaAccount": ACCOUNT_IDS}
+# Each root field with a filter is also asked with these (every status of the account list: closed ones too).
+FILTERS = {"mediaAccounts": ["{status: OPEN}", "{status: SUSPENDED}", "{status: CLOSED}"]}
+
+
+CANARIES = (*SECRET.values(), *ACTOR.values(), *ACCOUNT_ACTOR.values())
 
 
 @dataclass(frozen=True)
@@ -140,6 +167,22 @@ def registered(shared_registry: Registry) -> Iterator[Registered]:
     office.discard("disc-1", reason=SECRET["discard-reason"])
     moments.append(office.clock)
 
+    # Account times are the registry's clock (now), not the office's.
+    accounts = AccountDesk(office, names=ACCOUNT_ACTOR)
+    accounts.open("NM-OPEN", "公安局", contact=SECRET["account-contact"], comment=SECRET["account-review-comment"])
+    moments.append(datetime.now(UTC))
+    accounts.change("NM-OPEN", "机构改革后更名", name="鄂托克前旗公安发布", contact=SECRET["changed-account-contact"])
+    moments.append(datetime.now(UTC))
+    accounts.file_change("NM-OPEN", SECRET["pending-account-reason"], name=SECRET["pending-account-name"])
+    accounts.open("NM-SUSPENDED", "教育体育局", platform="抖音", contact=SECRET["suspended-account-contact"])
+    accounts.suspend("NM-SUSPENDED", "内容长期未更新")
+    accounts.open("NM-CLOSED", "财政局", platform="新浪微博", contact=SECRET["closed-account-contact"])
+    accounts.close("NM-CLOSED", "并入政府门户网站")
+    accounts.file("NM-FILED", "财政局", name=SECRET["filed-account-name"], contact=SECRET["filed-account-contact"])
+    accounts.file("NM-REFUSED", "民政局", name=SECRET["refused-account-name"])
+    accounts.reject("NM-REFUSED", SECRET["account-rejection-comment"])
+    moments.append(datetime.now(UTC))
+
     with serving(shared_registry.engine, shared_registry.profile) as api:
         yield Registered(api, shared_registry, moments)
 
@@ -149,7 +192,7 @@ def leaked(response: httpx.Response) -> list[str]:
     texts = [response.text, *response.headers.values()]
     if response.headers.get("content-type", "").startswith("application/json"):
         texts.append(json.dumps(response.json(), ensure_ascii=False))
-    return [secret for secret in (*SECRET.values(), *ACTOR.values()) if any(secret in text for text in texts)]
+    return [secret for secret in CANARIES if any(secret in text for text in texts)]
 
 
 def _unwrap(kind: GraphQLType) -> GraphQLType:
@@ -196,7 +239,8 @@ def every_root_field(schema: GraphQLSchema, as_of: str | None, sizes: list[int])
             given["first"] = "50"
         if "from" in field.args:  # the first and the latest signed checkpoints
             given["from"], given["to"] = str(sizes[0]), str(sizes[-1])
-        calls = [given] if "id" not in field.args else [{**given, "id": json.dumps(i)} for i in ITEM_IDS]
+        calls = [given] if "id" not in field.args else [{**given, "id": json.dumps(i)} for i in IDS[name]]
+        calls += [{**given, "filter": written} for written in FILTERS.get(name, [])]
         for number, arguments in enumerate(calls):
             written = ", ".join(f"{key}: {value}" for key, value in arguments.items())
             selections.append(f"{name}_{number}: {name}{f'({written})' if written else ''} {every_field(field.type)}")
@@ -207,7 +251,7 @@ def test_every_canary_is_in_the_registrys_log(registered: Registered) -> None:
     with registered.registry.engine.connect() as conn:
         log = "\n".join(f"{row.payload}\n{row.metadata}" for row in conn.execute(select(events)))
 
-    assert [secret for secret in (*SECRET.values(), *ACTOR.values()) if secret not in log] == []
+    assert [secret for secret in CANARIES if secret not in log] == []
 
 
 def test_no_response_to_any_field_of_any_root_field_holds_a_canary_at_any_time(registered: Registered) -> None:
@@ -272,3 +316,43 @@ def test_error_messages_hold_no_canary(registered: Registered) -> None:
 
         assert response.json()["errors"]
         assert leaked(response) == []
+
+
+def test_the_public_accounts_of_the_canary_registry_are_all_there(registered: Registered) -> None:
+    """The canary queries look at an account list that really holds the accounts that went public."""
+    data = registered.api.query(
+        "{ listed: mediaAccounts { edges { node { id version } } }"
+        " closed: mediaAccounts(filter: {status: CLOSED}) { edges { node { id version } } } }"
+    )
+
+    assert [(e["node"]["id"], e["node"]["version"]) for e in data["listed"]["edges"]] == [
+        ("NM-OPEN", 2),
+        ("NM-SUSPENDED", 2),
+    ]
+    assert [(e["node"]["id"], e["node"]["version"]) for e in data["closed"]["edges"]] == [("NM-CLOSED", 2)]
+
+
+def test_the_portal_page_and_its_modules_hold_no_canary(registered: Registered) -> None:
+    page = registered.api.http.get("/")
+    modules = sorted(path.name for path in STATIC.glob("*.js"))
+    files = [registered.api.http.get(f"/static/{name}") for name in (*modules, "style.css")]
+
+    assert page.status_code == 200 and "accounts.js" in modules
+    assert all(response.status_code == 200 for response in files)
+    assert [leaked(response) for response in (page, *files)] == [[]] * (len(files) + 1)
+
+
+def test_the_atom_feed_holds_no_canary(registered: Registered) -> None:
+    feed = registered.api.http.get("/feeds/changes.atom")
+
+    assert feed.status_code == 200 and "<entry>" in feed.text
+    assert leaked(feed) == []
+
+
+def test_the_live_stream_holds_no_canary(registered: Registered) -> None:
+    edges = registered.api.query("{ changes(first: 200) { edges { cursor } } }")["changes"]["edges"]
+    with stream(registered.api, headers={"Last-Event-ID": "0"}) as reader:
+        sent = reader.events(len(edges))
+
+    assert len(sent) == len(edges) > 0
+    assert [secret for secret in CANARIES if any(secret in event.data for event in sent)] == []

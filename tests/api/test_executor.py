@@ -38,6 +38,7 @@ from api.scalars import DateTime
 from api.schema import schema as registry_schema
 from registry.profile import load_profile
 from registry.service import Registry
+from tests.api.account_desk import AccountDesk
 from tests.api.office import Office
 
 EVERY_FIELD = """
@@ -46,6 +47,10 @@ fragment Item on CatalogItem {
   id version domain unit category name subname content basis timeLimit body channels audience audienceNote method
   levels publishedAt approvalReference history { version publishedAt changeKind reason }
   proof { leafIdx treeSize root leafHash proof checkpoint { ...Signed } }
+}
+fragment Account on MediaAccount {
+  id name platform handle hostUnit operator certifiedAs openedOn purpose link status statusLabel version publishedAt
+  history { version kind kindLabel status statusLabel publishedAt reason changes { field label old new } }
 }
 query Every($from: TreeSize!, $to: TreeSize!) {
   catalog(first: 5) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -74,6 +79,11 @@ query Every($from: TreeSize!, $to: TreeSize!) {
   coverage {
     name responsibleUnit publishedCount firstPublishedAt lastPublishedAt deadline verdict onTime workingDaysLate
   }
+  mediaAccounts(first: 5) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ...Account } }
+  }
+  mediaAccount(id: "NM-1") { ...Account }
+  before: mediaAccount(id: "NM-1", asOf: "2000-01-01T00:00:00Z") { id }
   __typename
 }
 """
@@ -107,6 +117,11 @@ def catalog(shared_registry: Registry) -> Iterator[Registry]:
     office.publish_adjustment("czj-yusuan", content="第二版内容")
     office.retire("mzj-dibao")
     office.draft("czj-caogao")
+    accounts = AccountDesk(office)
+    accounts.open("NM-1", "公安局", name="旧名称")
+    accounts.change("NM-1", "更名", name="新名称", operator="某运营公司")
+    accounts.open("NM-2", "公安局", platform="微博", handle="gaj")
+    accounts.suspend("NM-2", "暂停更新")
     yield shared_registry
 
 
@@ -144,6 +159,8 @@ def test_every_field_of_the_registry_schema_comes_out_the_same(catalog: Registry
     assert data["consistency"]["size2"] == sizes[-1] and data["consistency"]["proof"]
     assert len(data["checkpoints"]["edges"]) == len(sizes) >= 4
     assert {row["verdict"] for row in data["coverage"]} == {"LATE", "OVERDUE"}
+    assert data["mediaAccount"]["history"][-1]["changes"][0]["new"] == "新名称"
+    assert [edge["node"]["statusLabel"] for edge in data["mediaAccounts"]["edges"]] == ["正常", "已关停"]
     assert short == plain
     assert again == plain  # the second run uses the remembered plans
 

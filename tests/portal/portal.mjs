@@ -525,6 +525,69 @@ try {
     return `${item.domain}: ${params(found.alternate)}`;
   });
 
+  await check('media_accounts', async () => {
+    const { mediaAccounts } = await graphql(
+      '{ mediaAccounts(first: 200) { edges { node { id name platform hostUnit status statusLabel } } } }',
+    );
+    const accounts = mediaAccounts.edges.map((edge) => edge.node);
+    expect(accounts.length > 0, 'the demo lists no new-media account');
+    await open('#/accounts');
+    const heading = await page.textContent('main h1');
+    expect(heading === '政务新媒体', `the section's heading is "${heading}"`);
+    const current = await page.getAttribute('[data-nav="accounts"]', 'aria-current');
+    expect(current === 'page', 'the navigation does not mark the 政务新媒体 section');
+    const rows = await page.$$eval('.account-unit .account-table tbody tr', (all) =>
+      all.map((row) => ({
+        id: row.dataset.accountId,
+        unit: row.closest('section').dataset.unit,
+        platform: row.querySelector('th').textContent,
+        text: row.textContent,
+      })),
+    );
+    const ids = (list) => JSON.stringify(list.map((account) => account.id).sort());
+    expect(ids(rows) === ids(accounts), `the section lists ${ids(rows)}, the API ${ids(accounts)}`);
+    for (const account of accounts) {
+      const row = rows.find((shown) => shown.id === account.id);
+      expect(row.unit === account.hostUnit, `${account.id} is under ${row.unit}, not ${account.hostUnit}`);
+      expect(row.platform === account.platform, `${account.id} shows the platform ${row.platform}`);
+      expect(row.text.includes(account.name), `${account.id} does not show its name ${account.name}`);
+      expect(row.text.includes(account.statusLabel), `${account.id} is not marked ${account.statusLabel}`);
+    }
+    const units = await page.$$eval('.account-unit h2', (all) => all.map((element) => element.textContent));
+    expect(new Set(units).size === units.length, `a unit has two sections: ${units}`);
+    const suspended = accounts.filter((account) => account.status === 'SUSPENDED');
+    expect(suspended.length > 0, 'the demo has no suspended account to mark 已关停');
+    expect(
+      suspended.every((account) => rows.find((row) => row.id === account.id).text.includes('已关停')),
+      'a suspended account is not marked 已关停',
+    );
+    await shoot('accounts');
+
+    const first = accounts[0];
+    await navigating(() => page.click(`tr[data-account-id="${first.id}"] td[data-label="账号名称"] a`));
+    const title = await page.textContent('main h1');
+    expect(title.includes(first.name), `the account's page is titled "${title}"`);
+    const history = await page.$$eval('.history-table tbody tr', (all) => all.length);
+    expect(history > 0, `${first.id}'s page shows no 备案记录`);
+    await shoot('account');
+
+    await open('#/units');
+    await navigating(() => page.click(`.browse-table tr:has(th:text-is("${first.hostUnit}")) a`));
+    const beside = await page.$$eval('.unit-accounts tbody tr', (all) => all.map((row) => ({ id: row.dataset.accountId })));
+    const owned = accounts.filter((account) => account.hostUnit === first.hostUnit);
+    expect(ids(beside) === ids(owned), `${first.hostUnit}'s page lists ${ids(beside)}, the API ${ids(owned)}`);
+    expect(await page.$('#results-heading'), `${first.hostUnit}'s page lost its catalog`);
+    await shoot('unit-accounts');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open('#/accounts');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await shoot('phone-accounts');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(overflow <= 0, `the 政务新媒体 section scrolls sideways by ${overflow}px on a phone`);
+    return `${accounts.length} accounts of ${units.length} units; ${first.hostUnit}: ${owned.length}`;
+  });
+
   // Last: it publishes an item, so the catalog the checks above compared with changes.
   await check('live_notice', async () => {
     const live = config.live;

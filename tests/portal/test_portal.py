@@ -229,6 +229,12 @@ def test_each_view_links_the_atom_feed_of_what_it_shows(portal: dict[str, Any]) 
     passed(portal, "feed_links", "portal.mjs")
 
 
+def test_the_new_media_section_lists_the_accounts_by_unit_and_platform_and_each_units_page_its_own(
+    portal: dict[str, Any],
+) -> None:
+    passed(portal, "media_accounts", "portal.mjs")
+
+
 def test_a_change_published_while_the_page_is_open_shows_a_notice_that_refreshes_the_view(
     portal: dict[str, Any],
 ) -> None:
