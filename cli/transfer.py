@@ -1,7 +1,9 @@
-"""`registry import` and `registry export`: catalogs in the official table layout, in and out."""
+"""`registry import` and `registry export`: catalogs in the official table layout, and the new-media account list
+(政务新媒体清单), in and out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -17,12 +19,35 @@ from cli.i18n import _, explained, listing, render
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
 from events.message import Message
+from registry.accounts.service import Accounts
+from registry.actor import Actor
+from registry.service import Registry
+from registry.transfer.account_table import NotAnAccountList
+from registry.transfer.account_transfer import (
+    EXPORT_FORMATS,
+    AccountImportReport,
+    ExportFormat,
+    ListKind,
+    import_accounts,
+    list_kind,
+    list_title,
+    public_accounts,
+    write_account_list,
+)
 from registry.transfer.catalog_table import NotACatalog, Problem
 from registry.transfer.exporting import FORMATS, Format, Selection, public_entries, write_export
 from registry.transfer.importing import ImportReport, import_catalog
 from registry.transfer.spreadsheet import UnreadableFile
 
 Json = Annotated[bool, typer.Option("--json", help=_("print the report as JSON (shape in docs/cli.md)"))]
+LIST_KINDS: tuple[ListKind, ...] = ("catalog", "accounts")
+
+
+def _list_kind(name: str) -> ListKind:
+    for known in LIST_KINDS:
+        if known == name:
+            return known
+    raise Usage(_("--list must be one of {kinds}, not {name!r}").format(kinds=listing(LIST_KINDS), name=name))
 
 
 class _Bar:
@@ -61,7 +86,10 @@ class _Bar:
 
 @app.command(
     "import",
-    help=_("Import a catalog table: new rows become drafts, changed rows revisions or adjustments. All or nothing."),
+    help=_(
+        "Import a catalog table (new rows become drafts, changed rows revisions or adjustments) or a new-media "
+        "account list (each row of the unit filed, 开设备案). All or nothing."
+    ),
 )
 def import_file(
     ctx: typer.Context,
@@ -75,14 +103,27 @@ def import_file(
         bool, typer.Option("--skip-invalid", help=_("import the valid rows and list the invalid ones as skipped"))
     ] = False,
     acting: Annotated[str | None, typer.Option("--as", help=_("who is importing (a drafter of the unit)"))] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--list",
+            help=_("catalog or accounts (政务新媒体清单; docs/accounts-import.md); default: told by the file's header"),
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     c = context(ctx)
+    chosen = _list_kind(kind) if kind is not None else None
     actor_id = acting or c.actor_id
     if not actor_id:
         raise Usage(_("say who you are: --as ACTOR (or set REGISTRY_ACTOR)"))
     registry = c.registry()
     actor = registry.actor(actor_id)
+    if (chosen or list_kind(file, registry.profile)) == "accounts":
+        if domain is not None or skip_invalid:
+            raise Usage(_("an account list is imported whole, for one unit: --domain and --skip-invalid do not apply"))
+        _import_accounts(registry, file, unit, actor, dry_run=dry_run, as_json=as_json)
+        return
     try:
         with _Bar() as bar:
             report = import_catalog(
@@ -108,11 +149,65 @@ def import_file(
         raise typer.Exit(Exit.REFUSED if refused_only else Exit.INVALID_INPUT)
 
 
-def _print_report(report: ImportReport) -> None:
-    if report.problems:
+def _import_accounts(registry: Registry, file: Path, unit: str, actor: Actor, *, dry_run: bool, as_json: bool) -> None:
+    try:
+        report = import_accounts(Accounts(registry), file, unit=unit, actor=actor, dry_run=dry_run, proof=cli_proof())
+    except (UnreadableFile, NotAnAccountList) as unreadable:
+        raise InvalidInput(_("{problem}; nothing imported").format(problem=explained(unreadable))) from unreadable
+    if as_json:
+        print_json(report.as_json())
+    else:
+        _print_account_report(report)
+    if report.blocked:
+        refused_only = all(p.rule for p in report.errors)
+        error(
+            _("nothing imported: {count} error(s); fix them and import the list again").format(count=len(report.errors))
+        )
+        raise typer.Exit(Exit.REFUSED if refused_only else Exit.INVALID_INPUT)
+
+
+def _print_account_report(report: AccountImportReport) -> None:
+    _print_problems(report.problems, report.file)
+    counts = report.counts()
+    done = listing(
+        phrase.format(count=counts[action])
+        for action, phrase in (
+            ("file", _("{count} filed (开设备案)")),
+            ("existing", _("{count} already in the registry")),
+            ("closed", _("{count} closed (已注销), not filed")),
+            ("other_unit", _("{count} of other units, left for their own import")),
+        )
+        if counts[action]
+    )
+    if report.blocked:
+        console.print(_("{count} row(s) read; nothing imported").format(count=len(report.outcomes)), markup=False)
+    elif report.dry_run:
+        console.print(
+            _("dry run, nothing written: would have {done}").format(done=done or _("nothing to do")), markup=False
+        )
+    elif report.written:
+        console.print(
+            _("imported {file}: {done} (log position {position})").format(
+                file=report.file, done=done, position=report.position
+            ),
+            markup=False,
+        )
+        if any(o.then for o in report.outcomes):
+            console.print(
+                _("next: after review and publication, file 关停 for the accounts marked 已关停 (see the warnings)"),
+                markup=False,
+            )
+    else:
+        console.print(
+            _("nothing new in {file}: {done}").format(file=report.file, done=done or _("no rows")), markup=False
+        )
+
+
+def _print_problems(problems: Sequence[Problem], file: str) -> None:
+    if problems:
         console.print(
             grid(
-                _("{count} problem(s) in {file}").format(count=len(report.problems), file=report.file),
+                _("{count} problem(s) in {file}").format(count=len(problems), file=file),
                 [_("where"), "", _("problem")],
                 [
                     [
@@ -120,10 +215,14 @@ def _print_report(report: ImportReport) -> None:
                         _("error") if p.severity == "error" else _("warning"),
                         _message(p),
                     ]
-                    for p in report.problems
+                    for p in problems
                 ],
             )
         )
+
+
+def _print_report(report: ImportReport) -> None:
+    _print_problems(report.problems, report.file)
     counts = report.counts()
     done = listing(
         phrase.format(count=counts[action])
@@ -194,8 +293,20 @@ def export_file(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help=_("the catalog as it was authoritative then: 2025-06-01 or a time"))
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--list",
+            help=_("catalog, or accounts: the public list of new-media accounts (政务新媒体清单), .xlsx or .csv"),
+        ),
+    ] = "catalog",
     as_json: Annotated[bool, typer.Option("--json", help=_('print {"file", "format", "items", "tables"}'))] = False,
 ) -> None:
+    if _list_kind(kind) == "accounts":
+        if domain is not None or level is not None or as_of is not None:
+            raise Usage(_("the account list is exported as it stands now: --domain, --level and --as-of do not apply"))
+        _export_accounts(ctx, output, fmt, unit, as_json=as_json)
+        return
     chosen = _format(fmt) if fmt else _format_of(output)
     if level is not None and level not in (Level.VILLAGE.value, Level.VILLAGE.label):
         raise Usage(_("--level takes village (村级): the village lists"))
@@ -246,6 +357,46 @@ def export_file(
             ),
             markup=False,
         )
+
+
+def _export_accounts(ctx: typer.Context, output: Path, fmt: str | None, unit: str | None, *, as_json: bool) -> None:
+    chosen = _account_format(fmt or (output.suffix.lower().removeprefix(".") if output.suffix else "xlsx"))
+    registry = context(ctx).registry()
+    if unit:
+        from registry.rules import unknown_unit
+
+        found = registry.profile.unit(unit)
+        if found is None:  # a misspelt filter says so, rather than exporting an empty list
+            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
+        unit = found.name
+    with registry.store.reading() as conn:
+        accounts = public_accounts(conn, registry.profile, unit)
+    title = list_title(registry.profile, datetime.now(ZoneInfo(registry.profile.timezone)).date(), unit)
+    partial = output.with_name(output.name + ".partial")
+    try:
+        write_account_list(partial, chosen, accounts, title)
+        partial.replace(output)
+    except OSError as failure:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(
+            _("{path}: cannot write ({reason})").format(path=output, reason=failure.strerror)
+        ) from failure
+    if as_json:
+        print_json({"file": str(output), "format": chosen, "list": "accounts", "accounts": len(accounts)})
+    else:
+        console.print(
+            _("exported {count} account(s) of the public list to {path}").format(count=len(accounts), path=output),
+            markup=False,
+        )
+
+
+def _account_format(name: str) -> ExportFormat:
+    for known in EXPORT_FORMATS:
+        if known == name:
+            return known
+    raise Usage(
+        _("the account list is exported as {formats}, not {name!r}").format(formats=listing(EXPORT_FORMATS), name=name)
+    )
 
 
 _SUFFIXES: dict[str, Format] = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}

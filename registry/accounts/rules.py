@@ -8,7 +8,7 @@ from events.account import AccountElements, AccountStatus
 from events.message import N_, Message
 from registry.accounts.state import AccountState, Filing
 from registry.actor import Actor, Role
-from registry.profile import Profile
+from registry.profile import Profile, Unit
 from registry.rules import Rule, RuleViolation, unknown_unit
 
 STATUS_NAMES = {
@@ -136,7 +136,7 @@ def require_certification(profile: Profile, elements: AccountElements, unit: str
         raise RuleViolation(
             Rule.CERTIFICATION, N_("the account's 认证主体 is missing: it names the 主办单位 {unit}"), unit=unit
         )
-    found = profile.unit(certified)
+    found = certified_unit(profile, certified)
     if found is None or found.name != unit:
         raise RuleViolation(
             Rule.CERTIFICATION,
@@ -144,6 +144,16 @@ def require_certification(profile: Profile, elements: AccountElements, unit: str
             certified=certified,
             unit=unit,
         )
+
+
+def certified_unit(profile: Profile, certified_as: str) -> Unit | None:
+    """The unit a certification names: by the unit's name or an alias, also after the jurisdiction's name, as
+    platforms print it (鄂托克前旗公安局 names 公安局)."""
+    text = "".join(certified_as.split())
+    found = profile.unit(text)
+    if found is None and text.startswith(profile.jurisdiction):
+        found = profile.unit(text.removeprefix(profile.jurisdiction))
+    return found
 
 
 def require_one_per_platform(unit: str, platform: str, holders: tuple[str, ...]) -> None:

@@ -18,6 +18,7 @@ from events.event import AccountEvent, AccountPublished
 from events.schema import events
 from events.store import to_stored
 from registry.accounts.decider import evolve
+from registry.accounts.rules import certified_unit
 from registry.accounts.state import AccountState
 from registry.calendar import WorkingCalendar
 from registry.profile import Profile
@@ -126,7 +127,7 @@ def judge(
         if account.pending is not None:
             line.in_review += 1
         if status in (AccountStatus.OPEN, AccountStatus.SUSPENDED):
-            certified = profile.unit(elements.certified_as)
+            certified = certified_unit(profile, elements.certified_as)
             if certified is None or certified.name != account.unit:
                 detail = elements.certified_as or "—"
                 uncertified.append(Flagged(account.account_id, account.unit, platform, elements.name, detail))
