@@ -994,4 +994,20 @@ class Mutation(graphene.ObjectType):
     discard_item = DiscardItemPayload.Field()
 
 
-staff_schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)
+def _schema() -> graphene.Schema:
+    """The items' queries and mutations (above) with the new-media accounts' (api.staff_accounts, which builds on this
+    module's types and so is imported once they are defined)."""
+    from api.staff_accounts import AccountMutation, AccountQuery
+
+    class StaffQuery(AccountQuery, Query):
+        class Meta:
+            name = "Query"
+
+    class StaffMutation(AccountMutation, Mutation):
+        class Meta:
+            name = "Mutation"
+
+    return graphene.Schema(query=StaffQuery, mutation=StaffMutation, auto_camelcase=True)
+
+
+staff_schema = _schema()

@@ -36,6 +36,7 @@ def _is_label(text: str) -> bool:
 
 # Any value each shaped scalar of the staff schema's inputs allows, for schemathesis to send as positive data.
 schemathesis.graphql.scalar("ItemId", st.text(min_size=1, max_size=200).filter(_is_label).map(nodes.String))
+schemathesis.graphql.scalar("AccountId", st.text(min_size=1, max_size=200).filter(_is_label).map(nodes.String))
 schemathesis.graphql.scalar("ShortText", st.text(max_size=200).filter(_is_label).map(nodes.String))
 schemathesis.graphql.scalar(
     "CommandId", st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=64).map(nodes.String)
@@ -71,5 +72,6 @@ def test_schemathesis_finds_nothing_in_generated_staff_operations(registry: Regi
 
             call()
 
-    assert len(operations) == 17  # 7 queries (me, queue, item, history, items, vocabulary, check), 10 mutations
+    # 9 queries (me, queue, item, history, items, vocabulary, check, accounts, account), 17 mutations
+    assert len(operations) == 26
     assert {status for _, status in statuses} == {200}
