@@ -116,7 +116,7 @@ def test_a_wild_xlsx_with_merged_units_files_the_importing_unit_s_accounts(
         "platform": "微信公众号",
         "handle": "gh_e3f1a2b4",
         "operator": "",
-        "certified_as": "公安局",
+        "certified_as": "鄂托克前旗公安局",  # as the platform prints it: the rule reads it
         "opened_on": date(2016, 5, 4),
         "purpose": "警务资讯、便民服务",
         "link": "",
