@@ -21,11 +21,11 @@ PURE = (
     "registry/items/rules.py",
     "registry/items/command.py",
     "registry/items/state.py",
-    "registry/items/worklist.py",
+    "registry/items/worklist.py",  # who may act on what: the step an item waits for
     "registry/accounts/decider.py",
     "registry/accounts/rules.py",
     "registry/accounts/command.py",
-    "registry/accounts/state.py",  # who may act on what: the step an item waits for
+    "registry/accounts/state.py",
     "registry/supervision/deadline.py",  # the step deadlines, in working days
     "registry/push/webhook.py",  # webhook subscriptions' acts, retries and signature: hmac and base64 are stdlib
     "events/event.py",
