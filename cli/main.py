@@ -22,6 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("serve", "schema"), "cli.serve"),
     **dict.fromkeys(("queue", "report"), "cli.supervision"),
     "token": "cli.access",
+    "account": "cli.account",
     **dict.fromkeys(("webhook", "deliver"), "cli.webhook"),
     **dict.fromkeys(("import", "export"), "cli.transfer"),
     **dict.fromkeys(("key", "checkpoint", "checkpoints", "head", "prove", "verify-proof"), "cli.transparency"),
