@@ -167,18 +167,36 @@ def _import_accounts(registry: Registry, file: Path, unit: str, actor: Actor, *,
 
 
 def _print_account_report(report: AccountImportReport) -> None:
+    phrases = (
+        ("file", _("{count} filed (开设备案)")),
+        ("existing", _("{count} already in the registry")),
+        ("closed", _("{count} closed (已注销), not filed")),
+        ("other_unit", _("{count} of other units, left for their own import")),
+    )
+    if _print_summary(report, phrases) and any(o.then for o in report.outcomes):
+        console.print(
+            _("next: after review and publication, file 关停 for the accounts marked 已关停 (see the warnings)"),
+            markup=False,
+        )
+
+
+def _print_report(report: ImportReport) -> None:
+    phrases = (
+        ("draft", _("{count} drafted")),
+        ("revise", _("{count} revised")),
+        ("adjust", _("{count} adjustment(s) proposed")),
+        ("unchanged", _("{count} unchanged")),
+        ("duplicate", _("{count} duplicate(s)")),
+        ("skipped", _("{count} skipped")),
+    )
+    _print_summary(report, phrases)
+
+
+def _print_summary(report: ImportReport | AccountImportReport, phrases: Sequence[tuple[str, str]]) -> bool:
+    """An import's problems and what it did (`phrases`: each action's count, as a phrase); whether it wrote."""
     _print_problems(report.problems, report.file)
     counts = report.counts()
-    done = listing(
-        phrase.format(count=counts[action])
-        for action, phrase in (
-            ("file", _("{count} filed (开设备案)")),
-            ("existing", _("{count} already in the registry")),
-            ("closed", _("{count} closed (已注销), not filed")),
-            ("other_unit", _("{count} of other units, left for their own import")),
-        )
-        if counts[action]
-    )
+    done = listing(phrase.format(count=counts[action]) for action, phrase in phrases if counts[action])
     if report.blocked:
         console.print(_("{count} row(s) read; nothing imported").format(count=len(report.outcomes)), markup=False)
     elif report.dry_run:
@@ -192,15 +210,12 @@ def _print_account_report(report: AccountImportReport) -> None:
             ),
             markup=False,
         )
-        if any(o.then for o in report.outcomes):
-            console.print(
-                _("next: after review and publication, file 关停 for the accounts marked 已关停 (see the warnings)"),
-                markup=False,
-            )
+        return True
     else:
         console.print(
             _("nothing new in {file}: {done}").format(file=report.file, done=done or _("no rows")), markup=False
         )
+    return False
 
 
 def _print_problems(problems: Sequence[Problem], file: str) -> None:
@@ -218,40 +233,6 @@ def _print_problems(problems: Sequence[Problem], file: str) -> None:
                     for p in problems
                 ],
             )
-        )
-
-
-def _print_report(report: ImportReport) -> None:
-    _print_problems(report.problems, report.file)
-    counts = report.counts()
-    done = listing(
-        phrase.format(count=counts[action])
-        for action, phrase in (
-            ("draft", _("{count} drafted")),
-            ("revise", _("{count} revised")),
-            ("adjust", _("{count} adjustment(s) proposed")),
-            ("unchanged", _("{count} unchanged")),
-            ("duplicate", _("{count} duplicate(s)")),
-            ("skipped", _("{count} skipped")),
-        )
-        if counts[action]
-    )
-    if report.blocked:
-        console.print(_("{count} row(s) read; nothing imported").format(count=len(report.outcomes)), markup=False)
-    elif report.dry_run:
-        console.print(
-            _("dry run, nothing written: would have {done}").format(done=done or _("nothing to do")), markup=False
-        )
-    elif report.written:
-        console.print(
-            _("imported {file}: {done} (log position {position})").format(
-                file=report.file, done=done, position=report.position
-            ),
-            markup=False,
-        )
-    else:
-        console.print(
-            _("nothing new in {file}: {done}").format(file=report.file, done=done or _("no rows")), markup=False
         )
 
 
