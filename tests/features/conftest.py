@@ -44,6 +44,7 @@ from registry.items.state import ItemState
 from registry.rules import RuleViolation
 from registry.service import NotFound, Receipt, Registry, now
 from registry.supervision import report as supervision
+from tests.features.account_steps import *  # noqa: F403  (the new-media account steps)
 
 MEETING = "2020年第15次政府常务会议"
 
