@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import difflib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -42,7 +41,6 @@ from events.proof import leaf_hash
 from projections import media_accounts, public_accounts, public_query
 from projections.public_accounts import PublicChange as AccountChange
 from projections.public_accounts import PublishedAccount
-from projections.public_feed import FeedParameterError
 from projections.public_query import CatalogFilter as Filter
 from projections.retirement import Retirement as Retired
 from projections.retirement import retirement as retirement_of
@@ -673,31 +671,17 @@ class MediaAccountFilter(graphene.InputObjectType):
     )
 
 
-def _unknown(argument: str, given: str, allowed: tuple[str, ...], nearest: tuple[str, ...]) -> GraphQLError:
-    """The refusal of a filter value the jurisdiction does not know, naming the argument and the nearest values."""
-    return GraphQLError(str(FeedParameterError(argument, given, allowed, nearest=nearest)))
-
-
 def _account_filter(
     profile: Profile, given: dict[str, Any]
 ) -> tuple[str | None, str | None, AccountStatusValue | None]:
-    """(unit, platform, status) of a `MediaAccountFilter`, by the profile's names; a GraphQLError for a unit or a
-    platform it does not know."""
+    """(unit, platform, status) of a `MediaAccountFilter`, by the profile's names. As the catalog's filter, a unit or
+    a platform the profile does not know is taken as written, and matches nothing."""
     unit = platform = None
     if given.get("unit"):
         known = profile.unit(given["unit"])
-        if known is None:
-            names = tuple(u.name for u in profile.units)
-            raise _unknown("filter.unit", given["unit"], names, profile.nearest_units(given["unit"]))
-        unit = known.name
+        unit = known.name if known else given["unit"]
     if given.get("platform"):
-        platform = profile.platform(given["platform"])
-        if platform is None:
-            names = tuple(p.name for p in profile.platforms)
-            aliases = {alias: p.name for p in profile.platforms for alias in (p.name, *p.aliases)}
-            close = difflib.get_close_matches(given["platform"].strip(), aliases, n=len(aliases), cutoff=0.5)
-            nearest = tuple(dict.fromkeys(aliases[match] for match in close))[:3]
-            raise _unknown("filter.platform", given["platform"], names, nearest)
+        platform = profile.platform(given["platform"]) or given["platform"]
     status = given.get("status")
     return unit, platform, AccountStatusValue(getattr(status, "value", status)) if status is not None else None
 

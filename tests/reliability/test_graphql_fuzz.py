@@ -88,6 +88,8 @@ SCALARS: dict[str, st.SearchStrategy[Any]] = {
     "ItemId": _ITEM_IDS.map(nodes.String),
     "ShortText": st.text(max_size=200).filter(_is_label).map(nodes.String),
     "CatalogCursor": _ITEM_IDS.map(lambda key: nodes.String(_cursor("item", key))),
+    "MediaAccountId": _ITEM_IDS.map(nodes.String),
+    "MediaAccountCursor": _ITEM_IDS.map(lambda key: nodes.String(_cursor("account", key))),
     "ChangeCursor": _POSITIONS.map(lambda key: nodes.String(_cursor("change", key))),
     "CheckpointCursor": _POSITIONS.map(lambda key: nodes.String(_cursor("checkpoint", key))),
     "DateTime": st.builds(
