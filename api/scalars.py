@@ -17,7 +17,7 @@ import graphene
 from graphql import GraphQLError, GraphQLInt, StringValueNode, ValueNode, print_ast
 from pydantic import TypeAdapter, ValidationError
 
-from registry.items.command import Label
+from registry.commands import Label
 
 MAX_PAGE = 200
 _MAX_CURSOR = 1024  # characters: the longest cursor this API gives (an item id of 200 CJK characters) is about 810

@@ -775,7 +775,7 @@ class Query(graphene.ObjectType):
         def connection() -> MediaAccountConnection:
             conn = info.context["conn"]
             rows = media_accounts.public_list(
-                conn, unit=unit, platform=platform, status=status, after=after, limit=size + 1
+                conn, unit=unit, platform=platform, statuses=[status] if status else (), after=after, limit=size + 1
             )
             page = rows[:size]
             info.context["request_state"].setdefault("account_ids", []).extend(row.account_id for row in page)

@@ -365,11 +365,9 @@ class AccountQuery:
         known = registry.profile.unit(unit) if unit else None
         wanted = _value(status)
         with registry.store.reading() as conn:
-            rows = [
-                row
-                for row in media_accounts.all_accounts(conn, unit=known.name if known else unit or None)
-                if wanted is None or row["status"] == wanted
-            ]
+            rows = media_accounts.all_accounts(
+                conn, unit=known.name if known else unit or None, statuses=[wanted] if wanted else ()
+            )
             page = rows[offset : offset + first]
             # 联系人 is internal: the projection keeps no copy of it, the account's stream has it
             contacts = {

@@ -14,7 +14,7 @@ from cli.app import app
 from cli.choice import Choice
 from cli.choice import stage as stage_choice
 from cli.command import Typer
-from cli.context import InvalidInput, Usage, cli_proof, context
+from cli.context import InvalidInput, Usage, cli_proof, context, unit_option
 from cli.i18n import _
 from events.account import ACCOUNT_LABELS, AccountStatus
 from registry.accounts.command import (
@@ -543,23 +543,11 @@ def list_accounts(
         )
     with registry.store.reading() as conn:
         if every:
-            # A county's list is some hundreds of accounts: filtered here rather than by another query.
-            rows = [
-                row
-                for row in media_accounts.all_accounts(conn, unit=unit)
-                if (platform is None or row["platform"] == platform) and (status is None or row["status"] == status)
-            ]
+            rows = media_accounts.all_accounts(conn, unit=unit, platform=platform, statuses=[status] if status else ())
             listed = None
         else:
-            wanted = [AccountStatus(status)] if status else [*PUBLIC_STATUSES]
-            listed = sorted(
-                (
-                    account
-                    for one in wanted
-                    for account in media_accounts.public_list(conn, unit=unit, platform=platform, status=one)
-                ),
-                key=lambda account: account.account_id,
-            )
+            wanted = [AccountStatus(status)] if status else PUBLIC_STATUSES
+            listed = media_accounts.public_list(conn, unit=unit, platform=platform, statuses=wanted)
     if listed is not None:
         _print_public_list([account.as_json() for account in listed], registry.profile.timezone, as_json)
     else:
@@ -567,15 +555,7 @@ def list_accounts(
 
 
 def _unit_filter(registry: Registry, unit: str | None) -> str | None:
-    if unit is None:
-        return None
-    from cli.i18n import render
-    from registry.rules import unknown_unit
-
-    found = registry.profile.unit(unit)
-    if found is None:  # a misspelt filter says so, rather than listing nothing
-        raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
-    return found.name
+    return None if unit is None else unit_option(registry.profile, unit)
 
 
 def _platform_filter(registry: Registry, platform: str | None) -> str | None:

@@ -49,6 +49,18 @@ class Usage(Exception):
     """A missing or contradictory option that click cannot see (exit 2)."""
 
 
+def unit_option(profile: Profile, unit: str) -> str:
+    """The unit a `--unit` option names (its name or an alias); a misspelt one is a usage error naming the nearest
+    units, rather than a listing or an export that is quietly empty."""
+    from cli.i18n import render
+    from registry.rules import unknown_unit
+
+    found = profile.unit(unit)
+    if found is None:
+        raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(profile, unit))))
+    return found.name
+
+
 @dataclass
 class Context:
     db: str | None

@@ -217,14 +217,9 @@ def list_items(
         except RuleViolation as unknown:  # a misspelt filter says so, rather than listing nothing
             raise Usage(_("--domain: {problem}").format(problem=explained(unknown))) from None
     if unit:
-        from cli.context import Usage
-        from cli.i18n import render
-        from registry.rules import unknown_unit
+        from cli.context import unit_option
 
-        found = registry.profile.unit(unit)
-        if found is None:  # a misspelt filter says so, rather than listing nothing
-            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
-        unit = found.name
+        unit = unit_option(registry.profile, unit)
     page = (None if as_json else LIST_PAGE) if limit is None else (limit or None)
     with registry.store.reading() as conn:
         rows = query.list_items(conn, status, unit, domain, limit=page, offset=offset)

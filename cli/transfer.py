@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from cli.app import app
-from cli.context import Exit, InvalidInput, Usage, cli_proof, context
+from cli.context import Exit, InvalidInput, Usage, cli_proof, context, unit_option
 from cli.i18n import _, explained, listing, render
 from cli.output import console, error, errors, grid, print_json
 from events.elements import Level
@@ -294,12 +294,7 @@ def export_file(
     c = context(ctx)
     registry = c.registry()
     if unit:
-        from registry.rules import unknown_unit
-
-        found = registry.profile.unit(unit)
-        if found is None:  # a misspelt filter says so, rather than exporting an empty catalog
-            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
-        unit = found.name
+        unit = unit_option(registry.profile, unit)
     if domain:
         from registry.items.rules import known_domain
         from registry.rules import RuleViolation
@@ -344,12 +339,7 @@ def _export_accounts(ctx: typer.Context, output: Path, fmt: str | None, unit: st
     chosen = _account_format(fmt or (output.suffix.lower().removeprefix(".") if output.suffix else "xlsx"))
     registry = context(ctx).registry()
     if unit:
-        from registry.rules import unknown_unit
-
-        found = registry.profile.unit(unit)
-        if found is None:  # a misspelt filter says so, rather than exporting an empty list
-            raise Usage(_("--unit: {problem}").format(problem=render(unknown_unit(registry.profile, unit))))
-        unit = found.name
+        unit = unit_option(registry.profile, unit)
     with registry.store.reading() as conn:
         accounts = public_accounts(conn, registry.profile, unit)
     title = list_title(registry.profile, datetime.now(ZoneInfo(registry.profile.timezone)).date(), unit)

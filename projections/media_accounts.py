@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,16 +137,13 @@ def public_list(
     *,
     unit: str | None = None,
     platform: str | None = None,
-    status: AccountStatus | None = None,
+    statuses: Collection[AccountStatus] = (),
     after: str | None = None,
     limit: int | None = None,
 ) -> list[ListedAccount]:
-    """The public list: accounts open or suspended (or of `status`, closed included), by unit, platform and id."""
-    query = select(media_accounts).where(media_accounts.c.public.is_not(None))
-    if status is not None:
-        query = query.where(media_accounts.c.status == status.value)
-    else:
-        query = query.where(media_accounts.c.status.in_(LISTED))
+    """The public list: accounts ever published, of `statuses` (default: open and suspended), by id."""
+    wanted = [status.value for status in statuses] or list(LISTED)
+    query = select(media_accounts).where(media_accounts.c.public.is_not(None), media_accounts.c.status.in_(wanted))
     if unit is not None:
         query = query.where(media_accounts.c.unit == unit)
     if platform is not None:
@@ -191,11 +189,22 @@ def counts(conn: Connection) -> dict[tuple[str, str], int]:
     return {(unit, status): count for unit, status, count in conn.execute(query)}
 
 
-def all_accounts(conn: Connection, *, unit: str | None = None) -> list[dict[str, Any]]:
-    """Every account, filings in review and closed accounts included (staff's list), by unit and id."""
+def all_accounts(
+    conn: Connection,
+    *,
+    unit: str | None = None,
+    platform: str | None = None,
+    statuses: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Every account (of `statuses`, AccountStatus values), filings in review and closed accounts included (staff's
+    list), by unit and id."""
     query = select(media_accounts)
     if unit is not None:
         query = query.where(media_accounts.c.unit == unit)
+    if platform is not None:
+        query = query.where(media_accounts.c.platform == platform)
+    if statuses:
+        query = query.where(media_accounts.c.status.in_(list(statuses)))
     return [
         dict(row) for row in conn.execute(query.order_by(media_accounts.c.unit, media_accounts.c.account_id)).mappings()
     ]

@@ -33,6 +33,7 @@ from registry.admin import (
     decide_signing_key,
     decide_token,
 )
+from registry.commands import fingerprint
 from registry.group_commit import GROUP_LIMIT, GroupCommit, Transaction
 from registry.items.command import (
     AdjustItem,
@@ -43,7 +44,6 @@ from registry.items.command import (
     PassReview,
     RejectItem,
     RetireItem,
-    fingerprint,
 )
 from registry.items.decider import decide, effective, evolve, fold, required_role
 from registry.items.state import ItemState, Status

@@ -16,6 +16,7 @@ PURE = (
     "registry/rules.py",  # the rules every aggregate shares: their names, the refusal, the review path's roles
     "registry/actor.py",
     "registry/admin.py",  # the admin's acts of no aggregate: actors, credentials, the signing key
+    "registry/commands.py",  # what every aggregate's commands share
     "registry/calendar.py",
     "registry/items/decider.py",
     "registry/items/rules.py",

@@ -4,32 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from events.account import AccountElements
 from events.elements import Text
-from registry.actor import Actor
-from registry.items.command import Label, fingerprint
+from registry.commands import Command, Label
 
 AccountStage = Literal["preliminary", "legality", "approval"]
 
 
-class AccountCommand(BaseModel):
-    """`at` is when the command takes effect: the service sets it to the registry's clock, inside the append lock."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class AccountCommand(Command):
+    """A command to a new-media account: its stream is the account's (account:ID)."""
 
     account_id: Label = Field(min_length=1)
-    actor: Actor
-    at: AwareDatetime
-
-    @property
-    def fingerprint(self) -> str:
-        """What makes this command this command (see registry.items.command.Command.fingerprint)."""
-        payload = self.model_dump(mode="json", exclude={"at", "actor"})
-        if "fields" in payload:
-            payload["fields"] = sorted(payload["fields"])
-        return fingerprint(type(self).__name__, self.actor.actor_id, payload)
 
 
 def _known_fields(fields: frozenset[str]) -> frozenset[str]:

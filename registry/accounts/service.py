@@ -79,6 +79,7 @@ class Accounts:
         proof: Proof | None = None,
     ) -> list[Receipt]:
         store, receipts = self.registry.store, []
+        clock = store.clock(conn)  # the registry's time, read under the append lock: one for the whole batch
         for index, command in enumerate(commands):
             stream = ACCOUNT_STREAM + command.account_id
             source = sources[index] if index < len(sources) else None
@@ -93,11 +94,8 @@ class Accounts:
                 raise NotFound(
                     N_("no account {account!r}: `registry account list` shows them"), account=command.account_id
                 )
-            clock = store.clock(conn)
             effective = command.model_copy(update={"at": clock})
-            platform = self.registry.profile.platform(account.elements.platform or _platform_of(command))
-            unit = account.unit or _unit_of(command, self.registry)
-            holders = media_accounts.holders(conn, unit, platform) if platform and unit else ()
+            holders = self._holders(conn, command) if isinstance(command, FileAccount) else ()
             try:
                 new_events = decide(effective, account, self.registry.profile, holders)
             except RuleViolation as refusal:
@@ -113,6 +111,14 @@ class Accounts:
                 account = evolve(account, event, command.actor.actor_id)
             receipts.append(Receipt(command.account_id, account.last_version, result.position))
         return receipts
+
+    def _holders(self, conn: Connection, filing: FileAccount) -> tuple[str, ...]:
+        """一平台一账号's input, read in the write transaction: the accounts holding the platform of the unit the
+        filing names (none where the profile knows neither: decide refuses those)."""
+        profile = self.registry.profile
+        unit = profile.unit(filing.unit.strip() or filing.actor.unit)
+        platform = profile.platform(filing.elements.platform)
+        return media_accounts.holders(conn, unit.name, platform) if unit and platform else ()
 
     def _append(
         self,
@@ -154,17 +160,6 @@ def _fold(stored: list[StoredEvent]) -> AccountState:
             raise RuleViolation(Rule.KNOWN_ACCOUNT, N_("stream {stream} is not an account's"), stream=event.stream_id)
         found.append((data, event.metadata.actor))
     return fold(found)
-
-
-def _platform_of(command: AnyAccountCommand) -> str:
-    return command.elements.platform if isinstance(command, FileAccount) else ""
-
-
-def _unit_of(command: AnyAccountCommand, registry: Registry) -> str:
-    if not isinstance(command, FileAccount):
-        return ""
-    found = registry.profile.unit(command.unit.strip() or command.actor.unit)
-    return found.name if found else ""
 
 
 def _reason(command: AnyAccountCommand) -> str:

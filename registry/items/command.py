@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
-from events.chain import canonical_json
 from events.elements import ItemElements, Text
 from events.event import ReviewStage
-from registry.actor import Actor
+from registry.commands import Command as SharedCommand
+from registry.commands import Label
 
 RejectionStage = Literal["preliminary", "legality", "approval"]
 
 
-# Ids and domain names are keys and labels, stored in columns of 200 characters, without control characters:
-# PostgreSQL's text cannot hold NUL at all, and a terminal would act on escape sequences.
-Label = Annotated[Text, Field(max_length=200)]
-
-
-class Command(BaseModel):
-    """`at` is when the command takes effect. The service sets it to the registry's clock, read inside the append lock;
-    the caller's value is kept beside the events only as information, unless an admin records a backfill (补录)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Command(SharedCommand):
+    """A command to an item: its stream is the item's."""
 
     item_id: Label = Field(min_length=1)
-    actor: Actor
-    at: AwareDatetime
-
-    @property
-    def fingerprint(self) -> str:
-        """What makes this command this command: its type, stream, actor and payload, not its time (a retry's differs).
-
-        Stored with the command id, so that the id can name one command only.
-        """
-        payload = self.model_dump(mode="json", exclude={"at", "actor"})
-        if "fields" in payload:  # a set: its order in the dump varies between processes
-            payload["fields"] = sorted(payload["fields"])
-        return fingerprint(type(self).__name__, self.actor.actor_id, payload)
-
-
-def fingerprint(kind: str, actor: str, payload: dict[str, object]) -> str:
-    """The digest a command id is stored with: the command's kind, who gave it, and what it asks (JSON values)."""
-    body = {"type": kind, "actor": actor, "payload": payload}
-    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
 class DraftItem(Command):

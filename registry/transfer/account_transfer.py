@@ -52,7 +52,6 @@ Action = Literal["file", "existing", "closed", "other_unit", "invalid"]
 ACTIONS: tuple[Action, ...] = ("file", "existing", "closed", "other_unit", "invalid")
 ExportFormat = Literal["xlsx", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "csv")
-_PAGE = 1000
 # Which column a rule's refusal is about.
 _RULE_FIELDS = {
     Rule.ONE_ACCOUNT_PER_PLATFORM: "platform",
@@ -384,14 +383,7 @@ def _public(elements: AccountElements) -> dict[str, Any]:
 
 def public_accounts(conn: Connection, profile: Profile, unit: str | None = None) -> list[ListedAccount]:
     """The public list (open and suspended accounts), by unit and platform in the profile's order, then name."""
-    found: list[ListedAccount] = []
-    after: str | None = None
-    while True:
-        page = public_list(conn, unit=unit, after=after, limit=_PAGE)
-        found.extend(page)
-        if len(page) < _PAGE:
-            break
-        after = page[-1].account_id
+    found = public_list(conn, unit=unit)  # a county's list is some hundreds of rows, sorted here as a whole
     units = {u.name: i for i, u in enumerate(profile.units)}
     platforms = {p.name: i for i, p in enumerate(profile.platforms)}
 

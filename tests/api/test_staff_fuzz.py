@@ -18,7 +18,7 @@ from hypothesis_graphql import nodes
 from pydantic import TypeAdapter, ValidationError
 from schemathesis.core.result import Ok
 
-from registry.items.command import Label
+from registry.commands import Label
 from registry.service import Registry
 from tests.api.staff import DRAFTER, desk
 from tests.reliability.scale import size

@@ -465,7 +465,7 @@ def account_not_listed(registry: Registry, account_ids: dict[str, str], account:
 
 @then(_words("按“{label:Q}”筛选的公开清单列出账号“{account:Q}”"))
 def account_listed_with_status(registry: Registry, account_ids: dict[str, str], label: str, account: str) -> None:
-    entry = _in_public_list(registry, _id_of(account_ids, account), status=_STATUSES[label])
+    entry = _in_public_list(registry, _id_of(account_ids, account), statuses=[_STATUSES[label]])
     assert entry is not None, f"{account} is not in the public list of accounts {label}"
     assert entry.published_at, "the public list does not date the account's last change"
 

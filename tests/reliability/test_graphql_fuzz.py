@@ -30,7 +30,7 @@ from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_REPEATS
 from api.scalars import MAX_PAGE
 from events.checkpoint import create_key, load_signer
 from events.database import open_engine
-from registry.items.command import Label
+from registry.commands import Label
 from registry.profile import load_profile
 from registry.schema import upgrade
 from registry.service import Registry
