@@ -19,10 +19,14 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# A position as the key of its table: BIGINT, and on SQLite INTEGER, which makes it the row id itself rather than a
+# second B-tree beside it (migration 0008).
+ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
+
 events = Table(
     "events",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", ROW_ID, primary_key=True, autoincrement=False),
     Column("stream_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
@@ -45,13 +49,14 @@ merkle_nodes = Table(
     Column("index", BigInteger, nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
     PrimaryKeyConstraint("level", "index"),
+    sqlite_with_rowid=False,
 )
 
 # Signed tree heads: Ed25519 over a C2SP tlog-checkpoint note body (see events/proof.py).
 checkpoints = Table(
     "checkpoints",
     metadata,
-    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("size", ROW_ID, primary_key=True, autoincrement=False),
     Column("root", String(64), nullable=False),  # hex
     Column("origin", String(200), nullable=False),
     Column("signed_at", String(32), nullable=False),

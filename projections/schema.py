@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
-from events.schema import metadata
+from events.schema import ROW_ID, metadata
 
 projection_positions = Table(
     "projection_positions",
     metadata,
     Column("name", String(50), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 actors = Table(
@@ -40,6 +41,7 @@ items = Table(
     Column("position", BigInteger, nullable=False),
     Index("ix_items_unit", "unit"),
     Index("ix_items_status", "status"),
+    sqlite_with_rowid=False,
 )
 
 # Every version of every item: its elements as they stand, and when it was public.
@@ -101,7 +103,7 @@ public_catalog = Table(
 item_history = Table(
     "item_history",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", ROW_ID, primary_key=True, autoincrement=False),
     Column("item_id", String(200), nullable=False),
     Column("stream_version", Integer, nullable=False),
     Column("version", Integer, nullable=True),
@@ -146,7 +148,7 @@ published_versions = Table(
 public_changes = Table(
     "public_changes",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", ROW_ID, primary_key=True, autoincrement=False),
     Column("item_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("kind", String(10), nullable=False),

@@ -69,3 +69,87 @@ def test_the_fixtures_fast_schema_matches_the_migrated_one(sqlite_url: str, tmp_
     with fast.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     assert current_revision(fast) == head_revision(fast)
+
+
+# -- 0008: the SQLite layout of the write path's tables ------------------------------------------------------
+
+ROW_ID_KEYS = {"events": "position", "item_history": "position", "public_changes": "position", "checkpoints": "size"}
+WITHOUT_ROW_ID = ("merkle_nodes", "items", "projection_positions")
+
+
+def sqlite_layout(engine: Engine) -> dict[str, str]:
+    """Each table of 0008's: `rowid key` when its key is the row id, `without rowid`, or `separate key`."""
+    layout = {}
+    with engine.connect() as conn:
+        for table, key in ROW_ID_KEYS.items():
+            columns = {row[1]: (row[2], row[5]) for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+            layout[table] = "rowid key" if columns[key] == ("INTEGER", 1) else "separate key"
+        for table in WITHOUT_ROW_ID:
+            definition = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).scalar_one()
+            layout[table] = "without rowid" if definition.rstrip().endswith("WITHOUT ROWID") else "separate key"
+    return layout
+
+
+LEAN = {**{table: "rowid key" for table in ROW_ID_KEYS}, **{table: "without rowid" for table in WITHOUT_ROW_ID}}
+
+
+def test_on_sqlite_positions_are_row_ids_and_small_keyed_tables_have_no_second_tree(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import initialise
+
+    migrated = open_engine(sqlite_url)
+    upgrade(migrated)
+    fast = open_engine(f"sqlite:///{tmp_path / 'fast.db'}")
+    initialise(fast)
+
+    assert sqlite_layout(migrated) == LEAN
+    assert sqlite_layout(fast) == LEAN
+
+
+def rows_of(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table: sorted(tuple(row) for row in conn.exec_driver_sql(f"SELECT * FROM {table}"))
+            for table in (*ROW_ID_KEYS, *WITHOUT_ROW_ID)
+        }
+
+
+def test_0008_keeps_every_row_and_index_of_an_existing_database_and_goes_back(sqlite_url: str) -> None:
+    from alembic import command
+
+    from registry.schema import alembic_config
+
+    engine = open_engine(sqlite_url)
+    command.upgrade(alembic_config(engine), "0007")
+    with engine.begin() as conn:
+        for position in (1, 2, 3):
+            conn.exec_driver_sql(
+                "INSERT INTO events VALUES (?, ?, ?, 'ItemDrafted', 1, '{}', '{}', ?, '2026-01-01', ?, ?)",
+                (position, f"item:{position}", 0, f"c{position}", "0" * 64, f"{position:064}"),
+            )
+            conn.exec_driver_sql("INSERT INTO merkle_nodes VALUES (0, ?, ?)", (position - 1, bytes([position]) * 32))
+            conn.exec_driver_sql(
+                "INSERT INTO items VALUES (?, '财政预决算', '县财政局', '标题', 'draft', 1, NULL, NULL, '',"
+                " '2026-01-01', ?)",
+                (f"item:{position}", position),
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO public_changes VALUES (?, ?, 1, 'ADD', '2026-01-01', '', 0)",
+                (position, f"item:{position}"),
+            )
+        conn.exec_driver_sql("INSERT INTO checkpoints VALUES (3, 'ab', 'o', '2026-01-01', 'sig', 'key')")
+        conn.exec_driver_sql("INSERT INTO projection_positions VALUES ('items', 3)")
+    before = rows_of(engine)
+    assert sqlite_layout(engine) == dict.fromkeys(LEAN, "separate key")
+
+    upgrade(engine)
+
+    assert sqlite_layout(engine) == LEAN
+    assert rows_of(engine) == before
+    assert schema_differences(engine) == []
+    command.downgrade(alembic_config(engine), "0007")
+    assert sqlite_layout(engine) == dict.fromkeys(LEAN, "separate key")
+    assert rows_of(engine) == before
