@@ -17,7 +17,6 @@ from events.envelope import StoredEvent
 from events.schema import events
 from projections import (
     actors,
-    bulk_history,
     fold_partner,
     history,
     media_accounts,
@@ -27,7 +26,7 @@ from projections import (
     versions,
 )
 from projections.row_store import BufferedRows, DatabaseRows, RowStore, TableInserts, Write
-from projections.schema import PROJECTION_TABLES, projection_positions
+from projections.schema import FOLDED, PROJECTION_TABLES, projection_positions
 
 # Order matters: later projections read the versions table that earlier ones keep.
 APPLIERS: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = (
@@ -39,14 +38,18 @@ APPLIERS: tuple[tuple[str, Callable[[RowStore, StoredEvent], None]], ...] = (
     ("item_history", history.apply),
     ("media_accounts", media_accounts.apply),
 )
+# The appliers that write tables. The history is a view over the log (projections/history_view.py): only
+# `differences` folds it in Python, to compare the view with.
+TABLE_APPLIERS = tuple(applier for applier in APPLIERS if applier[1] is not history.apply)
 
 
 def project(conn: Connection, stored_events: Iterable[StoredEvent]) -> int:
     """Apply `stored_events` to every projection and record the last position. Returns that position."""
     last = None
     rows = DatabaseRows(conn)
+    appliers = [apply for _, apply in TABLE_APPLIERS]
     for stored in stored_events:
-        for _, apply in APPLIERS:
+        for apply in appliers:
             apply(rows, stored)
         last = stored.position
     if last is not None:
@@ -56,11 +59,11 @@ def project(conn: Connection, stored_events: Iterable[StoredEvent]) -> int:
 
 def _record_position(conn: Connection, position: int) -> None:
     """Every projection's position, in one statement that needs no answer (driver SQL: on the write path)."""
-    driver.execute(conn, _SET_POSITIONS, [value for name, _ in APPLIERS for value in (name, position)])
+    driver.execute(conn, _SET_POSITIONS, [value for name, _ in TABLE_APPLIERS for value in (name, position)])
 
 
 _SET_POSITIONS = (
-    f"INSERT INTO projection_positions (name, position) VALUES {', '.join(['(?, ?)'] * len(APPLIERS))}"
+    f"INSERT INTO projection_positions (name, position) VALUES {', '.join(['(?, ?)'] * len(TABLE_APPLIERS))}"
     " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
 )
 
@@ -77,8 +80,8 @@ Applier = tuple[str, Callable[[RowStore, StoredEvent], None]]
 # A log this long is folded by two processes where it can be (a SQLite file, two cores); a partner's start-up
 # (its imports, about half a second) is more than a shorter log's fold would gain.
 PARTNER_FROM = 20_000
-# The first process's share of the events: it also writes the history's statement and every row.
-OWN_SHARE = 0.25
+# The first process's share of the events: it also writes every row, its own and the partner's.
+OWN_SHARE = 0.4
 
 
 def rebuild(
@@ -101,28 +104,21 @@ def _rebuild(
     rows_per_insert: int,
     partner: bool | None,
 ) -> int:
-    """Empty every projection and fold the whole log into them again; returns the last position.
+    """Empty every projection table and fold the whole log into them again; returns the last position.
 
-    The history, a row per item event, is written by one INSERT … SELECT over the log (bulk_history). The rest is
-    folded by the same appliers as inline: the log is read in stream order, `batch` events at a time, into the
-    current stream's rows in memory (BufferedRows); finished streams' rows are inserted once `rows_per_insert` of
-    them wait. Memory stays bounded by one stream and a few batches, whatever the size of the log. `partner`:
-    whether a second process folds part of the log (fold_partner); None, where it pays.
+    The log is read in stream order, `batch` events at a time, through the same appliers as inline, into the current
+    stream's rows in memory (BufferedRows); finished streams' rows are inserted once `rows_per_insert` of them wait.
+    Memory stays bounded by one stream and a few batches, whatever the size of the log. `partner`: whether a second
+    process folds part of the log (fold_partner); None, where it pays. (The history is a view: nothing to write.)
     """
     for table in reversed(PROJECTION_TABLES):
         conn.execute(delete(table))
     conn.execute(delete(projection_positions))
     last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
     write = TableInserts(conn, PROJECTION_TABLES)
-    folded = tuple(applier for applier in APPLIERS if applier[1] is not history.apply)
-    with _shared(conn, last, partner, folded, batch, rows_per_insert) as partner_fold:
-        # While the partner folds, if there is one: its rows are written between the statements.
-        between = (lambda: partner_fold[1].take(write, progress)) if partner_fold else None
-        written = bulk_history.insert(conn, last, between=between)
-        _fold(conn, write, batch, progress, folded, until=last, rows_per_batch=rows_per_insert, partner=partner_fold)
-    if not written:  # a log the statement does not write as the fold would: the history in Python after all
-        history_only = tuple(applier for applier in APPLIERS if applier[1] is history.apply)
-        _fold(conn, write, batch, None, history_only, until=last, rows_per_batch=rows_per_insert)
+    with _shared(conn, last, partner, TABLE_APPLIERS, batch, rows_per_insert) as partner_fold:
+        appliers = TABLE_APPLIERS
+        _fold(conn, write, batch, progress, appliers, until=last, rows_per_batch=rows_per_insert, partner=partner_fold)
     if last:
         _record_position(conn, last)
     return last
@@ -202,7 +198,7 @@ def fold_part(
     """The events of `streams` (replay.in_stream_order's) up to position `until` through `appliers`, stream by
     stream, into BufferedRows that hand them to `write`; flushed at the end."""
     functions = [apply for _, apply in appliers]
-    rows = BufferedRows(PROJECTION_TABLES, write, rows_per_batch)
+    rows = BufferedRows(FOLDED, write, rows_per_batch)
     stream = None
     with _fewer_collections():
         for stored in replay.in_stream_order(conn, batch, progress, streams=streams, until=until):
@@ -268,13 +264,13 @@ def scratch_tables(conn: Connection) -> Iterator[None]:
     caller's transaction in between may be read-only: PostgreSQL makes no table in a read-only transaction).
     """
     with scratch(conn):
-        for table in PROJECTION_TABLES:
+        for table in FOLDED:
             conn.execute(text(f"CREATE TEMP TABLE {_FRESH}{table.name} AS SELECT * FROM {table.name} WHERE 1 = 0"))
     try:
         yield
     finally:
         with scratch(conn):
-            for table in PROJECTION_TABLES:
+            for table in FOLDED:
                 conn.execute(text(f"DROP TABLE {_FRESH}{table.name}"))
 
 
@@ -305,16 +301,16 @@ def _differences(conn: Connection, batch: int, partner: bool | None) -> list[str
     transaction may be read-only and hold no lock. In one snapshot (`events.database.snapshot`) the projections
     hold the rows of exactly the events the fold reads: every append writes its rows in the append's transaction.
     """
-    # Every applier in Python, the history's too: a rebuild writes the history with bulk_history's SQL, and the
-    # two are compared here rather than either with itself.
+    # Every applier in Python, the history's too: the history is a view over the log in SQL (history_view), and the
+    # two definitions are compared here.
     last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
-    write = TableInserts(conn, PROJECTION_TABLES, prefix=_FRESH)
+    write = TableInserts(conn, FOLDED, prefix=_FRESH)
     with _shared(conn, last, partner, APPLIERS, batch, rows_per_batch=20_000) as partner_fold:
         _fold(
             conn, write, batch, None, APPLIERS, until=last, rows_per_batch=20_000, partner=partner_fold, schema="temp"
         )
     found = []
-    for table in PROJECTION_TABLES:
+    for table in FOLDED:
         stored, fresh = table.name, _FRESH + table.name
         extra = conn.execute(
             text(f"SELECT COUNT(*) FROM (SELECT * FROM {stored} EXCEPT SELECT * FROM {fresh}) d")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 from events.schema import ROW_ID, metadata
 
@@ -99,11 +99,15 @@ public_catalog = Table(
     Index("ix_public_catalog_unit_item", "unit", "item_id"),
 )
 
-# One row per event: the accountability record behind `registry history`.
+# The views over the log, which the migrations make (`metadata.create_all` makes tables only: not these).
+views = MetaData()
+
+# One row per item event: the accountability record behind `registry history`. A view over the log
+# (projections/history_view.py), read as a table.
 item_history = Table(
     "item_history",
-    metadata,
-    Column("position", ROW_ID, primary_key=True, autoincrement=False),
+    views,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("item_id", String(200), nullable=False),
     Column("stream_version", Integer, nullable=False),
     Column("version", Integer, nullable=True),
@@ -123,7 +127,6 @@ item_history = Table(
     Column("channel", String(20), nullable=False),
     Column("credential", String(64), nullable=True),  # a token id, or a digest of the session id: never a secret
     Column("os_user", String(200), nullable=True),  # who ran a cli command on the server
-    Index("ix_item_history_item", "item_id", "position"),
 )
 
 
@@ -197,8 +200,9 @@ PROJECTION_TABLES = (
     items,
     item_versions,
     public_catalog,
-    item_history,
     published_versions,
     public_changes,
     media_accounts,
 )
+# What `registry verify` compares with a fresh fold of the log: the tables, and the history view.
+FOLDED = (*PROJECTION_TABLES, item_history)

@@ -97,8 +97,11 @@ def initialise(engine: Engine) -> None:
 
     tests/events/test_migrations.py proves the migrations produce exactly these tables; this stamps the head.
     """
+    from projections import history_view
+
     with engine.begin() as conn:
         metadata.create_all(conn)
+        history_view.create(conn)
         conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
         conn.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": HEAD})
 

@@ -7,7 +7,7 @@ Create Date: 2026-12-06
 On SQLite a BIGINT primary key is a second B-tree beside the table's hidden row id: every append wrote both. The
 position (and a checkpoint's size) becomes the row id itself (declared INTEGER: SQLite's alias), and the Merkle
 tree's nodes, the items and the projections' positions are stored in their primary key's B-tree (WITHOUT ROWID).
-A command then writes four fewer pages to the WAL before its commit's fsync (docs/benchmarks.md). The data and
+A command then writes three fewer pages to the WAL before its commit's fsync (docs/benchmarks.md). The data and
 every other column, constraint and index are kept as they were: each table is copied from its own stored
 definition. PostgreSQL is unchanged: its keys already are the one index.
 """
@@ -24,7 +24,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 # table: its key column, typed INTEGER to become the row id
-ROW_ID_KEYS = {"events": "position", "item_history": "position", "public_changes": "position", "checkpoints": "size"}
+ROW_ID_KEYS = {"events": "position", "public_changes": "position", "checkpoints": "size"}
 WITHOUT_ROW_ID = ("merkle_nodes", "items", "projection_positions")
 
 

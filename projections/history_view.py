@@ -1,19 +1,24 @@
-"""The item history of a whole log in one INSERT … SELECT: the rows `history.apply` gives, computed by the database.
+"""The item history, a view over the log: a row per item event, the row `history.apply` gives, computed by the
+database from that event's row alone.
 
-For a rebuild: the history is a row per item event, a function of that event's row alone, and building it from
-Python rows (decoded, formatted, bound one value at a time) was a third of a rebuild. `registry verify` still
-compares the table with the Python fold (`history.apply`), so the two ways of writing it hold each other true.
+`registry history`, the supervision reports and the portal read it as a table. It was one: each append inserted
+its row (two more pages to write before the commit, a statement, a fold in Python), and a rebuild wrote a million
+of them again. As a view it costs nothing to write and cannot drift from the log; `registry verify` still compares
+it with the Python fold (`history.apply`), so the two definitions hold each other true. Migration 0009 made the
+table this view; a change to the definition here needs a migration that makes the view again
+(tests/events/test_migrations.py compares a migrated database's view with this one).
+
+Its rows are those of the events whose schema version is the current one: an event type given a new schema version
+needs its upcast here too (`registry verify` names the history's missing rows until it has one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import get_args
 
 from sqlalchemy import Connection
 
-from events import driver
 from events.codec import EVENT_TYPES
 from events.elements import ItemElements
 from events.event import ItemEvent
@@ -21,11 +26,6 @@ from projections.history import CLI
 from projections.schema import item_history
 
 ITEM_TYPES = tuple(name for name, (cls, _) in EVENT_TYPES.items() if cls in get_args(ItemEvent))
-
-# format_time's output (events.timestamp.is_stored_form): a time written otherwise would be formatted again by
-# the Python fold, which SQL does not do; its event is left out, and `insert` then says the log is not for it.
-_STORED_FORM_GLOB = "[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]." + "[0-9]" * 6 + "Z"
-_STORED_FORM_REGEX = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"
 
 
 class _Json:
@@ -47,14 +47,10 @@ class _Json:
             return f"({document} ->> '{key}')"
         return f"({document} ->> '$.{key}')"
 
-    def stored_form(self, expression: str) -> str:
-        if self.postgres:
-            return f"{expression} ~ '{_STORED_FORM_REGEX}'"
-        return f"{expression} GLOB '{_STORED_FORM_GLOB}'"
 
-
-@lru_cache(maxsize=8)
-def _statement(dialect: str, table: str) -> str:
+@lru_cache(maxsize=4)
+def definition(dialect: str) -> str:
+    """The view's SELECT in `dialect`'s words."""
     j = _Json(dialect)
     p, m = "p", "m"
 
@@ -129,48 +125,36 @@ def _statement(dialect: str, table: str) -> str:
         ("credential", j.text(m, "credential")),
         ("os_user", j.text(m, "os_user")),
     ]
-    assert {name for name, _ in columns} == {column.name for column in item_history.columns}
+    assert [name for name, _ in columns] == [column.name for column in item_history.columns]
     cast = "::json" if j.postgres else ""
     types = ", ".join(f"'{name}'" for name in ITEM_TYPES)
     return (
-        f"INSERT INTO {table} ({', '.join(name for name, _ in columns)})"
-        f" SELECT {', '.join(expression for _, expression in columns)}"
+        f"SELECT {', '.join(f'{expression} AS {name}' for name, expression in columns)}"
         f" FROM (SELECT position, stream_id, version, type, recorded_at, hash, payload{cast} AS p, metadata{cast} AS m"
-        f" FROM events WHERE position > ? AND position <= ?"
-        f" AND type IN ({types}) AND schema_version = CASE type {current} END) AS e"
-        f" WHERE {j.stored_form('recorded_at')} AND (NOT {backfilled} OR {j.stored_form(j.text(m, 'occurred_at'))})"
+        f" FROM events WHERE type IN ({types}) AND schema_version = CASE type {current} END) AS e"
     )
 
 
-_ITEM_EVENTS = (
-    f"SELECT COUNT(*) FROM events WHERE position <= ? AND type IN ({', '.join(repr(name) for name in ITEM_TYPES)})"
-)
-# Events per statement: between two, the caller may do other work on the connection (write a partner's rows).
-CHUNK = 50_000
+def create(conn: Connection) -> None:
+    """Make the view, and the index on the log that finds an actor's events through it (`query.acted_on`, for the
+    staff's worklist: without it, every event's metadata is read), on a database that has neither yet."""
+    conn.exec_driver_sql(f"CREATE VIEW {item_history.name} AS {definition(conn.dialect.name)}")
+    actor = "(metadata::json ->> 'actor')" if conn.dialect.name == "postgresql" else "(metadata ->> '$.actor')"
+    conn.exec_driver_sql(f"CREATE INDEX {ACTOR_INDEX} ON events ({actor}, stream_id)")
 
 
-def insert(
-    conn: Connection,
-    until: int,
-    table: str = item_history.name,
-    between: Callable[[], None] | None = None,
-    chunk: int = CHUNK,
-) -> bool:
-    """Insert the history of every item event up to position `until` into the empty `table`, `chunk` positions a
-    statement, calling `between()` after each; False, leaving the table empty, where the log holds an event this
-    statement does not write as `history.apply` would (a schema version to upcast, a time to format again): then
-    the Python fold must write the history."""
-    statement = driver.native(_statement(conn.dialect.name, table), conn.dialect.paramstyle)
-    written = 0
-    for start in range(0, until, chunk):
-        written += conn.exec_driver_sql(statement, (start, min(start + chunk, until))).rowcount
-        if between:
-            between()
-    counting = driver.native(_ITEM_EVENTS, conn.dialect.paramstyle)
-    if written == conn.exec_driver_sql(counting, (until,)).scalar_one():
-        return True
-    conn.exec_driver_sql(f"DELETE FROM {table}")
-    return False
+def drop(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP INDEX {ACTOR_INDEX}")
+    conn.exec_driver_sql(f"DROP VIEW {item_history.name}")
+
+
+ACTOR_INDEX = "ix_events_actor"
+
+
+def include_object(_object: object, name: str | None, kind: str, _reflected: bool, _compare_to: object) -> bool:
+    """For alembic's comparison of the database with the tables' definitions (`include_object`): the view's index
+    is on an expression in each dialect's words, made by `create`, and in no table's definition."""
+    return not (kind == "index" and name == ACTOR_INDEX)
 
 
 def _cases(values: dict[str, str]) -> str:
