@@ -10,6 +10,10 @@ table this view; a change to the definition here needs a migration that makes th
 
 Its rows are those of the events whose schema version is the current one: an event type given a new schema version
 needs its upcast here too (`registry verify` names the history's missing rows until it has one).
+
+A later migration that changes the `events` table must drop the view and its index first and make them again after
+(SQLite's batch mode copies the table, which a view names; PostgreSQL refuses to change a column a view reads; and
+the index, on an expression, is invisible to alembic's comparison, so nothing else would notice it gone).
 """
 
 from __future__ import annotations
@@ -29,23 +33,26 @@ ITEM_TYPES = tuple(name for name, (cls, _) in EVENT_TYPES.items() if cls in get_
 
 
 class _Json:
-    """JSON paths in the dialect's words: SQLite's `->` / `->>` with a path, PostgreSQL's on the json type (which
-    keeps the stored text of a value, as SQLite's `->` writes it again: the canonical JSON the store wrote)."""
+    """JSON paths in the dialect's words: SQLite's JSON functions, PostgreSQL's operators on the json type (which
+    keeps the stored text of a value, as SQLite's `json_quote(json_extract(…))` writes it again: the canonical JSON
+    the store wrote). SQLite's functions rather than its `->`/`->>` operators, which are the same functions but need
+    SQLite 3.38 (Ubuntu 22.04 has 3.37, RHEL 9 3.34)."""
 
     def __init__(self, dialect: str) -> None:
         self.postgres = dialect == "postgresql"
 
     def value(self, document: str, *path: str) -> str:
-        """The JSON text of the value at `path` (NULL where there is none)."""
+        """The JSON text of the value at `path`; the value is always there where the view asks for it (a draft's
+        elements, a revision's changes: pydantic wrote every field)."""
         if self.postgres:
             return "(" + document + "".join(f" -> '{key}'" for key in path) + ")::text"
-        return f"({document} -> '$.{'.'.join(path)}')"
+        return f"json_quote(json_extract({document}, '$.{'.'.join(path)}'))"
 
     def text(self, document: str, key: str) -> str:
         """The string (or number) at `key` as SQL text (NULL where there is none or it is null)."""
         if self.postgres:
             return f"({document} ->> '{key}')"
-        return f"({document} ->> '$.{key}')"
+        return f"json_extract({document}, '$.{key}')"
 
 
 @lru_cache(maxsize=4)
@@ -139,7 +146,7 @@ def create(conn: Connection) -> None:
     """Make the view, and the index on the log that finds an actor's events through it (`query.acted_on`, for the
     staff's worklist: without it, every event's metadata is read), on a database that has neither yet."""
     conn.exec_driver_sql(f"CREATE VIEW {item_history.name} AS {definition(conn.dialect.name)}")
-    actor = "(metadata::json ->> 'actor')" if conn.dialect.name == "postgresql" else "(metadata ->> '$.actor')"
+    actor = "(metadata::json ->> 'actor')" if conn.dialect.name == "postgresql" else "json_extract(metadata, '$.actor')"
     conn.exec_driver_sql(f"CREATE INDEX {ACTOR_INDEX} ON events ({actor}, stream_id)")
 
 

@@ -54,6 +54,8 @@ def _integer_key(body: str, key: str) -> str:
 
 
 def _bigint_key(body: str, key: str) -> str:
+    if f"{key} INTEGER NOT NULL" not in body:
+        raise RuntimeError(f"migration 0008: no `{key} INTEGER NOT NULL` column in the stored definition: {body}")
     return body.replace(f"{key} INTEGER NOT NULL", f"{key} BIGINT NOT NULL", 1)
 
 
