@@ -116,9 +116,8 @@ def _rebuild(
     conn.execute(delete(projection_positions))
     last = int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
     write = TableInserts(conn, PROJECTION_TABLES)
-    with _shared(conn, last, partner, TABLE_APPLIERS, batch, rows_per_insert) as partner_fold:
-        appliers = TABLE_APPLIERS
-        _fold(conn, write, batch, progress, appliers, until=last, rows_per_batch=rows_per_insert, partner=partner_fold)
+    with _shared(conn, last, partner, TABLE_APPLIERS, batch, rows_per_insert) as shared:
+        _fold(conn, write, batch, progress, TABLE_APPLIERS, until=last, rows_per_batch=rows_per_insert, partner=shared)
     if last:
         _record_position(conn, last)
     return last
