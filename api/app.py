@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -62,6 +62,7 @@ from api.feeds import AtomFeed
 from api.headers import GRAPHIQL_POLICY, SecurityHeaders, with_policy
 from api.limits import MAX_TOKENS, cost, cost_refusal, refusals
 from api.public_state import LoopState
+from api.replicas import Reads, failed_over
 from api.request_log import REFUSED, fault, logging_refusals, operation_name
 from api.response_cache import Kept, ResponseCache
 from api.schema import schema
@@ -75,6 +76,7 @@ from registry.profile import Profile
 from registry.service import Registry
 
 log = logging.getLogger("registry.api")
+_T = TypeVar("_T")
 MAX_BODY = 64 * 1024
 _DRAIN = 1024 * 1024  # bytes of a body over MAX_BODY read and dropped before the 413 (see _body)
 STATIC = Path(__file__).with_name("static")  # the portal page: plain HTML, CSS and JavaScript modules
@@ -138,9 +140,11 @@ class RegistryGraphQL(GraphQL):
         limits: ServerLimits = ServerLimits(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         graphql_schema: GraphQLSchema = schema.graphql_schema,
+        reads: Reads | None = None,
     ) -> None:
         super().__init__(graphql_schema, graphql_ide="graphiql" if graphiql else None)
         self.engine = engine
+        self.reads = reads or Reads.primary_only(engine)  # where reads go: the primary, or replicas (api/replicas.py)
         self.profile = profile
         self.limits = limits
         self.clock = clock
@@ -225,9 +229,10 @@ class RegistryGraphQL(GraphQL):
         return response
 
     @contextmanager
-    def snapshot(self, deadline: Deadline | None = None) -> Iterator[Connection]:
-        """One consistent read snapshot for a whole request, whose statements stop at `deadline`."""
-        with self.engine.connect() as conn:
+    def snapshot(self, deadline: Deadline | None = None, engine: Engine | None = None) -> Iterator[Connection]:
+        """One consistent read snapshot for a whole request on `engine` (the primary's by default), whose statements
+        stop at `deadline`."""
+        with (engine or self.engine).connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             else:
@@ -253,13 +258,18 @@ class RegistryGraphQL(GraphQL):
 
         def run() -> ExecutionResult:
             document = self.admitted(query, request_data.operation_name, request_data.variables)
+            return self._on_replicas(lambda engine: executed(engine, document))
+
+        def executed(engine: Engine, document: DocumentNode) -> ExecutionResult:
             try:
-                with self.snapshot(deadline) as conn:
+                with self.snapshot(deadline, engine) as conn:
                     result = self._execute(conn, document, request_data, context, allowed_operation_types)
             except (DeadlineExceeded, OperationalError) as error:
                 if not deadline.cut_off(error):
+                    self._replica_failed(engine, deadline, error)
                     raise
                 return ExecutionResult(None, [deadline.error()])
+            self._replica_failed(engine, deadline, *(e.original_error for e in result.errors or ()))
             return self._within(deadline, result)
 
         try:
@@ -403,6 +413,26 @@ class RegistryGraphQL(GraphQL):
         await send({"type": "http.response.body", "body": kept.body})
         return True
 
+    def _on_replicas(self, work: Callable[[Engine], _T]) -> _T:
+        """`work` on the engines a public read goes to (api/replicas.py): when it fails on a replica (it raises
+        _ReplicaFailed), it is done again on the next one, the primary last."""
+        engines = self.reads.public()
+        for engine in engines[:-1]:
+            try:
+                return work(engine)
+            except _ReplicaFailed as failure:
+                self.reads.failed(engine, failure.error)
+        return work(engines[-1])
+
+    def _replica_failed(self, engine: Engine, deadline: Deadline, *errors: BaseException | None) -> None:
+        """Raise _ReplicaFailed when `engine` is a replica and one of `errors` says the replica failed the read (not
+        the request's deadline: a request cut off is not read again)."""
+        if engine is self.engine or deadline.cut_off(*errors):
+            return
+        for error in errors:
+            if error is not None and failed_over(error):
+                raise _ReplicaFailed(error)
+
     def _work(
         self,
         request: Request,
@@ -414,7 +444,22 @@ class RegistryGraphQL(GraphQL):
         context: dict[str, Any],
     ) -> _Outcome:
         """In a worker thread: the request's ETag from the public state and, unless that answers it (a 304 or a kept
-        answer), the answer to a plain request executed in the same snapshot."""
+        answer), the answer to a plain request executed in the same snapshot (on a replica, api/replicas.py)."""
+        return self._on_replicas(
+            lambda engine: self._work_on(engine, request, body, key, quick_tag, plain, sub_response, context)
+        )
+
+    def _work_on(
+        self,
+        engine: Engine,
+        request: Request,
+        body: bytes,
+        key: bytes,
+        quick_tag: str | None,
+        plain: _Plain | None,
+        sub_response: Response,
+        context: dict[str, Any],
+    ) -> _Outcome:
         deadline: Deadline = context["deadline"]
         scope = request.scope
         admitted = _Admitted(self)
@@ -429,7 +474,7 @@ class RegistryGraphQL(GraphQL):
         etag: str | None = None
         executing = False
         try:
-            with self.snapshot(deadline) as conn:
+            with self.snapshot(deadline, engine) as conn:
                 if depends is not None:
                     state = public_query.cache_state(conn, log="log" in depends)
                     etag = self._tag(key, depends, state, scope[_NOW])
@@ -448,8 +493,10 @@ class RegistryGraphQL(GraphQL):
                     result = self._execute(conn, document, plain.data, context, plain.allowed)
                 except GraphQLError:
                     return _Delegated(etag)  # an operation type the method does not allow: the view says so
+                self._replica_failed(engine, deadline, *(e.original_error for e in result.errors or ()))
         except (DeadlineExceeded, OperationalError) as error:
             if not deadline.cut_off(error):
+                self._replica_failed(engine, deadline, error)
                 raise
             if not executing or plain is None:
                 return _Delegated(None)  # graphql-server's view meets the deadline too, and says so
@@ -532,6 +579,14 @@ class _Plain:
     data: GraphQLRequestData
     strict: bool  # application/graphql-response+json
     allowed: set[OperationType]
+
+
+class _ReplicaFailed(Exception):
+    """A read failed on a replica (api/replicas.py.failed_over): it is done again elsewhere."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -777,22 +832,28 @@ def create_app(
     signer: Signer | None = None,
     sign_in: SignInPolicy | None = None,
     stream: StreamSettings | None = None,
+    reads: Reads | None = None,
 ) -> Starlette:
     """The app. `clock` gives the time the `coverage` verdicts and their ETags are judged at, and sessions, sign-in
     limits and token expiry on the staff side (the tests move it). `signer` signs the checkpoint of a publication
     made through the staff API (without it, publishing is refused); `sign_in`: session timeouts and failure limits;
     `stream`: the live stream's heartbeat, how often it looks for new changes, how many streams may be open
-    (api.stream.StreamSettings).
+    (api.stream.StreamSettings); `reads`: the read replicas the GraphQL reads go to (api/replicas.py; its monitor
+    runs while the app does), else the primary alone. The Atom feed and the live stream read the primary.
     """
     from api.staff_view import staff_app  # it builds on this module's view
 
-    view = RegistryGraphQL(engine, profile, graphiql=graphiql, introspection=introspection, limits=limits, clock=clock)
+    reads = reads or Reads.primary_only(engine)
+    view = RegistryGraphQL(
+        engine, profile, graphiql=graphiql, introspection=introspection, limits=limits, clock=clock, reads=reads
+    )
     staff = staff_app(
         Registry(engine, profile, signer),
         policy=sign_in or SignInPolicy(),
         introspection=introspection,
         limits=limits,
         clock=clock,
+        reads=reads,
     )
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -801,7 +862,10 @@ def create_app(
                 return public_query.log_head(conn)
 
         position, head_hash = await anyio.to_thread.run_sync(head)
-        return JSONResponse({"status": "ok", "position": position, "head_hash": head_hash})
+        health: dict[str, object] = {"status": "ok", "position": position, "head_hash": head_hash}
+        if reads.replicas:
+            health["replicas"] = reads.status()
+        return JSONResponse(health)
 
     async def home(_request: Request) -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -814,10 +878,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with anyio.create_task_group() as tasks:
-            await tasks.start(changes.watcher.run)  # the live stream's one look at the public position
-            yield
-            tasks.cancel_scope.cancel()
+        reads.start()  # the replicas' monitor, when there are replicas
+        try:
+            async with anyio.create_task_group() as tasks:
+                await tasks.start(changes.watcher.run)  # the live stream's one look at the public position
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            reads.stop()
 
     return Starlette(
         routes=[

@@ -15,6 +15,7 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphql import GraphQLError, StringValueNode, ValueNode
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from api.language import chinese
 from api.scalars import DateTime, ItemId, Offset, PageSize, ShortText
@@ -72,6 +73,9 @@ class Acting:
         return credential if self.proof.channel is ChannelValue.TOKEN else f"session:{credential[:16]}"
 
 
+T = TypeVar("T")
+
+
 def _acting(info: graphene.ResolveInfo) -> Acting:
     acting: Acting = info.context["acting"]
     return acting
@@ -80,6 +84,13 @@ def _acting(info: graphene.ResolveInfo) -> Acting:
 def _registry(info: graphene.ResolveInfo) -> Registry:
     registry: Registry = info.context["registry"]
     return registry
+
+
+def _read(info: graphene.ResolveInfo, work: Callable[[Connection], T]) -> T:
+    """`work` in a read transaction: on a replica that has replayed the caller's last write, else on the primary
+    (api/replicas.py; the primary alone without replicas, and for a mutation's own reads)."""
+    read: Callable[[Callable[[Connection], T]], T] = info.context["read"]
+    return read(work)
 
 
 Role_ = _labelled(Role, "Role", "The roles an actor acts in (a token: those it was issued with).")
@@ -150,8 +161,7 @@ class Receipt(graphene.ObjectType):
 
     @staticmethod
     def resolve_checkpoint(root: Receipt, info: graphene.ResolveInfo) -> Checkpoint | None:
-        with _registry(info).store.reading() as conn:
-            signed = checkpoint.latest(conn, size=root.position)
+        signed = _read(info, lambda conn: checkpoint.latest(conn, size=root.position))
         return Checkpoint.from_row(signed) if signed else None
 
 
@@ -386,7 +396,7 @@ def _seen(info: graphene.ResolveInfo, item_id: str) -> tuple[ItemState, list[Sto
     """The item and its events, if it exists and the caller may see it (else None: what they may not see, they
     cannot tell from what is not there)."""
     try:
-        item, stored = _registry(info).load(item_id)
+        item, stored = _read(info, lambda conn: _registry(info).load_in(conn, item_id))
     except NotFound:
         return None
     acted = {event.metadata.actor for event in stored}
@@ -513,9 +523,9 @@ class Query(graphene.ObjectType):
         actor = _acting(info).actor
         wanted = _value(status)
         words = (search or "").split()
-        with _registry(info).store.reading() as conn:
-            rows = query.list_items(conn, status=wanted)
-            acted = query.acted_on(conn, actor.actor_id)
+        rows, acted = _read(
+            info, lambda conn: (query.list_items(conn, status=wanted), query.acted_on(conn, actor.actor_id))
+        )
         found = [
             row
             for row in rows

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket
 
 from api.app import RegistryGraphQL, ServerLimits
 from api.deadline import DeadlineContext, DeadlineExceeded
+from api.replicas import Reads
 from api.sign_in import SignIn
 from api.staff_auth import SignInPolicy, Staff, StaffBackend, forgery, invalid_token, refusal, unauthenticated
 from api.staff_import import StaffImport
@@ -41,7 +42,13 @@ class StaffGraphQL(RegistryGraphQL):
     kept = False  # each answer is the caller's own: no ETag, never a 304, never kept
 
     def __init__(
-        self, registry: Registry, *, introspection: bool, limits: ServerLimits, clock: Callable[[], datetime]
+        self,
+        registry: Registry,
+        *,
+        introspection: bool,
+        limits: ServerLimits,
+        clock: Callable[[], datetime],
+        reads: Reads | None = None,
     ) -> None:
         super().__init__(
             registry.engine,
@@ -51,6 +58,7 @@ class StaffGraphQL(RegistryGraphQL):
             limits=limits,
             clock=clock,
             graphql_schema=staff_schema.graphql_schema,
+            reads=reads,
         )
         self.registry = registry
 
@@ -81,7 +89,14 @@ class StaffGraphQL(RegistryGraphQL):
         context = await super().get_context(request, response)
         staff: Staff = request.scope["user"]
         acting = Acting(staff.actor, staff.proof, staff.token_name, request.headers.get("idempotency-key"))
-        return {**context, "registry": self.registry, "acting": acting, "profile": self.profile, "request_state": {}}
+        return {
+            **context,
+            "registry": self.registry,
+            "acting": acting,
+            "profile": self.profile,
+            "request_state": {},
+            "read": lambda work: self.reads.read([self.engine], work),  # execute_operation chooses, by the operation
+        }
 
     async def execute_operation(
         self, request_adapter: Any, request_data: Any, context: Any, root_value: Any, allowed_operation_types: Any
@@ -95,6 +110,20 @@ class StaffGraphQL(RegistryGraphQL):
             document = self.admitted(query, request_data.operation_name, request_data.variables)
             if context["acting"].idempotency_key is not None:
                 one_command(document, request_data.operation_name)
+            actor_id = context["acting"].actor.actor_id
+            operation = get_operation_ast(document, request_data.operation_name)
+            writes = operation is not None and operation.operation is OperationType.MUTATION
+            # A mutation reads what it wrote from the primary; a query, from a replica that has replayed the actor's
+            # last write (api/replicas.py).
+            engines = [self.engine] if writes else self.reads.staff(actor_id)
+            context["read"] = lambda work: self.reads.read(engines, work)
+            try:
+                return executed(document)
+            finally:
+                if writes:
+                    self.reads.wrote(actor_id)
+
+        def executed(document: DocumentNode) -> ExecutionResult:
             result = execute_sync(
                 schema=self.schema,
                 query=document,
@@ -142,16 +171,28 @@ def staff_app(
     introspection: bool,
     limits: ServerLimits,
     clock: Callable[[], datetime],
+    reads: Reads | None = None,
 ) -> Starlette:
     """/login, /logout and /graphql, behind the authentication backend (mounted at /staff)."""
     sign_in = SignIn(registry, policy, clock)
-    view = StaffGraphQL(registry, introspection=introspection, limits=limits, clock=clock)
+    reads = reads or Reads.primary_only(registry.engine)
+    view = StaffGraphQL(registry, introspection=introspection, limits=limits, clock=clock, reads=reads)
+    importer = StaffImport(registry)
+
+    async def upload(request: Request) -> Response:
+        try:
+            return await importer.upload(request)
+        finally:
+            staff = request.scope.get("user")
+            if isinstance(staff, Staff):  # what it imported is read back from where it is (read-your-writes)
+                await anyio.to_thread.run_sync(reads.wrote, staff.actor.actor_id)
+
     return Starlette(
         routes=[
             Route("/login", sign_in.login, methods=["POST"]),
             Route("/logout", sign_in.logout, methods=["POST"]),
             Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/import", StaffImport(registry).upload, methods=["POST"]),
+            Route("/import", upload, methods=["POST"]),
         ],
         middleware=[
             Middleware(AuthenticationMiddleware, backend=StaffBackend(registry, policy, clock), on_error=invalid_token)

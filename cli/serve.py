@@ -15,7 +15,10 @@ from cli.i18n import _
 from cli.output import console
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from api.app import ServerLimits
+    from api.replicas import Reads
     from api.staff_auth import SignInPolicy
     from events.checkpoint import Signer
 
@@ -68,6 +71,29 @@ def serve(
             help=_("deliver the webhooks in the background (off: a separate `registry deliver` does)"),
         ),
     ] = True,
+    read_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--read-url",
+            envvar="REGISTRY_READ_URLS",
+            help=_(
+                "a PostgreSQL streaming replica of the database that public GraphQL reads go to (repeat it for more; "
+                "$REGISTRY_READ_URLS: separated by spaces); writes go to the primary, and a staff read goes to a "
+                "replica only once it has replayed that actor's last write (docs/scaling.md)"
+            ),
+        ),
+    ] = None,
+    replica_lag: Annotated[
+        float,
+        typer.Option(min=0, help=_("seconds a replica may lag behind the primary and still serve public reads")),
+    ] = 10.0,
+    primary_reads: Annotated[
+        bool,
+        typer.Option(
+            "--primary-reads/--no-primary-reads",
+            help=_("with --read-url: the primary takes its turn at the public reads too (off: replicas only)"),
+        ),
+    ] = False,
 ) -> None:
     from datetime import timedelta
 
@@ -76,6 +102,7 @@ def serve(
 
     c = context(ctx)
     registry = c.registry()
+    reads = open_reads(registry.engine, read_url or [], replica_lag, primary_reads)
     limits = ServerLimits(deadline=deadline, concurrent=concurrent, queue=queue, cache_bytes=cache_mb * 2**20)
     sign_in = SignInPolicy(idle=timedelta(minutes=session_idle), absolute=timedelta(hours=session_lifetime))
     serve_registry(
@@ -89,7 +116,45 @@ def serve(
         signer=registry.signer,
         sign_in=sign_in,
         webhook_key=c.webhook_key_path if deliver else None,
+        reads=reads,
     )
+
+
+def open_reads(primary: Engine, urls: list[str], max_lag: float, primary_reads: bool) -> Reads | None:
+    """The read replicas at `urls` (api/replicas.py), None without any; Usage for a URL that cannot be one."""
+    if not urls:
+        return None
+    from sqlalchemy.engine import make_url
+
+    from api.replicas import NotAStandby, Reads
+    from events.database import database_url, display_url
+
+    if primary.dialect.name != "postgresql":
+        raise Usage(
+            _("--read-url: read replicas are PostgreSQL streaming replicas, and the database here is {kind}").format(
+                kind=primary.dialect.name
+            )
+        )
+    urls = [database_url(url) for url in urls]
+    for url in urls:
+        if make_url(url).get_backend_name() != "postgresql":
+            raise Usage(_("--read-url {url}: not a PostgreSQL URL").format(url=display_url(url)))
+    try:
+        reads = Reads.open(primary, urls, max_lag=max_lag, primary_reads=primary_reads)
+    except NotAStandby as refusal:
+        message = (
+            _("--read-url {url}: a standby of another cluster, not of this database's server")
+            if refusal.elsewhere
+            else _(
+                "--read-url {url}: not a standby (pg_is_in_recovery() is false there): "
+                "its data would not follow this database"
+            )
+        )
+        raise Usage(message.format(url=refusal.url)) from None
+    for replica in reads.replicas:
+        state = _("replaying, {lag:.1f} s behind").format(lag=replica.lag) if replica.up else _("not answering yet")
+        console.print(_("read replica {url}: {state}").format(url=replica.url, state=state), markup=False)
+    return reads
 
 
 def serve_registry(
@@ -105,6 +170,7 @@ def serve_registry(
     sign_in: SignInPolicy | None = None,
     listening: socket.socket | None = None,
     webhook_key: Path | None = None,
+    reads: Reads | None = None,
 ) -> None:
     """Serve on `listening` (a socket from `listen`), or on host:port; with `webhook_key` (its path), deliver the
     webhooks in the background."""
@@ -121,6 +187,7 @@ def serve_registry(
         limits=limits or ServerLimits(),
         signer=signer,
         sign_in=sign_in,
+        reads=reads,
     )
     listening = listening or listen(host, port)  # before saying "serving": a busy port is a usage error, not a crash
     console.print(

@@ -310,7 +310,11 @@ class Registry:
     def load(self, item_id: str) -> tuple[ItemState, list[StoredEvent]]:
         """The item's state and its events. Raises NotFound for an item never drafted."""
         with self.store.reading() as conn:
-            stored = self.store.read_stream(conn, item_id)
+            return self.load_in(conn, item_id)
+
+    def load_in(self, conn: Connection, item_id: str) -> tuple[ItemState, list[StoredEvent]]:
+        """`load` in the read transaction `conn` (a replica's, say: api/replicas.py)."""
+        stored = self.store.read_stream(conn, item_id)
         if not stored or item_id.startswith(RESERVED_STREAMS):
             raise NotFound(N_("no item {item!r}"), item=item_id)
         return _fold(stored), stored

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from api.replicas import Reads
 from api.staff_auth import SignInPolicy
 from events.schema import events
 from registry.actor import Role
@@ -162,13 +163,18 @@ class Desk:
 
 
 @contextmanager
-def desk(registry: Registry, *passwords: str, policy: SignInPolicy | None = None) -> Iterator[Desk]:
-    """The office on `registry`, its actors `passwords` given the password PASSWORD, served on 127.0.0.1."""
+def desk(
+    registry: Registry, *passwords: str, policy: SignInPolicy | None = None, reads: Reads | None = None
+) -> Iterator[Desk]:
+    """The office on `registry`, its actors `passwords` given the password PASSWORD, served on 127.0.0.1 (reading
+    from the replicas of `reads`, if given)."""
     office = Office(registry)
     registry.register_actor(DRAFTER, "财政局", frozenset({Role.DRAFTER}), office.actors["admin"])
     office.actors["drafter:财政局"] = registry.actor(DRAFTER)  # the office's own steps (office.draft) act as them
     clock = Clock()
-    with serving(registry.engine, registry.profile, signer=registry.signer, clock=clock, sign_in=policy) as api:
+    with serving(
+        registry.engine, registry.profile, signer=registry.signer, clock=clock, sign_in=policy, reads=reads
+    ) as api:
         found = Desk(registry, office, api, clock)
         found.give_password(*passwords)
         yield found
