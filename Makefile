@@ -36,13 +36,19 @@ PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-## bench: the six benchmarks (write, replay, history, read, proofs, webhook deliveries) at full size; rewrites docs/benchmarks.md (most of an hour)
+## bench: the seven benchmarks (write, replay, history, read, proofs, webhook deliveries, scaling out) at full size; rewrites docs/benchmarks.md (most of an hour); scaling out needs a streaming replica (make replica; else it is reported as not run)
 bench: bench-deps
 	$(BIN)/python -m benchmarks.run
 
 ## bench-quick: the same at the small sizes, to check the harness in a few minutes (page: benchmarks/.data/)
 bench-quick: bench-deps
 	$(BIN)/python -m benchmarks.run --quick
+
+## replica: a streaming replica of the PostgreSQL on 127.0.0.1:5432, on 127.0.0.1:5433 (.ci/pg-replica; as root or
+## postgres on the server's machine), for the replica tests and the scaling benchmark
+.PHONY: replica
+replica:
+	./.ci/pg-replica
 
 bench-deps: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,12 +80,21 @@ def free_port() -> int:
 @contextmanager
 def server(kind: str, path: Path) -> Iterator[int]:
     """The registry's or the floor's server on a free port, until the block ends."""
+
+    def command(port: int) -> list[str]:
+        if kind == "registry":
+            return [str(REGISTRY), "--db", f"sqlite:///{path}", "serve", "--port", str(port), "--no-graphiql"]
+        return [sys.executable, "-m", "benchmarks.raw_endpoint", str(path), str(port)]
+
+    with launched(command) as port:
+        yield port
+
+
+@contextmanager
+def launched(command: Callable[[int], list[str]]) -> Iterator[int]:
+    """The server `command(port)` starts, on a free port, once it accepts connections, until the block ends."""
     port = free_port()
-    if kind == "registry":
-        command = [str(REGISTRY), "--db", f"sqlite:///{path}", "serve", "--port", str(port), "--no-graphiql"]
-    else:
-        command = [sys.executable, "-m", "benchmarks.raw_endpoint", str(path), str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -94,7 +103,8 @@ def server(kind: str, path: Path) -> Iterator[int]:
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{kind} server did not start") from None
+                    said = process.stderr.read().decode() if process.poll() is not None and process.stderr else ""
+                    raise RuntimeError(f"{' '.join(command(port)[:4])}... did not start: {said}") from None
                 time.sleep(0.2)
         yield port
     finally:

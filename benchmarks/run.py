@@ -29,7 +29,15 @@ RESULTS = DATA / "results.json"
 BASELINE = Path(__file__).with_name("baseline.json")
 QUICK_PAGE, QUICK_RESULTS = DATA / "benchmarks-quick.md", DATA / "results-quick.json"
 QUICK_NOTE = " with the QUICK sizes (a harness check, not the figures)"
-SCENARIOS = {"W": "write_path", "R": "replay", "H": "history", "Q": "read_api", "P": "proof", "D": "push"}
+SCENARIOS = {
+    "W": "write_path",
+    "R": "replay",
+    "H": "history",
+    "Q": "read_api",
+    "P": "proof",
+    "D": "push",
+    "S": "scaling",
+}
 ALL = ",".join(SCENARIOS)
 
 
@@ -123,6 +131,8 @@ def render(results: dict[str, Any]) -> str:
         lines += _proofs(scenarios["P"], scenarios.get("W"))
     if "D" in scenarios:
         lines += _push(scenarios["D"])
+    if "S" in scenarios:
+        lines += _scaling(scenarios["S"])
     lines += ["## Targets", "", "| target | figure | verdict |", "|---|---|---|", *targets, ""]
     if BASELINE.exists() and not results["quick"]:
         lines += _before_after(json.loads(BASELINE.read_text()), scenarios)
@@ -331,6 +341,34 @@ def _history(h: dict[str, Any], targets: list[str]) -> list[str]:
         f"| (python -c pass) | {res['python_startup'] * 1000:,.0f} ms | {res['python_startup'] / res['floor']:.1f}× |",
     ]
     targets.append(f"| H: ≤ 10× the floor | {ratio:.1f}× | {_verdict(ratio <= 10)} |")
+    return [*lines, ""]
+
+
+def _scaling(s: dict[str, Any]) -> list[str]:
+    lines = [
+        "## S, scaling out: Q uncached on PostgreSQL, the primary alone and with a streaming replica",
+        "",
+    ]
+    if "skipped" in s:
+        return [*lines, f"Not run: {s['skipped']}.", ""]
+    res = s["results"]
+    alone, both = res["primary"], res["primary_and_replica"]
+    lines += [
+        f"Q's uncached load ({s['seconds']:.0f} s, 16 clients, no page asked twice) over {s['items']:,} published"
+        " items in a PostgreSQL database: `registry serve` on the primary alone, then with `--read-url REPLICA"
+        " --primary-reads` (the load split between the primary and one streaming replica, .ci/pg-replica). Who"
+        " answered is counted on the servers (their committed transactions in the benchmark's database). **Both"
+        " clusters, the registry's server and the load generator share this machine's two cores**: the replica"
+        " adds a second database server, not a second machine's CPUs.",
+        "",
+        "| servers | requests/s | p50 | p99 | the replica's share | ÷ primary alone |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, f in (("primary alone", alone), ("primary + one replica", both)):
+        lines.append(
+            f"| {label} | {f['rps']:,.0f} | {f['p50_ms']:.1f} ms | {f['p99_ms']:.1f} ms | {f['replica_share']:.0%} |"
+            f" {f['rps'] / alone['rps']:.2f}× |"
+        )
     return [*lines, ""]
 
 
