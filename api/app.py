@@ -839,7 +839,7 @@ def create_app(
     made through the staff API (without it, publishing is refused); `sign_in`: session timeouts and failure limits;
     `stream`: the live stream's heartbeat, how often it looks for new changes, how many streams may be open
     (api.stream.StreamSettings); `reads`: the read replicas the GraphQL reads go to (api/replicas.py; its monitor
-    runs while the app does), else the primary alone. The Atom feed and the live stream read the primary.
+    runs while the app does), else the primary alone; the Atom feed's pages too. The live stream reads the primary.
     """
     from api.staff_view import staff_app  # it builds on this module's view
 
@@ -873,7 +873,7 @@ def create_app(
     async def workbench(_request: Request) -> FileResponse:
         return FileResponse(STATIC / "staff" / "index.html", headers={"Cache-Control": "no-cache"})
 
-    feed = AtomFeed(engine, profile, view.admission, limits.deadline, limits.queue)
+    feed = AtomFeed(engine, profile, view.admission, limits.deadline, limits.queue, reads)
     changes = ChangeStream(engine, profile, stream or StreamSettings(), limits.deadline)
 
     @asynccontextmanager

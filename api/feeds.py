@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from api.admission import Admission
 from api.deadline import Deadline, DeadlineExceeded, held_to
-from events.database import reading
+from api.replicas import Reads
 from events.event import ChangeKind
 from events.timestamp import parse_time
 from projections import public_query
@@ -104,8 +104,17 @@ def _number(params: QueryParams, name: str, least: int, most: int | None) -> int
 class AtomFeed:
     """The endpoint (`respond`). Each request takes one of the GraphQL requests' slots (`admission`) while it reads."""
 
-    def __init__(self, engine: Engine, profile: Profile, admission: Admission, deadline: float, queue: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        profile: Profile,
+        admission: Admission,
+        deadline: float,
+        queue: float,
+        reads: Reads | None = None,
+    ) -> None:
         self.engine = engine
+        self.reads = reads or Reads.primary_only(engine)  # a page may come from a replica (api/replicas.py)
         self.profile = profile
         self.admission = admission
         self.deadline = deadline
@@ -129,18 +138,22 @@ class AtomFeed:
 
     def _answer(self, asked: FeedRequest, base: str, held: set[str], deadline: Deadline) -> Response:
         """In a worker thread: 304 when the client holds the page's ETag, else the page, both read in one snapshot."""
+
+        def read(conn: Connection) -> tuple[str, list[PublicChange] | None]:
+            with held_to(conn, deadline):
+                etag = _etag(asked, base, public_query.public_position(conn))
+                return etag, None if etag in held else changes_before(conn, asked.filter, asked.before, asked.limit + 1)
+
         try:
-            with reading(self.engine) as conn, held_to(conn, deadline):
-                position = public_query.public_position(conn)
-                etag = _etag(asked, base, position)
-                headers = {"ETag": etag, "Cache-Control": "no-cache"}
-                if etag in held:
-                    return Response(status_code=304, headers=headers)
-                changes = changes_before(conn, asked.filter, asked.before, asked.limit + 1)
+            etag, found = self.reads.read(self.reads.public(), read, again=lambda error: not deadline.cut_off(error))
         except (DeadlineExceeded, OperationalError) as error:
             if not deadline.cut_off(error):
                 raise
             return PlainTextResponse(f"the feed was cut off after {deadline.seconds:g} s", 503, {"Retry-After": "1"})
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if found is None:
+            return Response(status_code=304, headers=headers)
+        changes = found
         older = changes[asked.limit - 1].position if len(changes) > asked.limit else None
         body = atom(self.profile, asked, changes[: asked.limit], base, older)
         return Response(body, media_type=ATOM, headers=headers)

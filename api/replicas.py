@@ -148,13 +148,23 @@ class Reads:
     def _fresh(self, replica: Replica) -> bool:
         return replica.up and replica.lag <= self.max_lag and self.clock() - replica.seen <= self.max_lag
 
-    def read(self, engines: Sequence[Engine], work: Callable[[Connection], T]) -> T:
-        """`work` in one snapshot on the first of `engines` that can give it; a replica that fails is marked down."""
+    def read(
+        self,
+        engines: Sequence[Engine],
+        work: Callable[[Connection], T],
+        *,
+        again: Callable[[BaseException], bool] = lambda _error: True,
+    ) -> T:
+        """`work` in one snapshot on the first of `engines` that can give it: when it fails on a replica with an error
+        `failed_over` names and `again` allows (not the request's deadline, say), the replica is marked down and the
+        next engine is tried."""
         for engine in engines[:-1]:
             try:
                 with engine.connect() as conn, snapshot(conn) as read:
                     return work(read)
             except (OperationalError, InterfaceError) as error:
+                if not (failed_over(error) and again(error)):
+                    raise
                 self.failed(engine, error)
         with engines[-1].connect() as conn, snapshot(conn) as read:
             return work(read)

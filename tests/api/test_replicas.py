@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from api.feeds import PATH as FEED_PATH
 from api.replicas import Reads, lsn
 from events.database import open_engine
 from registry.service import Registry
@@ -149,6 +150,19 @@ def test_public_reads_come_from_the_replica_and_say_which_position_they_show(rep
         caught = api.post(CATALOG)
         assert caught.json()["data"]["log"]["position"] == replicated.position()
         assert caught.headers["etag"] != before.headers["etag"]
+
+
+def test_the_atom_feed_is_read_from_the_replica_too(replicated: Replicated) -> None:
+    office = Office(replicated.registry)
+    office.publish_new("czj-jia", name="甲")
+    replicated.caught_up()
+    with serving(replicated.registry.engine, replicated.registry.profile, reads=replicated.reads()) as api:
+        with replicated.paused():
+            office.publish_new("czj-yi", name="乙")
+            lagging = api.http.get(FEED_PATH)
+        assert lagging.status_code == 200
+        assert "czj-jia" in lagging.text and "czj-yi" not in lagging.text
+        eventually(lambda: "czj-yi" in api.http.get(FEED_PATH).text, message="replay resumed, the feed still old")
 
 
 def test_a_replica_lagging_past_the_limit_is_skipped(replicated: Replicated) -> None:
