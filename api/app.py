@@ -85,6 +85,7 @@ _CHECKED_QUERIES = 256  # query texts whose parsed and validated document is kep
 _KNOWN_REQUESTS = 4096  # requests whose dependencies (or that they have no ETag) are kept, by digest
 _UNCACHEABLE = "registry.uncacheable"  # set in the ASGI scope when a response must not carry an ETag
 _DEADLINE = "registry.supervision.deadline"  # the request's Deadline, in the ASGI scope
+_READ_FROM = "registry.read_from"  # the engine a request's ETag was read from, in the ASGI scope (api/replicas.py)
 _NOW = "registry.now"  # the request's time, in the ASGI scope: `coverage` and the ETag judge the same day
 
 # What a root field's answer depends on besides the request and the public catalog's state (its last public change
@@ -237,12 +238,14 @@ class RegistryGraphQL(GraphQL):
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             else:
                 conn = conn.execution_options(sqlite_begin="DEFERRED")
-            with conn.begin():
-                if deadline is None:
+            if deadline is None:
+                with conn.begin():
                     yield conn
-                    return
-                with held_to(conn, deadline):
-                    yield conn
+                return
+            # held_to's statement timeout is kept by the server; a replica's server that hangs, by the watchdog (from
+            # the first statement: the BEGIN and held_to's SET LOCAL too), soon enough for the primary to answer
+            with self.reads.guarded(conn, 0.6 * deadline.remaining()), conn.begin(), held_to(conn, deadline):
+                yield conn
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         scope = request.scope
@@ -256,20 +259,28 @@ class RegistryGraphQL(GraphQL):
             raise GraphQLValidationError([GraphQLError("No GraphQL query found in the request")])
         deadline: Deadline = context["deadline"]
 
+        scope = context["request"].scope
+        # The engine whose state named the request's ETag (_work), if it did: the answer must come from it too.
+        chosen: Engine | None = scope.get(_READ_FROM)
+
         def run() -> ExecutionResult:
             document = self.admitted(query, request_data.operation_name, request_data.variables)
-            return self._on_replicas(lambda engine: executed(engine, document))
+            if chosen is None:
+                return self._on_replicas(lambda engine: executed(engine, document))
+            return self._on_replicas(lambda engine: executed(engine, document), [chosen])
 
         def executed(engine: Engine, document: DocumentNode) -> ExecutionResult:
+            if chosen is not None and engine is not chosen:
+                scope[_UNCACHEABLE] = True  # the ETag named the state of the engine that failed, not this one's
             try:
                 with self.snapshot(deadline, engine) as conn:
                     result = self._execute(conn, document, request_data, context, allowed_operation_types)
+                    self._replica_failed(engine, deadline, *(e.original_error for e in result.errors or ()))
             except (DeadlineExceeded, OperationalError) as error:
                 if not deadline.cut_off(error):
                     self._replica_failed(engine, deadline, error)
                     raise
                 return ExecutionResult(None, [deadline.error()])
-            self._replica_failed(engine, deadline, *(e.original_error for e in result.errors or ()))
             return self._within(deadline, result)
 
         try:
@@ -367,7 +378,8 @@ class RegistryGraphQL(GraphQL):
             context = await self.get_context(request, sub_response)
             try:
                 outcome = await anyio.to_thread.run_sync(
-                    self._work, request, body, key, quick_tag, plain, sub_response, context
+                    self._on_replicas,
+                    lambda engine: self._work(engine, request, body, key, quick_tag, plain, sub_response, context),
                 )
             except Exception:
                 log.exception("error around the execution of a GraphQL request")
@@ -413,10 +425,13 @@ class RegistryGraphQL(GraphQL):
         await send({"type": "http.response.body", "body": kept.body})
         return True
 
-    def _on_replicas(self, work: Callable[[Engine], _T]) -> _T:
-        """`work` on the engines a public read goes to (api/replicas.py): when it fails on a replica (it raises
-        _ReplicaFailed), it is done again on the next one, the primary last."""
-        engines = self.reads.public()
+    def _on_replicas(self, work: Callable[[Engine], _T], engines: list[Engine] | None = None) -> _T:
+        """`work` on the engines a public read goes to (api/replicas.py; `engines`, then the primary, if given): when
+        it fails on a replica (it raises _ReplicaFailed), it is done again on the next one, the primary last."""
+        if engines is None:
+            engines = self.reads.public()
+        elif engines[-1] is not self.engine:
+            engines = [*engines, self.engine]
         for engine in engines[:-1]:
             try:
                 return work(engine)
@@ -435,22 +450,6 @@ class RegistryGraphQL(GraphQL):
 
     def _work(
         self,
-        request: Request,
-        body: bytes,
-        key: bytes,
-        quick_tag: str | None,
-        plain: _Plain | None,
-        sub_response: Response,
-        context: dict[str, Any],
-    ) -> _Outcome:
-        """In a worker thread: the request's ETag from the public state and, unless that answers it (a 304 or a kept
-        answer), the answer to a plain request executed in the same snapshot (on a replica, api/replicas.py)."""
-        return self._on_replicas(
-            lambda engine: self._work_on(engine, request, body, key, quick_tag, plain, sub_response, context)
-        )
-
-    def _work_on(
-        self,
         engine: Engine,
         request: Request,
         body: bytes,
@@ -460,6 +459,8 @@ class RegistryGraphQL(GraphQL):
         sub_response: Response,
         context: dict[str, Any],
     ) -> _Outcome:
+        """In a worker thread: the request's ETag from the public state on `engine` and, unless that answers it (a 304
+        or a kept answer), the answer to a plain request executed in the same snapshot."""
         deadline: Deadline = context["deadline"]
         scope = request.scope
         admitted = _Admitted(self)
@@ -483,15 +484,18 @@ class RegistryGraphQL(GraphQL):
                     if matched or kept is not None:
                         return _Remembered(etag, kept)
                 if plain is None:
+                    request.scope[_READ_FROM] = engine
                     return _Delegated(etag)
                 try:
                     document = admitted(plain.data.query or "", plain.data.operation_name, plain.data.variables)
                 except GraphQLValidationError:
+                    request.scope[_READ_FROM] = engine
                     return _Delegated(etag)  # refused: graphql-server's view answers it as it always has
                 executing = True
                 try:
                     result = self._execute(conn, document, plain.data, context, plain.allowed)
                 except GraphQLError:
+                    request.scope[_READ_FROM] = engine
                     return _Delegated(etag)  # an operation type the method does not allow: the view says so
                 self._replica_failed(engine, deadline, *(e.original_error for e in result.errors or ()))
         except (DeadlineExceeded, OperationalError) as error:

@@ -76,9 +76,16 @@ _WAITING = ("waiting for another import to finish", "正在等待其他导入完
 class StaffImport:
     """The endpoint, with the slots its imports share (CONCURRENT; a further import waits for one)."""
 
-    def __init__(self, registry: Registry, *, concurrent: int = CONCURRENT) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        concurrent: int = CONCURRENT,
+        wrote: Callable[[str], None] = lambda _actor_id: None,
+    ) -> None:
         self.registry = registry
         self.slots = anyio.Semaphore(concurrent)
+        self.wrote = wrote  # told the actor once an import has run: their reads see it (api/replicas.py)
 
     async def upload(self, request: Request) -> Response:
         staff = request.scope.get("user")
@@ -102,7 +109,11 @@ class StaffImport:
             return _refusal_of(UnreadableFile(N_("{file}: the file is empty"), file=filename).text, "EMPTY_FILE")
 
         def run(progress: _Lines) -> Line:
-            return self.run(staff, body, filename, unit=unit, domain=domain, dry_run=dry_run, progress=progress)
+            try:
+                return self.run(staff, body, filename, unit=unit, domain=domain, dry_run=dry_run, progress=progress)
+            finally:
+                if not dry_run:
+                    self.wrote(staff.actor.actor_id)
 
         return _Stream(run, self.slots)
 

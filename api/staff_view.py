@@ -177,22 +177,13 @@ def staff_app(
     sign_in = SignIn(registry, policy, clock)
     reads = reads or Reads.primary_only(registry.engine)
     view = StaffGraphQL(registry, introspection=introspection, limits=limits, clock=clock, reads=reads)
-    importer = StaffImport(registry)
-
-    async def upload(request: Request) -> Response:
-        try:
-            return await importer.upload(request)
-        finally:
-            staff = request.scope.get("user")
-            if isinstance(staff, Staff):  # what it imported is read back from where it is (read-your-writes)
-                await anyio.to_thread.run_sync(reads.wrote, staff.actor.actor_id)
 
     return Starlette(
         routes=[
             Route("/login", sign_in.login, methods=["POST"]),
             Route("/logout", sign_in.logout, methods=["POST"]),
             Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/import", upload, methods=["POST"]),
+            Route("/import", StaffImport(registry, wrote=reads.wrote).upload, methods=["POST"]),
         ],
         middleware=[
             Middleware(AuthenticationMiddleware, backend=StaffBackend(registry, policy, clock), on_error=invalid_token)

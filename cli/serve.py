@@ -75,6 +75,7 @@ def serve(
         list[str] | None,
         typer.Option(
             "--read-url",
+            metavar="URL",
             envvar="REGISTRY_READ_URLS",
             help=_(
                 "a PostgreSQL streaming replica of the database that public GraphQL reads go to (repeat it for more; "
@@ -123,11 +124,18 @@ def serve(
 def open_reads(primary: Engine, urls: list[str], max_lag: float, primary_reads: bool) -> Reads | None:
     """The read replicas at `urls` (api/replicas.py), None without any; Usage for a URL that cannot be one."""
     if not urls:
+        if primary_reads:
+            raise Usage(_("--primary-reads shares the public reads with replicas: give them with --read-url"))
         return None
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     from api.replicas import NotAStandby, Reads
     from events.database import database_url, display_url
+
+    for url in urls:
+        if not url.strip():
+            raise Usage(_("--read-url: an empty URL (is $REGISTRY_READ_URLS set to nothing?)"))
 
     if primary.dialect.name != "postgresql":
         raise Usage(
@@ -137,13 +145,22 @@ def open_reads(primary: Engine, urls: list[str], max_lag: float, primary_reads: 
         )
     urls = [database_url(url) for url in urls]
     for url in urls:
-        if make_url(url).get_backend_name() != "postgresql":
+        try:
+            backend = make_url(url).get_backend_name()
+        except (ArgumentError, ValueError) as error:
+            raise Usage(_("--read-url {url}: not a database URL ({reason})").format(url=url, reason=error)) from None
+        if backend != "postgresql":
             raise Usage(_("--read-url {url}: not a PostgreSQL URL").format(url=display_url(url)))
+    if len(set(urls)) < len(urls):
+        raise Usage(_("--read-url: the same replica is given twice"))
     try:
         reads = Reads.open(primary, urls, max_lag=max_lag, primary_reads=primary_reads)
     except NotAStandby as refusal:
         message = (
-            _("--read-url {url}: a standby of another cluster, not of this database's server")
+            _(
+                "--read-url {url}: not a standby of this database: another cluster, another database or schema, "
+                "or another log"
+            )
             if refusal.elsewhere
             else _(
                 "--read-url {url}: not a standby (pg_is_in_recovery() is false there): "

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,13 +23,20 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from api.app import ServerLimits
 from api.feeds import PATH as FEED_PATH
-from api.replicas import Reads, lsn
+from api.replicas import NotAStandby, Reads, lsn
 from events.database import open_engine
 from registry.service import Registry
+from registry.transfer.importing import derived_id
+from tests.api.freezing_proxy import FreezingProxy
 from tests.api.office import Office
 from tests.api.server import registry_serve, serving
 from tests.api.staff import desk, draft_input
+from tests.api.test_staff_import import NAMES, good_rows, xlsx
+from tests.api.test_staff_import import drafter as import_drafter
+from tests.api.test_staff_import import report as import_report
+from tests.api.test_staff_import import send as send_import
 from tests.conftest import REGISTRY_BIN, fresh_postgres_schema, initialise
 from tests.signing import signed_registry
 
@@ -87,8 +95,13 @@ class Replicated:
             with self.control.connect() as conn:
                 conn.execute(text("SELECT pg_wal_replay_resume()"))
 
-    def reads(self, max_lag: float = 60.0) -> Reads:
-        return Reads.open(self.registry.engine, [self.replica_url], max_lag=max_lag, interval=0.2)
+    def reads(self, max_lag: float = 60.0, *, serving: bool = True) -> Reads:
+        """Reads over the replica; with `serving`, once the monitor has judged it fit to serve (its first look may
+        not know how far behind a replica of a busy primary is: tests/api run beside other writers)."""
+        reads = Reads.open(self.registry.engine, [self.replica_url], max_lag=max_lag, interval=0.2)
+        if serving:
+            settled(reads)
+        return reads
 
     def position(self) -> int:
         """The primary's log position."""
@@ -117,6 +130,16 @@ def replicated() -> Iterator[Replicated]:
         finally:
             control.dispose()
             engine.dispose()
+
+
+def settled(reads: Reads) -> None:
+    """Wait until the monitor, looking again and again, judges the replica fit to serve."""
+
+    def serving() -> bool:
+        reads.look()
+        return bool(reads.status()[0]["serving"])
+
+    eventually(serving, 15, "the replica is not serving")
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 15, message: str = "") -> None:
@@ -163,6 +186,137 @@ def test_the_atom_feed_is_read_from_the_replica_too(replicated: Replicated) -> N
         assert lagging.status_code == 200
         assert "czj-jia" in lagging.text and "czj-yi" not in lagging.text
         eventually(lambda: "czj-yi" in api.http.get(FEED_PATH).text, message="replay resumed, the feed still old")
+
+
+def test_a_feed_page_or_a_staff_read_on_a_replica_leaves_its_connections_fit_for_the_next_reads(
+    replicated: Replicated,
+) -> None:
+    with desk(replicated.registry, "drafter", reads=replicated.reads()) as office_desk:
+        office_desk.office.publish_new("czj-jia", name="甲")
+        replicated.caught_up()
+        api, person = office_desk.api, office_desk.signed_in("drafter")
+        for _ in range(3):
+            assert api.http.get(FEED_PATH).status_code == 200
+            assert person.data('{ item(id: "czj-jia") { id } }')["item"] == {"id": "czj-jia"}
+            answers = [api.post(CATALOG) for _ in range(6)]
+            assert [(a.status_code, "errors" in a.json()) for a in answers] == [(200, False)] * 6
+        assert api.http.get("/healthz").json()["replicas"][0]["serving"] is True
+
+
+def test_a_replica_already_far_behind_when_the_server_starts_is_not_read_from(replicated: Replicated) -> None:
+    office = Office(replicated.registry)
+    office.publish_new("czj-jia", name="甲")
+    replicated.caught_up()
+    with replicated.paused():
+        office.publish_new("czj-yi", name="乙")
+        time.sleep(1.5)  # more than the limit behind, before the monitor's first look
+        reads = replicated.reads(max_lag=1.0, serving=False)
+        assert reads.status()[0]["serving"] is False  # how far behind is not known yet: not read from
+        with serving(replicated.registry.engine, replicated.registry.profile, reads=reads) as api:
+            assert ids(api.query(CATALOG)) == ["czj-jia", "czj-yi"]
+
+
+def test_an_import_is_read_back_by_its_drafter_at_once(replicated: Replicated, tmp_path: Path) -> None:
+    reads = replicated.reads()
+    recorded = reads.wrote
+
+    def wrote_then_pause(actor_id: str) -> None:
+        # The window made certain: once the server has recorded where the actor's write ends, the replica replays
+        # up to there and then stops. A position recorded before the import's rows would let the reads below go
+        # to the replica, which has none of them.
+        recorded(actor_id)
+        with reads._lock:
+            position = reads._written[actor_id]
+        replica = reads.replicas[0]  # as the server's monitor sees it
+        eventually(lambda: replica.replayed >= position, 15, "the replica did not replay the recorded write")
+        with replicated.control.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_pause()"))
+
+    reads.wrote = wrote_then_pause  # type: ignore[method-assign]
+    try:
+        with desk(replicated.registry, reads=reads) as office_desk:
+            person = import_drafter(office_desk)
+            found = import_report(send_import(person, xlsx(tmp_path, good_rows()), dryRun="false"))
+            assert found["written"]
+            first = derived_id("财政局", ("财政预决算", NAMES[0], ""))
+            assert person.data(f'{{ item(id: "{first}") {{ id }} }}')["item"] == {"id": first}
+    finally:
+        with replicated.control.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_resume()"))
+
+
+def test_a_replica_of_another_schema_is_refused(replicated: Replicated) -> None:
+    assert REPLICA_URL is not None
+    with pytest.raises(NotAStandby) as refused:
+        Reads.open(replicated.registry.engine, [REPLICA_URL])  # the replica's default schema, not the registry's
+    assert refused.value.elsewhere
+
+
+def test_an_etag_always_names_the_answer_it_is_given_with_even_when_the_primary_takes_turns(
+    replicated: Replicated,
+) -> None:
+    # An Accept header graphql-server's own view must answer: the ETag is read first, the answer executed after.
+    multipart = {"accept": "multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json"}
+    office = Office(replicated.registry)
+    office.publish_new("czj-jia", name="甲")
+    replicated.caught_up()
+    reads = Reads.open(
+        replicated.registry.engine, [replicated.replica_url], max_lag=60, interval=0.2, primary_reads=True
+    )
+    settled(reads)
+    answers: dict[str | None, set[tuple[str, ...]]] = {}
+    with serving(replicated.registry.engine, replicated.registry.profile, reads=reads) as api:
+        with replicated.paused():
+            office.publish_new("czj-yi", name="乙")
+            for _ in range(8):  # the primary and the lagging replica in turn
+                response = api.http.post("/graphql", json={"query": CATALOG}, headers=multipart)
+                assert response.status_code == 200, response.text
+                answers.setdefault(response.headers.get("etag"), set()).add(tuple(ids(response.json()["data"])))
+        replicated.caught_up()
+        eventually(lambda: reads.replicas[0].replayed >= replicated.replayed(), 15)
+        later = [api.http.post("/graphql", json={"query": CATALOG}, headers=multipart) for _ in range(4)]
+    assert len({frozenset(found) for found in answers.values()}) == 2  # both states were seen
+    assert all(len(found) == 1 for found in answers.values()), answers  # one answer per ETag
+    assert [ids(response.json()["data"]) for response in later] == [["czj-jia", "czj-yi"]] * 4
+
+
+def test_a_replica_whose_server_hangs_costs_time_not_answers(replicated: Replicated) -> None:
+    office = Office(replicated.registry)
+    office.publish_new("czj-jia", name="甲")
+    replicated.caught_up()
+    replica = make_url(replicated.replica_url)
+    with FreezingProxy((replica.host or "127.0.0.1", replica.port or 5432)) as proxy:
+        through = replica.set(port=proxy.port).render_as_string(hide_password=False)
+        reads = Reads.open(replicated.registry.engine, [through], interval=0.2)
+        settled(reads)
+        limits = ServerLimits(deadline=4.0)
+        with serving(replicated.registry.engine, replicated.registry.profile, reads=reads, limits=limits) as api:
+            assert all(answer == ["czj-jia"] for answer in _concurrently(api.url, 8))  # the replica's pool filled
+            proxy.freeze()  # its connections stay open, and nothing comes back on them
+            started = time.monotonic()
+            answers = _concurrently(api.url, 8)
+            took = time.monotonic() - started
+        assert answers == [["czj-jia"]] * 8  # the watchdog cut the hung reads, and the primary answered in time
+        assert took < 4.0 + 2.0
+        assert reads.status()[0]["up"] is False
+
+
+def _concurrently(url: str, count: int) -> list[list[str] | str]:
+    """The catalog's ids as `count` clients asking at once get them (or what went wrong instead)."""
+    found: list[list[str] | str] = [""] * count
+
+    def ask(slot: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            response = http.post("/graphql", json={"query": CATALOG})
+        body = response.json() if response.status_code == 200 else {}
+        found[slot] = ids(body["data"]) if body.get("data") else f"{response.status_code}: {response.text[:200]}"
+
+    workers = [threading.Thread(target=ask, args=(slot,)) for slot in range(count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return found
 
 
 def test_a_replica_lagging_past_the_limit_is_skipped(replicated: Replicated) -> None:
@@ -246,6 +400,8 @@ def test_registry_serve_reads_from_the_replica_it_is_given(replicated: Replicate
     primary = replicated.registry.engine.url.render_as_string(False)
     flags = ("--read-url", replicated.replica_url, "--replica-lag", "30")
     with registry_serve(REGISTRY_BIN, primary, tmp_path, *flags) as api:
+        # A replica of a busy primary may need a look or two before its lag is known (docs/scaling.md).
+        eventually(lambda: api.http.get("/healthz").json()["replicas"][0]["serving"] is True, 15)
         health = api.http.get("/healthz").json()
     assert [(r["up"], r["serving"]) for r in health["replicas"]] == [(True, True)]
     assert health["replicas"][0]["url"] == make_url(replicated.replica_url).render_as_string(hide_password=True)
@@ -267,3 +423,25 @@ def test_registry_serve_refuses_a_read_url_that_cannot_be_a_replica(
         engine.dispose()
         done = cli("--db", url, "serve", "--port", "1", "--read-url", url)  # the primary itself
     assert done.code == 2 and "not a standby" in done.err, done.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--read-url", "notaurl"], "--read-url notaurl: not a database URL"),
+        (["--read-url", "postgresql://postgres@127.0.0.1:abc/test"], "not a database URL"),
+        (["--read-url", "mysql://root@127.0.0.1/test"], "not a PostgreSQL URL"),
+        (["--read-url", " "], "an empty URL"),
+        (["--read-url", "postgresql://a@h/x", "--read-url", "postgresql://a@h/x"], "the same replica is given twice"),
+        (["--primary-reads"], "give them with --read-url"),
+    ],
+)
+def test_registry_serve_says_what_is_wrong_with_its_read_urls(
+    flags: list[str], said: str, postgres_url: str, cli: Callable[..., Any]
+) -> None:
+    engine = open_engine(postgres_url)
+    initialise(engine)
+    engine.dispose()
+    done = cli("--db", postgres_url, "serve", "--port", "1", *flags)
+    assert done.code == 2, done.err
+    assert said in done.err and "Traceback" not in done.err, done.err
