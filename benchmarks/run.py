@@ -357,7 +357,7 @@ def _scaling(s: dict[str, Any]) -> list[str]:
         f"Q's uncached load ({s['seconds']:.0f} s, 16 clients, no page asked twice) over {s['items']:,} published"
         " items in a PostgreSQL database: `registry serve` on the primary alone, then with `--read-url REPLICA"
         " --primary-reads` (the load split between the primary and one streaming replica, .ci/pg-replica). Who"
-        " answered is counted on the servers (their committed transactions in the benchmark's database). **Both"
+        " answered is counted on the servers (the scans of the public catalog each made). **Both"
         " clusters, the registry's server and the load generator share this machine's two cores**: the replica"
         " adds a second database server, not a second machine's CPUs.",
         "",

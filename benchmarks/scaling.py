@@ -6,9 +6,10 @@ into a database of its own on the primary (REGISTRY_BENCH_POSTGRES_URL, default 
 database `registry_bench_scaling`, made again when its size differs), which the replica (REGISTRY_BENCH_REPLICA_URL,
 default 127.0.0.1:5433, as .ci/pg-replica makes it) streams. The load is Q's uncached one (benchmarks/read_api.py:
 16 clients, every request a page no earlier one asked for). Which server answered is counted on the servers
-themselves: the transactions each committed in the benchmark's database during the run (pg_stat_database; the
-replicas' monitor adds two a second). Both clusters, the server and the clients share this machine's two cores: the
-replica adds a second database server's processes, not a second machine's cores.
+themselves: the scans of the public catalog each made during the run (pg_stat_user_tables, read once the server
+has stopped and its backends have reported; each page is the same scans on either server). Both clusters, the
+server and the clients share this machine's two cores: the replica adds a second database server's processes, not a
+second machine's cores.
 
 Run alone: python -m benchmarks.scaling [--quick]
 """
@@ -98,14 +99,25 @@ def caught_up(primary: str, replica: str, timeout: float = 300) -> None:
     engine.dispose()
 
 
-def _committed(url: str) -> int:
+def _scans(url: str) -> int:
+    """The scans of the public catalog this server has made: every page a request reads is scans of it, the same
+    number on either server (the servers' own counters: a transaction count would count the pool's pre-pings too)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         found = conn.execute(
-            text("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+            text(
+                "SELECT coalesce(sum(coalesce(idx_scan, 0) + coalesce(seq_scan, 0)), 0) FROM pg_stat_user_tables"
+                " WHERE relname = 'public_catalog'"
+            )
         ).scalar_one()
     engine.dispose()
     return int(found)
+
+
+def _settled(url: str, before: int) -> int:
+    """The scan count once the server's backends have ended and reported their counts."""
+    time.sleep(1.0)
+    return _scans(url) - before
 
 
 @contextmanager
@@ -121,11 +133,10 @@ def measure(size: int, seconds: float, with_replica: bool) -> dict[str, float]:
     primary, replica = _on(SERVER, DATABASE), _on(REPLICA_SERVER, DATABASE)
     distinct = requests_for("registry", size, min(DISTINCT, size))
     warm, requests = distinct[:WARM_UP], distinct[WARM_UP:]
+    before = (_scans(primary), _scans(replica))
     with served(primary, replica if with_replica else None) as port:
-        before = (_committed(primary), _committed(replica))
         figures = asyncio.run(_load(port, requests, "uncached", seconds, warm))
-        after = (_committed(primary), _committed(replica))
-    on_primary, on_replica = after[0] - before[0], after[1] - before[1]
+    on_primary, on_replica = _settled(primary, before[0]), _settled(replica, before[1])
     figures["replica_share"] = on_replica / (on_primary + on_replica) if on_primary + on_replica else 0.0
     name = "primary + replica" if with_replica else "primary alone"
     log(
