@@ -236,7 +236,10 @@ class Reads:
             log.warning("cannot read the primary's WAL position after a write: %s", _first_line(error))
             position = _NEVER  # the actor reads the primary until its next write is recorded
         with self._lock:
-            self._written[actor_id] = max(position, self._written.pop(actor_id, 0))
+            earlier = self._written.pop(actor_id, 0)
+            # A write read after another's may have read an earlier position (max); a position that could not be
+            # read (_NEVER) holds only until this one.
+            self._written[actor_id] = position if earlier == _NEVER else max(position, earlier)
             while len(self._written) > _REMEMBERED_WRITERS:
                 _, forgotten = self._written.popitem(last=False)
                 self._floor = max(self._floor, forgotten)  # a forgotten actor waits for this much

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.app import ServerLimits
 from api.feeds import PATH as FEED_PATH
-from api.replicas import NotAStandby, Reads, lsn
+from api.replicas import NotAStandby, Reads, Replica, lsn
 from events.database import open_engine
 from registry.service import Registry
 from registry.transfer.importing import derived_id
@@ -317,6 +317,26 @@ def _concurrently(url: str, count: int) -> list[list[str] | str]:
     for worker in workers:
         worker.join()
     return found
+
+
+def test_a_write_position_that_cannot_be_read_keeps_the_actor_on_the_primary_until_the_next(
+    replicated: Replicated,
+) -> None:
+    primary = replicated.registry.engine
+    replica = Replica("the replica", create_engine(replicated.replica_url), up=True, replayed=1 << 62, lag=0.0)
+    replica.seen = time.monotonic()
+    unreachable = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 1})
+    reads = Reads(unreachable, [replica])
+    try:
+        assert reads.staff("起草人") == [replica.engine, unreachable]  # no write of theirs known: the replica
+        reads.wrote("起草人")  # the primary's WAL position cannot be read
+        assert reads.staff("起草人") == [unreachable]  # so the actor reads the primary
+        reads.primary = primary
+        reads.wrote("起草人")  # the next write's position is read
+        assert reads.staff("起草人") == [replica.engine, primary]  # the replica has replayed past it
+    finally:
+        replica.engine.dispose()
+        unreachable.dispose()
 
 
 def test_a_replica_lagging_past_the_limit_is_skipped(replicated: Replicated) -> None:
