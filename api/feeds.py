@@ -145,7 +145,12 @@ class AtomFeed:
                 return etag, None if etag in held else changes_before(conn, asked.filter, asked.before, asked.limit + 1)
 
         try:
-            etag, found = self.reads.read(self.reads.public(), read, again=lambda error: not deadline.cut_off(error))
+            etag, found = self.reads.read(
+                self.reads.public(),
+                read,
+                again=lambda error: not deadline.cut_off(error),
+                seconds=0.6 * deadline.remaining(),  # a hung replica's page is read from the primary in the rest
+            )
         except (DeadlineExceeded, OperationalError) as error:
             if not deadline.cut_off(error):
                 raise
