@@ -148,7 +148,8 @@ def open_reads(primary: Engine, urls: list[str], max_lag: float, primary_reads: 
         try:
             backend = make_url(url).get_backend_name()
         except (ArgumentError, ValueError) as error:
-            raise Usage(_("--read-url {url}: not a database URL ({reason})").format(url=url, reason=error)) from None
+            shown, reason = _without_password(url), _without_password(str(error))
+            raise Usage(_("--read-url {url}: not a database URL ({reason})").format(url=shown, reason=reason)) from None
         if backend != "postgresql":
             raise Usage(_("--read-url {url}: not a PostgreSQL URL").format(url=display_url(url)))
     if len(set(urls)) < len(urls):
@@ -172,6 +173,13 @@ def open_reads(primary: Engine, urls: list[str], max_lag: float, primary_reads: 
         state = _("replaying, {lag:.1f} s behind").format(lag=replica.lag) if replica.up else _("not answering yet")
         console.print(_("read replica {url}: {state}").format(url=replica.url, state=state), markup=False)
     return reads
+
+
+def _without_password(text: str) -> str:
+    """`text` with the password of any URL in it masked: a URL that cannot be parsed is still shown without it."""
+    import re
+
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
 def serve_registry(

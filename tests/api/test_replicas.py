@@ -449,7 +449,7 @@ def test_registry_serve_refuses_a_read_url_that_cannot_be_a_replica(
     ("flags", "said"),
     [
         (["--read-url", "notaurl"], "--read-url notaurl: not a database URL"),
-        (["--read-url", "postgresql://postgres@127.0.0.1:abc/test"], "not a database URL"),
+        (["--read-url", "postgresql://postgres:hunter2-secret@127.0.0.1:abc/test"], "postgres:***@127.0.0.1:abc"),
         (["--read-url", "mysql://root@127.0.0.1/test"], "not a PostgreSQL URL"),
         (["--read-url", " "], "an empty URL"),
         (["--read-url", "postgresql://a@h/x", "--read-url", "postgresql://a@h/x"], "the same replica is given twice"),
@@ -465,3 +465,4 @@ def test_registry_serve_says_what_is_wrong_with_its_read_urls(
     done = cli("--db", postgres_url, "serve", "--port", "1", *flags)
     assert done.code == 2, done.err
     assert said in done.err and "Traceback" not in done.err, done.err
+    assert "hunter2" not in done.err + done.out  # a password given in a URL is never shown back
