@@ -242,7 +242,8 @@ class Reads:
             self._written[actor_id] = position if earlier == _NEVER else max(position, earlier)
             while len(self._written) > _REMEMBERED_WRITERS:
                 _, forgotten = self._written.popitem(last=False)
-                self._floor = max(self._floor, forgotten)  # a forgotten actor waits for this much
+                if forgotten != _NEVER:  # a position that could not be read must not send every actor to the primary
+                    self._floor = max(self._floor, forgotten)  # a forgotten actor waits for this much
 
     # -- the monitor ---------------------------------------------------------------------------------------------
 
